@@ -1,0 +1,56 @@
+"""routekit: contact-center routing and queuing.
+
+Routing policies (skills-based, loyalty-tier gating, sticky agent with timeout fallback) turn each contact
+into a plan of stages over priority queues; a deterministic router applies them and returns events; a
+simulator and Erlang staffing analytics run the very same policies.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from routekit import events
+from routekit.errors import (
+    ClockError,
+    ConfigError,
+    DuplicateIdError,
+    OfferStateError,
+    RoutekitError,
+    ScenarioError,
+    StateError,
+    UnknownIdError,
+    UnroutableContactError,
+)
+from routekit.events import event_from_dict, event_to_dict
+from routekit.models import Agent, AgentStatus, Channel, Contact, Conversation, Customer, Tier, Tiers
+from routekit.queues import AgentPool, ContactQueue, queue_key
+
+try:
+    __version__ = version("routekit")
+except PackageNotFoundError:  # pragma: no cover - only when run from a source tree that was never installed
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Agent",
+    "AgentPool",
+    "AgentStatus",
+    "Channel",
+    "ClockError",
+    "ConfigError",
+    "Contact",
+    "ContactQueue",
+    "Conversation",
+    "Customer",
+    "DuplicateIdError",
+    "OfferStateError",
+    "RoutekitError",
+    "ScenarioError",
+    "StateError",
+    "Tier",
+    "Tiers",
+    "UnknownIdError",
+    "UnroutableContactError",
+    "__version__",
+    "event_from_dict",
+    "event_to_dict",
+    "events",
+    "queue_key",
+]

@@ -1,0 +1,7 @@
+"""``python -m routekit`` runs the command line."""
+
+import sys
+
+from routekit.cli import main
+
+sys.exit(main())

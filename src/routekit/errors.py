@@ -1,0 +1,76 @@
+"""The errors routekit raises, all under one root, :class:`RoutekitError`.
+
+Each concrete error also subclasses the builtin a caller would naturally catch (``KeyError`` for an
+unknown id, ``ValueError`` for a bad value, ``RuntimeError`` for a call that does not fit the current
+state), so code that knows nothing of routekit still handles them sensibly.
+
+An error raised by a router call carries the events of the timers that fired before the call was
+refused, as ``err.events``: the router fires due timers first, then validates, so those events happened
+and must reach the platform even though the call itself changed nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "ClockError",
+    "ConfigError",
+    "DuplicateIdError",
+    "OfferStateError",
+    "RoutekitError",
+    "ScenarioError",
+    "StateError",
+    "UnknownIdError",
+    "UnroutableContactError",
+]
+
+
+class RoutekitError(Exception):
+    """The root of every error routekit raises.
+
+    Args:
+        message: What went wrong, naming the id and the value.
+        events: Timer events that fired before the call was refused (router calls only).
+    """
+
+    def __init__(self, message: str, *, events: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.events: list[Any] = list(events)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnknownIdError(RoutekitError, KeyError):
+    """An agent, contact, conversation or tier id that the router (or policy) does not know."""
+
+
+class DuplicateIdError(RoutekitError, ValueError):
+    """An id that is already in use: an agent added twice, a contact submitted twice."""
+
+
+class ClockError(RoutekitError, ValueError):
+    """A ``now`` earlier than the last one the router was given, or one that is not a finite number."""
+
+
+class UnroutableContactError(RoutekitError, ValueError):
+    """A contact that no registered agent could ever serve, refused at submit."""
+
+
+class ConfigError(RoutekitError, ValueError):
+    """A policy or a setting that cannot work, refused when it is built."""
+
+
+class ScenarioError(RoutekitError, ValueError):
+    """A simulation scenario with an unknown key, a wrong type or a missing value, naming the key path."""
+
+
+class StateError(RoutekitError, RuntimeError):
+    """A call that does not fit the current state, such as completing a contact that is not assigned."""
+
+
+class OfferStateError(StateError):
+    """An answer to an offer that is not pending: never made, already answered, expired or rescinded."""

@@ -1,0 +1,9 @@
+"""The contact-center domain: channels, tiers, customers, agents, contacts and conversations."""
+
+from routekit.models.agent import Agent, AgentStatus
+from routekit.models.channel import Channel
+from routekit.models.contact import Contact, Conversation
+from routekit.models.customer import Customer
+from routekit.models.tiers import Tier, Tiers
+
+__all__ = ["Agent", "AgentStatus", "Channel", "Contact", "Conversation", "Customer", "Tier", "Tiers"]

@@ -1,0 +1,83 @@
+"""Contacts (one customer request on one channel) and conversations (a chain of asynchronous turns)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from routekit.models._checks import check_id, check_int, check_levels, check_time
+from routekit.models.channel import Channel, to_channel
+from routekit.models.customer import Customer
+
+
+def _levels(value: Mapping[str, int] | None) -> dict[str, int]:
+    return dict(value or {})
+
+
+def _context(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value or {})
+
+
+def _optional_id(instance: Any, attribute: Any, value: str | None) -> None:
+    if value is not None:
+        check_id(instance, attribute, value)
+
+
+@attrs.frozen(kw_only=True)
+class Contact:
+    """One customer request on one channel.
+
+    Args:
+        id: A unique, non-empty id.
+        customer: Who is asking; their tier and attributes travel with the contact.
+        channel: The channel it arrived on.
+        skills: Skill name to the minimum proficiency required (1..5).
+        priority: Higher is served first.
+        arrived_at: The original arrival time, which orders the queue and starts the service-level
+            clock; ``None`` means the time it is submitted.
+        head_start: Seconds the contact is ordered ahead of its arrival time in its queue.
+        context: Data the agent sees with the offer (bot transcript, CRM facts).
+        conversation_id: The conversation this contact is a turn of; ``None`` means its own id.
+
+    >>> c = Contact(id="c-1", customer=Customer(id="u-1"), channel="voice", skills={"billing": 3})
+    >>> c.channel, c.skills
+    (<Channel.VOICE: 'voice'>, {'billing': 3})
+    """
+
+    id: str = attrs.field(validator=check_id)
+    customer: Customer = attrs.field(validator=attrs.validators.instance_of(Customer))
+    channel: Channel = attrs.field(converter=to_channel)
+    skills: dict[str, int] = attrs.field(factory=dict, converter=_levels, validator=check_levels, hash=False)
+    priority: int = attrs.field(default=0, validator=check_int)
+    arrived_at: float | None = attrs.field(default=None, validator=check_time)
+    head_start: float = attrs.field(default=0.0, validator=check_time)
+    context: dict[str, Any] = attrs.field(factory=dict, converter=_context, hash=False)
+    conversation_id: str | None = attrs.field(default=None, validator=_optional_id)
+
+    @property
+    def conversation(self) -> str:
+        """The id of the conversation this contact belongs to (its own id for a first turn)."""
+        return self.conversation_id if self.conversation_id is not None else self.id
+
+
+@attrs.frozen(kw_only=True)
+class Conversation:
+    """An asynchronous conversation: its turns, the agents who served it, and its shared context.
+
+    The router keeps one per conversation on a channel whose policy holds slots; the platform reads
+    it when it shows an offer, so that nobody asks the customer twice.
+    """
+
+    id: str = attrs.field(validator=check_id)
+    customer: Customer = attrs.field(validator=attrs.validators.instance_of(Customer))
+    channel: Channel = attrs.field(converter=to_channel)
+    turns: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    agents: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    context: dict[str, Any] = attrs.field(factory=dict, converter=_context, hash=False)
+
+    @property
+    def last_agent(self) -> str | None:
+        """The agent who served the latest turn, if any did."""
+        return self.agents[-1] if self.agents else None
