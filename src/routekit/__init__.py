@@ -7,7 +7,7 @@ simulator and Erlang staffing analytics run the very same policies.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from routekit import events
+from routekit import events, policies
 from routekit.errors import (
     ClockError,
     ConfigError,
@@ -22,6 +22,7 @@ from routekit.errors import (
 from routekit.events import event_from_dict, event_to_dict
 from routekit.models import Agent, AgentStatus, Channel, Contact, Conversation, Customer, Tier, Tiers
 from routekit.queues import AgentPool, ContactQueue, queue_key
+from routekit.router import AgentSnapshot, ContactState, Router, RouterSettings
 
 try:
     __version__ = version("routekit")
@@ -31,17 +32,21 @@ except PackageNotFoundError:  # pragma: no cover - only when run from a source t
 __all__ = [
     "Agent",
     "AgentPool",
+    "AgentSnapshot",
     "AgentStatus",
     "Channel",
     "ClockError",
     "ConfigError",
     "Contact",
     "ContactQueue",
+    "ContactState",
     "Conversation",
     "Customer",
     "DuplicateIdError",
     "OfferStateError",
     "RoutekitError",
+    "Router",
+    "RouterSettings",
     "ScenarioError",
     "StateError",
     "Tier",
@@ -52,5 +57,6 @@ __all__ = [
     "event_from_dict",
     "event_to_dict",
     "events",
+    "policies",
     "queue_key",
 ]

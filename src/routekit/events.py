@@ -56,13 +56,15 @@ def _optional_channel(value: Channel | str | None) -> Channel | None:
 class ContactQueued:
     """A contact entered routing (or re-entered it with a new plan) and waits at its first stage.
 
-    It carries the contact's channel and tier so that KPIs per channel and tier need only the stream.
+    It carries the contact's channel, tier and service-level clock start (``arrived_at``: the original
+    arrival, or the customer's reply for a conversation turn), so that KPIs need only the stream.
     """
 
     at: float
     contact_id: str
     channel: Channel = attrs.field(converter=Channel)
     tier: str
+    arrived_at: float
     stage: int
     rule: str
     priority: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -18,6 +18,10 @@ def _levels(value: Mapping[str, int] | None) -> dict[str, int]:
 
 def _context(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(value or {})
+
+
+def _ids(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
 
 
 def _optional_id(instance: Any, attribute: Any, value: str | None) -> None:
@@ -40,6 +44,8 @@ class Contact:
         head_start: Seconds the contact is ordered ahead of its arrival time in its queue.
         context: Data the agent sees with the offer (bot transcript, CRM facts).
         conversation_id: The conversation this contact is a turn of; ``None`` means its own id.
+        served_by: The agents who served earlier turns of its conversation, oldest first; the router fills
+            it for a reply turn, and a sticky policy targets the last of them.
 
     >>> c = Contact(id="c-1", customer=Customer(id="u-1"), channel="voice", skills={"billing": 3})
     >>> c.channel, c.skills
@@ -55,6 +61,7 @@ class Contact:
     head_start: float = attrs.field(default=0.0, validator=check_time)
     context: dict[str, Any] = attrs.field(factory=dict, converter=_context, hash=False)
     conversation_id: str | None = attrs.field(default=None, validator=_optional_id)
+    served_by: tuple[str, ...] = attrs.field(default=(), converter=_ids)
 
     @property
     def conversation(self) -> str:
@@ -73,8 +80,8 @@ class Conversation:
     id: str = attrs.field(validator=check_id)
     customer: Customer = attrs.field(validator=attrs.validators.instance_of(Customer))
     channel: Channel = attrs.field(converter=to_channel)
-    turns: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    agents: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    turns: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    agents: tuple[str, ...] = attrs.field(default=(), converter=_ids)
     context: dict[str, Any] = attrs.field(factory=dict, converter=_context, hash=False)
 
     @property

@@ -1,0 +1,79 @@
+"""The router's timers: a heap of ``(due, kind rank, seq)`` with lazy cancellation (SimPy's scheduler)."""
+
+from __future__ import annotations
+
+import heapq
+from enum import IntEnum
+from typing import Any
+
+
+class TimerKind(IntEnum):
+    """Timer kinds; timers due at the same moment fire in this order, then in the order they were set."""
+
+    OFFER_EXPIRY = 0
+    REOFFER_END = 1
+    STAGE_TIMEOUT = 2
+    HOLD_EXPIRY = 3
+    WRAP_UP_END = 4
+    PARK_TTL = 5
+
+
+class Timers:
+    """Pending timers. ``set`` returns a handle (the timer's seq) that ``cancel`` takes. O(log n) each."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, int]] = []
+        self._live: dict[int, tuple[TimerKind, tuple[Any, ...]]] = {}
+        self.next_seq = 0
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def set(self, due: float, kind: TimerKind, payload: tuple[Any, ...]) -> int:
+        """Schedule a timer and return its handle."""
+        seq = self.next_seq
+        self.next_seq += 1
+        self._live[seq] = (kind, payload)
+        heapq.heappush(self._heap, (due, int(kind), seq))
+        return seq
+
+    def restore(self, due: float, kind: TimerKind, payload: tuple[Any, ...], seq: int) -> None:
+        """Put back a timer from a snapshot under its original handle."""
+        self._live[seq] = (kind, payload)
+        heapq.heappush(self._heap, (due, int(kind), seq))
+
+    def cancel(self, seq: int | None) -> None:
+        """Cancel a timer; cancelling one that already fired or was cancelled is a no-op."""
+        if seq is not None:
+            self._live.pop(seq, None)
+
+    def _drop_dead(self) -> None:
+        heap = self._heap
+        while heap and heap[0][2] not in self._live:
+            heapq.heappop(heap)
+
+    def next_due(self) -> float | None:
+        """The due time of the earliest live timer, or ``None``."""
+        self._drop_dead()
+        return self._heap[0][0] if self._heap else None
+
+    def pop_due(self, now: float) -> tuple[float, TimerKind, tuple[Any, ...], int] | None:
+        """Remove and return the earliest live timer due at or before ``now``, or ``None``."""
+        self._drop_dead()
+        if not self._heap or self._heap[0][0] > now:
+            return None
+        due, _, seq = heapq.heappop(self._heap)
+        kind, payload = self._live.pop(seq)
+        return due, kind, payload, seq
+
+    def live(self) -> list[tuple[float, TimerKind, tuple[Any, ...], int]]:
+        """Every live timer as ``(due, kind, payload, seq)``, in firing order."""
+        entries = sorted(entry for entry in self._heap if entry[2] in self._live)
+        return [(due, self._live[seq][0], self._live[seq][1], seq) for due, _, seq in entries]
+
+    def due_of(self, seq: int) -> float | None:
+        """The due time of a live timer (O(n): for checks and snapshots only)."""
+        for due, _, s in self._heap:
+            if s == seq and s in self._live:
+                return due
+        return None
