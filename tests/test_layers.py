@@ -15,6 +15,7 @@ LAYERS = [
     "models",
     "events",
     "queues",
+    "_timers",
     "policies",
     "router",
     "metrics",

@@ -291,6 +291,7 @@ class Router:
     def _begin(self, now: float) -> list[Event]:
         if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
             raise ClockError(f"now must be a finite number of seconds, got {now!r}")
+        now = float(now)
         if now < self._now:
             raise ClockError(f"time went backwards: now={now!r} is before the last call at {self._now!r}")
         out: list[Event] = []
@@ -330,6 +331,7 @@ class Router:
             DuplicateIdError: An agent with that id is registered.
         """
         out = self._begin(now)
+        now = self._now
         if agent.id in self._agents:
             raise self._refuse(DuplicateIdError(f"agent {agent.id!r} is already registered"), out)
         status = AgentStatus(status)
@@ -352,6 +354,7 @@ class Router:
             UnknownIdError: No agent with that id is registered.
         """
         out = self._begin(now)
+        now = self._now
         state = self._agents.get(agent.id)
         if state is None:
             raise self._refuse(UnknownIdError(f"unknown agent {agent.id!r}"), out)
@@ -375,6 +378,7 @@ class Router:
             StateError: The agent has work: an offer, a contact, a held conversation or wrap-up.
         """
         out = self._begin(now)
+        now = self._now
         state = self._agent(agent_id, out)
         if state.work:
             raise self._refuse(
@@ -407,6 +411,7 @@ class Router:
             UnknownIdError: No agent with that id is registered.
         """
         out = self._begin(now)
+        now = self._now
         state = self._agent(agent_id, out)
         status = AgentStatus(status)
         if status == state.status:
@@ -440,6 +445,7 @@ class Router:
             StateError: The agent is not in wrap-up.
         """
         out = self._begin(now)
+        now = self._now
         state = self._agent(agent_id, out)
         if not state.wrap_up_timers:
             raise self._refuse(StateError(f"agent {agent_id!r} is not in wrap-up"), out)
@@ -464,6 +470,7 @@ class Router:
             UnknownIdError: The policy does not know the customer's tier.
         """
         out = self._begin(now)
+        now = self._now
         if contact.id in self._contacts or contact.id in self._finished:
             raise self._refuse(DuplicateIdError(f"contact {contact.id!r} was already submitted"), out)
         conversation_id = contact.conversation if not contact.channel.synchronous else None
@@ -505,6 +512,7 @@ class Router:
             OfferStateError: That agent holds no pending offer of that contact.
         """
         out = self._begin(now)
+        now = self._now
         cs = self._pending_offer(contact_id, agent_id, out)
         state = self._agents[agent_id]
         self._timers.cancel(cs.offer_timer)
@@ -536,6 +544,7 @@ class Router:
             OfferStateError: That agent holds no pending offer of that contact.
         """
         out = self._begin(now)
+        now = self._now
         cs = self._pending_offer(contact_id, agent_id, out)
         out.append(OfferRejected(at=now, contact_id=contact_id, agent_id=agent_id))
         self._end_offer(cs, now, out, bar=True)
@@ -554,6 +563,7 @@ class Router:
             StateError: The contact is not assigned (or held awaiting the customer).
         """
         out = self._begin(now)
+        now = self._now
         cs = self._live_contact(contact_id, out)
         if cs.state not in (ContactState.ASSIGNED, ContactState.HELD):
             raise self._refuse(StateError(f"contact {contact_id!r} is {cs.state.value}, not assigned"), out)
@@ -591,6 +601,7 @@ class Router:
             StateError: The contact is assigned (use ``complete``) or already finished.
         """
         out = self._begin(now)
+        now = self._now
         cs = self._contacts.get(contact_id)
         if cs is None:
             conversation = self._parked_conversation(contact_id)
@@ -633,6 +644,7 @@ class Router:
             StateError: The contact is not waiting.
         """
         out = self._begin(now)
+        now = self._now
         cs = self._live_contact(contact_id, out)
         if cs.state != ContactState.WAITING:
             raise self._refuse(StateError(f"contact {contact_id!r} is {cs.state.value}, not waiting"), out)
@@ -662,6 +674,7 @@ class Router:
             UnroutableContactError: No registered agent could ever serve the new plan.
         """
         out = self._begin(now)
+        now = self._now
         cs = self._live_contact(contact_id, out)
         if cs.state != ContactState.ASSIGNED:
             raise self._refuse(StateError(f"contact {contact_id!r} is {cs.state.value}, not assigned"), out)
@@ -700,6 +713,7 @@ class Router:
             StateError: Not an assigned conversation turn.
         """
         out = self._begin(now)
+        now = self._now
         cs = self._live_contact(contact_id, out)
         if cs.state != ContactState.ASSIGNED or cs.contact.conversation not in self._conversations:
             raise self._refuse(
@@ -741,6 +755,7 @@ class Router:
             StateError: The conversation is closed.
         """
         out = self._begin(now)
+        now = self._now
         conversation = self._conversations.get(conversation_id)
         if conversation is None:
             raise self._refuse(UnknownIdError(f"unknown conversation {conversation_id!r}"), out)

@@ -1,6 +1,7 @@
 """Routing policies: turn a contact into a plan of stages; order agents with a selection key."""
 
 from routekit.policies.base import Denial, Hold, Plan, RoutingPolicy, Stage, Target
+from routekit.policies.mobile import MOBILE_TIERS, mobile_support
 from routekit.policies.selection import (
     SELECTIONS,
     Selection,
@@ -11,8 +12,11 @@ from routekit.policies.selection import (
     selection_named,
 )
 from routekit.policies.skills import Skills
+from routekit.policies.sticky import Sticky
+from routekit.policies.tiers import TierGate, fallback_contact
 
 __all__ = [
+    "MOBILE_TIERS",
     "SELECTIONS",
     "Denial",
     "Hold",
@@ -21,9 +25,13 @@ __all__ = [
     "Selection",
     "Skills",
     "Stage",
+    "Sticky",
     "Target",
+    "TierGate",
+    "fallback_contact",
     "least_occupied",
     "longest_idle",
+    "mobile_support",
     "most_proficient",
     "round_robin",
     "selection_named",

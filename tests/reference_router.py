@@ -1,0 +1,751 @@
+"""A deliberately naive router: the same semantics as ``routekit.Router``, written for obviousness.
+
+It keeps plain dicts and lists, scans every contact and every agent on every decision, and keeps its
+timers in a list it searches for the earliest. The stateful test drives it beside the fast router and
+asserts that both return identical events. Nothing here is indexed, cached or incremental: when the two
+disagree, this one is the easier to believe.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import attrs
+
+from routekit import errors
+from routekit.events import (
+    Abandoned,
+    AgentStatusChanged,
+    Assigned,
+    AwaitingCustomer,
+    Completed,
+    ContactQueued,
+    ConversationClosed,
+    CustomerReplied,
+    Denied,
+    Offered,
+    OfferExpired,
+    OfferRejected,
+    OfferRescinded,
+    Parked,
+    Reprioritized,
+    Resumed,
+    StageChanged,
+    Transferred,
+    WrapUpEnded,
+)
+from routekit.models import Agent, AgentStatus, Contact, Conversation
+from routekit.policies import Denial, Plan, Stage, Target
+from routekit.router import RouterSettings
+
+KIND_RANK = {"offer": 0, "reoffer": 1, "stage": 2, "hold": 3, "wrapup": 4, "ttl": 5}
+
+
+@dataclass
+class RefAgent:
+    agent: Agent
+    status: AgentStatus
+    idle_since: float
+    last_offer_at: float = -math.inf
+    work: dict[str, tuple[Any, str]] = field(default_factory=dict)  # contact id -> (channel, kind)
+    offer: str | None = None
+
+    @property
+    def busy(self) -> int:
+        return len(self.work)
+
+    @property
+    def load(self) -> dict[Any, int]:
+        load: dict[Any, int] = {}
+        for channel, _ in self.work.values():
+            load[channel] = load.get(channel, 0) + 1
+        return load
+
+
+@dataclass
+class RefContact:
+    contact: Contact
+    plan: Plan
+    stage: int
+    priority: int
+    arrival: float
+    seq: int
+    clock_start: float
+    state: str = "waiting"
+    agent: str | None = None
+
+    @property
+    def target(self) -> Target:
+        return self.plan.stages[self.stage].target
+
+    @property
+    def key(self) -> tuple[int, float, int]:
+        return (-(self.priority + self.plan.stages[self.stage].boost), self.arrival, self.seq)
+
+
+@dataclass
+class RefConversation:
+    record: Conversation
+    parked: bool
+    turn: str
+    first: Contact
+    closed: bool = False
+
+
+class ReferenceRouter:
+    """Same calls and events as ``routekit.Router``; every decision is a scan."""
+
+    def __init__(self, policy: Any, **settings: Any) -> None:
+        self.policy = policy
+        self.settings = RouterSettings(**settings)
+        self.now = -math.inf
+        self.seq = 0
+        self.timer_seq = 0
+        self.timers: list[dict[str, Any]] = []
+        self.agents: dict[str, RefAgent] = {}
+        self.contacts: dict[str, RefContact] = {}
+        self.conversations: dict[str, RefConversation] = {}
+        self.finished: dict[str, tuple[float, str | None]] = {}
+        self.closed_at: dict[str, float] = {}
+        self.bars: dict[tuple[str, str], float] = {}
+
+    # -- time --------------------------------------------------------------------------------------
+
+    def set_timer(self, due: float, kind: str, **payload: Any) -> None:
+        self.timers.append(
+            {"due": due, "rank": KIND_RANK[kind], "seq": self.timer_seq, "kind": kind, **payload}
+        )
+        self.timer_seq += 1
+
+    def drop_timers(self, **match: Any) -> None:
+        self.timers = [t for t in self.timers if any(t.get(k) != v for k, v in match.items())]
+
+    def next_deadline(self) -> float | None:
+        return min((t["due"] for t in self.timers), default=None)
+
+    def begin(self, now: float) -> list[Any]:
+        if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
+            raise errors.ClockError("bad now")
+        now = float(now)
+        if now < self.now:
+            raise errors.ClockError("time went backwards")
+        out: list[Any] = []
+        while True:
+            due_now = [t for t in self.timers if t["due"] <= now]
+            if not due_now:
+                break
+            timer = min(due_now, key=lambda t: (t["due"], t["rank"], t["seq"]))
+            self.timers.remove(timer)
+            self.now = timer["due"]
+            self.fire(timer, out)
+        self.now = now
+        horizon = now - self.settings.retention
+        for cid, (at, _) in list(self.finished.items()):
+            if at <= horizon:
+                del self.finished[cid]
+        for conv_id, at in list(self.closed_at.items()):
+            if at <= horizon:
+                del self.closed_at[conv_id]
+                del self.conversations[conv_id]
+        return out
+
+    def advance(self, now: float) -> list[Any]:
+        return self.begin(now)
+
+    @staticmethod
+    def refuse(error: errors.RoutekitError, out: list[Any]) -> errors.RoutekitError:
+        error.events = out + error.events
+        return error
+
+    # -- the rules of eligibility -------------------------------------------------------------------
+
+    def eligible(self, agent: RefAgent, channel: Any) -> bool:
+        if agent.status != AgentStatus.AVAILABLE or agent.offer is not None:
+            return False
+        if any(ch in self.settings.exclusive for ch, _ in agent.work.values()):
+            return False
+        if agent.load.get(channel, 0) >= agent.agent.capacity.get(channel, 0):
+            return False
+        return not (channel in self.settings.exclusive and agent.work)
+
+    def candidates(self, rc: RefContact) -> list[str]:
+        target = rc.target
+        return [
+            aid
+            for aid, agent in self.agents.items()
+            if target.matches(agent.agent)
+            and self.eligible(agent, target.channel)
+            and (rc.contact.id, aid) not in self.bars
+        ]
+
+    def match(self, now: float, out: list[Any]) -> None:
+        while True:
+            for rc in sorted(
+                (c for c in self.contacts.values() if c.state == "waiting"), key=lambda c: c.key
+            ):
+                agents = self.candidates(rc)
+                if agents:
+                    target = rc.target
+                    best = min(agents, key=lambda a: (self.settings.selection.key(self.agents[a], target), a))
+                    self.offer(rc, best, now, out)
+                    break
+            else:
+                return
+
+    def offer(self, rc: RefContact, aid: str, now: float, out: list[Any]) -> None:
+        agent = self.agents[aid]
+        rc.state, rc.agent = "offered", aid
+        expires = now + self.settings.offer_timeout[rc.contact.channel]
+        self.set_timer(expires, "offer", contact=rc.contact.id, agent=aid)
+        agent.offer = rc.contact.id
+        agent.last_offer_at = now
+        agent.work[rc.contact.id] = (rc.contact.channel, "offered")
+        selection = "sticky" if rc.target.agent is not None else self.settings.selection.name
+        out.append(
+            Offered(
+                at=now,
+                contact_id=rc.contact.id,
+                agent_id=aid,
+                stage=rc.stage,
+                rule=rc.target.rule,
+                selection=selection,
+                expires_at=expires,
+            )
+        )
+
+    def sticky_gone(self, target: Target) -> bool:
+        if target.agent is None:
+            return False
+        agent = self.agents.get(target.agent)
+        return agent is None or agent.status != AgentStatus.AVAILABLE or not target.matches(agent.agent)
+
+    def enter_stage(self, rc: RefContact, now: float, out: list[Any]) -> None:
+        while rc.stage < len(rc.plan.stages) - 1:
+            stage = rc.plan.stages[rc.stage]
+            if stage.timeout == 0 or self.sticky_gone(stage.target):
+                rc.stage += 1
+                out.append(
+                    StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule)
+                )
+            else:
+                break
+        timeout = rc.plan.stages[rc.stage].timeout
+        if timeout is not None:
+            self.set_timer(now + timeout, "stage", contact=rc.contact.id)
+
+    def next_stage(self, rc: RefContact, now: float, out: list[Any]) -> None:
+        self.drop_timers(kind="stage", contact=rc.contact.id)
+        rc.stage += 1
+        out.append(StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule))
+        self.enter_stage(rc, now, out)
+
+    def leave_sticky(self, aid: str, now: float, out: list[Any]) -> None:
+        waiting = [
+            rc
+            for rc in self.contacts.values()
+            if rc.state == "waiting" and rc.target.agent == aid and rc.stage < len(rc.plan.stages) - 1
+        ]
+        for rc in sorted(waiting, key=lambda c: c.key):
+            self.next_stage(rc, now, out)
+
+    def supplied(self, target: Target) -> bool:
+        return any(target.matches(a.agent) for a in self.agents.values())
+
+    def routable(self, plan: Plan, first: int = 0) -> bool:
+        return any(self.supplied(stage.target) for stage in plan.stages[first:])
+
+    def deny_unroutable(self, now: float, out: list[Any]) -> None:
+        doomed = [
+            rc
+            for rc in self.contacts.values()
+            if rc.state == "waiting" and not self.routable(rc.plan, rc.stage)
+        ]
+        for rc in sorted(doomed, key=lambda c: c.key):
+            cid = rc.contact.id
+            self.drop_timers(kind="stage", contact=cid)
+            self.lift_bars(contact=cid)
+            del self.contacts[cid]
+            out.append(self.denied(rc.contact, now, "unroutable", rc.target.rule, None))
+            self.finish(cid, now)
+            self.close_conversation_of(rc.contact, now, "unroutable", out)
+
+    def denied(self, contact: Contact, now: float, reason: str, rule: str, fallback: Any) -> Denied:
+        return Denied(
+            at=now,
+            contact_id=contact.id,
+            channel=contact.channel,
+            tier=contact.customer.tier,
+            reason=reason,
+            rule=rule,
+            fallback=fallback,
+        )
+
+    def lift_bars(self, contact: str | None = None, agent: str | None = None) -> None:
+        for cid, aid in list(self.bars):
+            if (contact is None or cid == contact) and (agent is None or aid == agent):
+                del self.bars[(cid, aid)]
+                self.drop_timers(kind="reoffer", contact=cid, agent=aid)
+
+    def finish(self, cid: str, now: float, conversation: str | None = None) -> None:
+        self.finished[cid] = (now, conversation)
+
+    # -- timers ---------------------------------------------------------------------------------------
+
+    def fire(self, timer: dict[str, Any], out: list[Any]) -> None:
+        at, kind = timer["due"], timer["kind"]
+        if kind == "offer":
+            rc, agent = self.contacts[timer["contact"]], self.agents[timer["agent"]]
+            out.append(OfferExpired(at=at, contact_id=rc.contact.id, agent_id=agent.agent.id))
+            if self.settings.away_on_missed_offer:
+                agent.status = AgentStatus.AWAY
+                out.append(AgentStatusChanged(at=at, agent_id=agent.agent.id, status=AgentStatus.AWAY))
+            self.end_offer(rc, at, out, bar=True)
+            if self.settings.away_on_missed_offer:
+                self.leave_sticky(agent.agent.id, at, out)
+        elif kind == "reoffer":
+            del self.bars[(timer["contact"], timer["agent"])]
+        elif kind == "stage":
+            self.next_stage(self.contacts[timer["contact"]], at, out)
+        elif kind == "hold":
+            self.park(self.contacts[timer["contact"]], at, out)
+        elif kind == "wrapup":
+            agent = self.agents[timer["agent"]]
+            del agent.work[timer["contact"]]
+            agent.idle_since = at
+            out.append(WrapUpEnded(at=at, agent_id=agent.agent.id, contact_id=timer["contact"]))
+        else:
+            self.close(self.conversations[timer["conversation"]], at, "park-ttl", out)
+        self.match(at, out)
+
+    def end_offer(self, rc: RefContact, now: float, out: list[Any], *, bar: bool) -> None:
+        aid = rc.agent
+        assert aid is not None
+        agent = self.agents[aid]
+        self.drop_timers(kind="offer", contact=rc.contact.id)
+        agent.offer = None
+        del agent.work[rc.contact.id]
+        rc.state, rc.agent = "waiting", None
+        if bar and self.settings.reoffer_delay > 0:
+            self.lift_bars(contact=rc.contact.id, agent=aid)
+            self.bars[(rc.contact.id, aid)] = now + self.settings.reoffer_delay
+            self.set_timer(now + self.settings.reoffer_delay, "reoffer", contact=rc.contact.id, agent=aid)
+        if bar and rc.target.agent == aid and rc.stage < len(rc.plan.stages) - 1:
+            self.next_stage(rc, now, out)
+
+    def park(self, rc: RefContact, now: float, out: list[Any]) -> None:
+        aid = rc.agent
+        assert aid is not None
+        agent = self.agents[aid]
+        cid = rc.contact.id
+        self.drop_timers(kind="hold", contact=cid)
+        conv = self.conversations[rc.contact.conversation]
+        del agent.work[cid]
+        agent.idle_since = now
+        del self.contacts[cid]
+        self.finish(cid, now, conv.record.id)
+        conv.parked = True
+        hold = self.policy.hold(rc.contact)
+        ttl = hold.park_ttl if hold is not None else self.settings.park_ttl
+        self.set_timer(now + ttl, "ttl", conversation=conv.record.id)
+        out.append(Parked(at=now, conversation_id=conv.record.id, contact_id=cid, agent_id=aid))
+
+    def close(self, conv: RefConversation, now: float, reason: str, out: list[Any]) -> None:
+        self.drop_timers(kind="ttl", conversation=conv.record.id)
+        conv.closed = True
+        self.closed_at[conv.record.id] = now
+        out.append(ConversationClosed(at=now, conversation_id=conv.record.id, reason=reason))
+
+    def close_conversation_of(self, contact: Contact, now: float, reason: str, out: list[Any]) -> None:
+        conv = self.conversations.get(contact.conversation)
+        if conv is not None and conv.turn == contact.id and not conv.closed:
+            self.close(conv, now, reason, out)
+
+    # -- agents ---------------------------------------------------------------------------------------
+
+    def agent_or_refuse(self, aid: str, out: list[Any]) -> RefAgent:
+        if aid not in self.agents:
+            raise self.refuse(errors.UnknownIdError(f"unknown agent {aid!r}"), out)
+        return self.agents[aid]
+
+    def add_agent(self, agent: Agent, now: float, status: AgentStatus = AgentStatus.AVAILABLE) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        if agent.id in self.agents:
+            raise self.refuse(errors.DuplicateIdError("duplicate agent"), out)
+        self.agents[agent.id] = RefAgent(agent=agent, status=AgentStatus(status), idle_since=now)
+        out.append(AgentStatusChanged(at=now, agent_id=agent.id, status=AgentStatus(status)))
+        self.match(now, out)
+        return out
+
+    def update_agent(self, agent: Agent, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        self.agent_or_refuse(agent.id, out).agent = agent
+        self.match(now, out)
+        self.deny_unroutable(now, out)
+        return out
+
+    def remove_agent(self, aid: str, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        agent = self.agent_or_refuse(aid, out)
+        if agent.work:
+            raise self.refuse(errors.StateError("agent has work"), out)
+        out.append(AgentStatusChanged(at=now, agent_id=aid, status=AgentStatus.OFFLINE))
+        self.lift_bars(agent=aid)
+        del self.agents[aid]
+        self.leave_sticky(aid, now, out)
+        self.match(now, out)
+        self.deny_unroutable(now, out)
+        return out
+
+    def set_status(self, aid: str, status: AgentStatus, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        agent = self.agent_or_refuse(aid, out)
+        status = AgentStatus(status)
+        if status == agent.status:
+            return out
+        out.append(AgentStatusChanged(at=now, agent_id=aid, status=status))
+        agent.status = status
+        if status == AgentStatus.AVAILABLE:
+            agent.idle_since = now
+        else:
+            if agent.offer is not None:
+                rc = self.contacts[agent.offer]
+                reason = "agent-away" if status == AgentStatus.AWAY else "agent-offline"
+                out.append(OfferRescinded(at=now, contact_id=rc.contact.id, agent_id=aid, reason=reason))
+                self.end_offer(rc, now, out, bar=False)
+            if status == AgentStatus.OFFLINE:
+                for cid in sorted(c for c, (_, kind) in agent.work.items() if kind == "held"):
+                    self.park(self.contacts[cid], now, out)
+            self.leave_sticky(aid, now, out)
+        self.match(now, out)
+        return out
+
+    def end_wrap_up(self, aid: str, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        agent = self.agent_or_refuse(aid, out)
+        wrapping = [cid for cid, (_, kind) in agent.work.items() if kind == "wrap-up"]
+        if not wrapping:
+            raise self.refuse(errors.StateError("not in wrap-up"), out)
+        for cid in wrapping:
+            self.drop_timers(kind="wrapup", agent=aid, contact=cid)
+            del agent.work[cid]
+            agent.idle_since = now
+            out.append(WrapUpEnded(at=now, agent_id=aid, contact_id=cid))
+        self.match(now, out)
+        return out
+
+    # -- contacts -------------------------------------------------------------------------------------
+
+    def live_or_refuse(self, cid: str, out: list[Any]) -> RefContact:
+        if cid not in self.contacts:
+            if cid in self.finished:
+                raise self.refuse(errors.StateError("finished"), out)
+            raise self.refuse(errors.UnknownIdError(f"unknown contact {cid!r}"), out)
+        return self.contacts[cid]
+
+    def plan_or_refuse(self, contact: Contact, now: float, out: list[Any]) -> Plan | Denial:
+        try:
+            plan: Plan | Denial = self.policy.plan(contact, now)
+        except errors.RoutekitError as error:
+            raise self.refuse(error, out) from None
+        return plan
+
+    def queued(self, rc: RefContact, now: float, out: list[Any]) -> None:
+        out.append(
+            ContactQueued(
+                at=now,
+                contact_id=rc.contact.id,
+                channel=rc.contact.channel,
+                tier=rc.contact.customer.tier,
+                arrived_at=rc.clock_start,
+                stage=0,
+                rule=rc.target.rule,
+                priority=rc.priority + rc.plan.stages[0].boost,
+            )
+        )
+        self.enter_stage(rc, now, out)
+
+    def start(self, contact: Contact, plan: Plan, now: float, out: list[Any]) -> None:
+        arrived = contact.arrived_at if contact.arrived_at is not None else now
+        rc = RefContact(
+            contact=contact,
+            plan=plan,
+            stage=0,
+            priority=contact.priority,
+            arrival=arrived - contact.head_start,
+            seq=self.seq,
+            clock_start=arrived,
+        )
+        self.seq += 1
+        self.contacts[contact.id] = rc
+        self.queued(rc, now, out)
+
+    def submit(self, contact: Contact, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        if contact.id in self.contacts or contact.id in self.finished:
+            raise self.refuse(errors.DuplicateIdError("duplicate contact"), out)
+        conversation_id = None if contact.channel.synchronous else contact.conversation
+        if conversation_id is not None and conversation_id in self.conversations:
+            raise self.refuse(errors.DuplicateIdError("conversation open"), out)
+        plan = self.plan_or_refuse(contact, now, out)
+        if isinstance(plan, Denial):
+            out.append(self.denied(contact, now, plan.reason, plan.rule, plan.fallback))
+            self.finish(contact.id, now)
+            return out
+        if not self.routable(plan):
+            raise self.refuse(errors.UnroutableContactError("unroutable"), out)
+        if conversation_id is not None:
+            record = Conversation(
+                id=conversation_id,
+                customer=contact.customer,
+                channel=contact.channel,
+                turns=(contact.id,),
+                context=contact.context,
+            )
+            self.conversations[conversation_id] = RefConversation(
+                record=record, parked=False, turn=contact.id, first=contact
+            )
+        self.start(contact, plan, now, out)
+        self.match(now, out)
+        return out
+
+    def pending_or_refuse(self, cid: str, aid: str, out: list[Any]) -> RefContact:
+        rc = self.contacts.get(cid)
+        if rc is None or rc.state != "offered" or rc.agent != aid:
+            raise self.refuse(errors.OfferStateError("no pending offer"), out)
+        return rc
+
+    def accept(self, cid: str, aid: str, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        rc = self.pending_or_refuse(cid, aid, out)
+        agent = self.agents[aid]
+        self.drop_timers(kind="offer", contact=cid)
+        self.drop_timers(kind="stage", contact=cid)
+        self.lift_bars(contact=cid)
+        rc.state = "assigned"
+        agent.offer = None
+        agent.work[cid] = (rc.contact.channel, "assigned")
+        conv = self.conversations.get(rc.contact.conversation)
+        if conv is not None and conv.turn == cid:
+            conv.record = attrs.evolve(conv.record, agents=(*conv.record.agents, aid))
+        out.append(Assigned(at=now, contact_id=cid, agent_id=aid, waited=now - rc.clock_start))
+        self.match(now, out)
+        return out
+
+    def reject(self, cid: str, aid: str, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        rc = self.pending_or_refuse(cid, aid, out)
+        out.append(OfferRejected(at=now, contact_id=cid, agent_id=aid))
+        self.end_offer(rc, now, out, bar=True)
+        self.match(now, out)
+        return out
+
+    def complete(self, cid: str, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        rc = self.live_or_refuse(cid, out)
+        if rc.state not in ("assigned", "held"):
+            raise self.refuse(errors.StateError("not assigned"), out)
+        aid = rc.agent
+        assert aid is not None
+        agent = self.agents[aid]
+        self.drop_timers(kind="hold", contact=cid)
+        wrap = agent.agent.wrap_up.get(rc.contact.channel, self.settings.wrap_up)
+        out.append(Completed(at=now, contact_id=cid, agent_id=aid, wrap_up_until=now + wrap))
+        del self.contacts[cid]
+        self.finish(cid, now, rc.contact.conversation)
+        self.close_conversation_of(rc.contact, now, "completed", out)
+        if wrap > 0:
+            agent.work[cid] = (rc.contact.channel, "wrap-up")
+            self.set_timer(now + wrap, "wrapup", agent=aid, contact=cid)
+        else:
+            del agent.work[cid]
+            agent.idle_since = now
+        self.match(now, out)
+        return out
+
+    def parked_conversation(self, some_id: str) -> RefConversation | None:
+        conv = self.conversations.get(some_id)
+        if conv is None and some_id in self.finished:
+            conv_id = self.finished[some_id][1]
+            conv = self.conversations.get(conv_id) if conv_id else None
+            if conv is not None and conv.turn != some_id:
+                return None
+        if conv is None or not conv.parked or conv.closed:
+            return None
+        return conv
+
+    def abandon(self, cid: str, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        rc = self.contacts.get(cid)
+        if rc is None:
+            conv = self.parked_conversation(cid)
+            if conv is None:
+                if cid in self.finished:
+                    raise self.refuse(errors.StateError("finished"), out)
+                raise self.refuse(errors.UnknownIdError("unknown"), out)
+            out.append(Abandoned(at=now, contact_id=conv.turn))
+            self.close(conv, now, "abandoned", out)
+            return out
+        if rc.state == "assigned":
+            raise self.refuse(errors.StateError("assigned"), out)
+        if rc.state == "offered":
+            aid = rc.agent
+            assert aid is not None
+            out.append(OfferRescinded(at=now, contact_id=cid, agent_id=aid, reason="abandoned"))
+            self.drop_timers(kind="offer", contact=cid)
+            self.agents[aid].offer = None
+            del self.agents[aid].work[cid]
+        elif rc.state == "held":
+            agent = self.agents[rc.agent]  # type: ignore[index]
+            self.drop_timers(kind="hold", contact=cid)
+            del agent.work[cid]
+            agent.idle_since = now
+        self.drop_timers(kind="stage", contact=cid)
+        self.lift_bars(contact=cid)
+        del self.contacts[cid]
+        out.append(Abandoned(at=now, contact_id=cid))
+        self.finish(cid, now, rc.contact.conversation)
+        self.close_conversation_of(rc.contact, now, "abandoned", out)
+        self.match(now, out)
+        return out
+
+    def reprioritize(self, cid: str, priority: int, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        rc = self.live_or_refuse(cid, out)
+        if rc.state != "waiting":
+            raise self.refuse(errors.StateError("not waiting"), out)
+        rc.priority = priority
+        out.append(Reprioritized(at=now, contact_id=cid, priority=priority))
+        self.match(now, out)
+        return out
+
+    def transfer(self, cid: str, now: float, target: Target | Plan | None = None) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        rc = self.live_or_refuse(cid, out)
+        if rc.state != "assigned":
+            raise self.refuse(errors.StateError("not assigned"), out)
+        if target is None:
+            plan = self.plan_or_refuse(rc.contact, now, out)
+            if isinstance(plan, Denial):
+                raise self.refuse(errors.StateError("denied"), out)
+        elif isinstance(target, Target):
+            plan = Plan([Stage(target=target)])
+        else:
+            plan = target
+        if not self.routable(plan):
+            raise self.refuse(errors.UnroutableContactError("unroutable"), out)
+        aid = rc.agent
+        assert aid is not None
+        out.append(Transferred(at=now, contact_id=cid, agent_id=aid))
+        del self.agents[aid].work[cid]
+        self.agents[aid].idle_since = now
+        rc.plan, rc.stage, rc.agent, rc.state = plan, 0, None, "waiting"
+        self.queued(rc, now, out)
+        self.match(now, out)
+        return out
+
+    # -- conversations --------------------------------------------------------------------------------
+
+    def await_customer(self, cid: str, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        rc = self.live_or_refuse(cid, out)
+        if rc.state != "assigned" or rc.contact.conversation not in self.conversations:
+            raise self.refuse(errors.StateError("not an assigned conversation turn"), out)
+        hold = self.policy.hold(rc.contact)
+        aid = rc.agent
+        assert aid is not None
+        if hold is None or hold.hold <= 0:
+            self.park(rc, now, out)
+            self.match(now, out)
+            return out
+        rc.state = "held"
+        self.agents[aid].work[cid] = (rc.contact.channel, "held")
+        self.set_timer(now + hold.hold, "hold", contact=cid)
+        out.append(
+            AwaitingCustomer(
+                at=now,
+                contact_id=cid,
+                conversation_id=rc.contact.conversation,
+                agent_id=aid,
+                hold_until=now + hold.hold,
+            )
+        )
+        return out
+
+    def customer_replied(self, conv_id: str, now: float) -> list[Any]:
+        out = self.begin(now)
+        now = self.now
+        conv = self.conversations.get(conv_id)
+        if conv is None:
+            raise self.refuse(errors.UnknownIdError("unknown conversation"), out)
+        if conv.closed:
+            raise self.refuse(errors.StateError("closed"), out)
+        if not conv.parked:
+            rc = self.contacts[conv.turn]
+            if rc.state == "held":
+                self.drop_timers(kind="hold", contact=conv.turn)
+                rc.state = "assigned"
+                self.agents[rc.agent].work[conv.turn] = (rc.contact.channel, "assigned")  # type: ignore[index]
+            out.append(CustomerReplied(at=now, conversation_id=conv_id, contact_id=conv.turn))
+            return out
+        record = conv.record
+        turn_id = f"{conv_id}#{len(record.turns) + 1}"
+        if turn_id in self.contacts or turn_id in self.finished:
+            raise self.refuse(errors.DuplicateIdError("turn id in use"), out)
+        turn = attrs.evolve(
+            conv.first,
+            id=turn_id,
+            arrived_at=now,
+            head_start=0.0,
+            conversation_id=conv_id,
+            context=record.context,
+            served_by=record.agents,
+        )
+        plan = self.plan_or_refuse(turn, now, out)
+        self.drop_timers(kind="ttl", conversation=conv_id)
+        conv.parked = False
+        conv.turn = turn_id
+        conv.record = attrs.evolve(record, turns=(*record.turns, turn_id))
+        out.append(
+            Resumed(at=now, conversation_id=conv_id, contact_id=turn_id, last_agent_id=record.last_agent)
+        )
+        if isinstance(plan, Denial) or not self.routable(plan):
+            reason, rule, fallback = (
+                (plan.reason, plan.rule, plan.fallback)
+                if isinstance(plan, Denial)
+                else ("unroutable", "", None)
+            )
+            out.append(self.denied(turn, now, reason, rule, fallback))
+            self.finish(turn_id, now, conv_id)
+            self.close(conv, now, reason, out)
+            return out
+        self.start(turn, plan, now, out)
+        self.match(now, out)
+        return out
+
+    # -- read views -----------------------------------------------------------------------------------
+
+    def position(self, cid: str) -> int | None:
+        rc = self.contacts.get(cid)
+        if rc is None or rc.state != "waiting":
+            return None
+        same = [c for c in self.contacts.values() if c.state == "waiting" and c.target == rc.target]
+        return sorted(c.key for c in same).index(rc.key)
+
+    def waiting(self) -> list[str]:
+        waiting = [c for c in self.contacts.values() if c.state == "waiting"]
+        return [c.contact.id for c in sorted(waiting, key=lambda c: c.key)]

@@ -1,0 +1,260 @@
+"""The fast router against the naive reference router, on random streams of calls (hypothesis stateful).
+
+After every step: both returned the same events (or refused with the same error and the same timer
+events); ``router._check()`` holds (each contact in exactly one place, no capacity exceeded, no agent
+holding an exclusive contact and anything else, every offer ending once); and a router restored from the
+previous step's snapshot returned the same events as the original.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from reference_router import ReferenceRouter
+
+import routekit as rk
+from routekit.policies import SELECTIONS, Skills, Sticky, Target, mobile_support
+
+AGENT_IDS = [f"a{i}" for i in range(5)]
+SKILLS = ["billing", "tech"]
+CHANNELS = [rk.Channel.VOICE, rk.Channel.CHAT, rk.Channel.MESSAGING, rk.Channel.VIDEO]
+TIERS = ["standard", "silver", "gold", "platinum", "bronze"]  # bronze is unknown to the tier gate
+
+EVENT_COUNTS: Counter[str] = Counter()
+
+agents = st.builds(
+    lambda aid, skills, capacity, teams, wrap: rk.Agent(
+        id=aid, skills=skills, capacity=capacity, teams=teams, wrap_up=wrap
+    ),
+    aid=st.sampled_from(AGENT_IDS),
+    skills=st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 5), max_size=2),
+    capacity=st.dictionaries(st.sampled_from(CHANNELS), st.integers(0, 3), min_size=1, max_size=4),
+    teams=st.frozensets(st.sampled_from(["vip", "general"]), max_size=2),
+    wrap=st.dictionaries(st.sampled_from(CHANNELS), st.sampled_from([0.0, 5.0, 30.0]), max_size=2),
+)
+steps = st.sampled_from([0.0, 0.0, 0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 45.0])
+POLICIES: list[Any] = [
+    Skills(relax=[(30, 1), (60, "names"), (90, "any")]),
+    Skills(relax=[(20, "any")]),
+    mobile_support(hold=20.0, window=30.0, park_ttl=100.0, vip_overflow=15.0),
+    Sticky(10.0, 20.0, park_ttl=50.0, then=Skills(relax=[(20, "any")])),
+]
+
+
+def outcome(call: Any) -> tuple[str, Any]:
+    try:
+        return ("ok", call())
+    except rk.RoutekitError as error:
+        return (type(error).__name__, error.events)
+
+
+class RouterMachine(RuleBasedStateMachine):
+    """Drive the router, the reference router and a router restored from a snapshot with the same calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+        self.next_contact = 0
+
+    def both(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        fast = outcome(lambda: getattr(self.fast, name)(*args, **kwargs))
+        ref = outcome(lambda: getattr(self.ref, name)(*args, **kwargs))
+        restored = outcome(lambda: getattr(self.restored, name)(*args, **kwargs))
+        assert ref == fast, f"{name}{args}: reference and router differ"
+        assert fast == restored, f"{name}{args}: the restored router differs"
+        if fast[0] == "ok":
+            for event in fast[1]:
+                EVENT_COUNTS[type(event).__name__] += 1
+        return fast
+
+    def tick(self, step: float) -> float:
+        self.now += step
+        return self.now
+
+    def pick(self, data: st.DataObject) -> str:
+        """A contact id: mostly a live or finished one, sometimes one never seen."""
+        known = (
+            sorted(self.fast._contacts)
+            + sorted(self.fast._finished)[:3]
+            + sorted(self.fast._conversations)[:3]
+        )
+        return data.draw(st.sampled_from([*known, "c-unknown"]))
+
+    def contacts_in(self, *states: rk.ContactState) -> list[str]:
+        return sorted(cid for cid in self.fast._contacts if self.fast.state(cid) in states)
+
+    @initialize(
+        roster=st.lists(agents, min_size=1, max_size=4, unique_by=lambda a: a.id),
+        policy=st.sampled_from(range(len(POLICIES))),
+        away=st.booleans(),
+        reoffer_delay=st.sampled_from([0.0, 30.0]),
+        selection=st.sampled_from(sorted(SELECTIONS)),
+    )
+    def staff(
+        self, roster: list[rk.Agent], policy: int, away: bool, reoffer_delay: float, selection: str
+    ) -> None:
+        """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
+        self.policy = POLICIES[policy]
+        settings: dict[str, Any] = {
+            "wrap_up": 10.0,
+            "retention": 200.0,
+            "away_on_missed_offer": away,
+            "reoffer_delay": reoffer_delay,
+            "selection": SELECTIONS[selection],
+        }
+        self.fast = rk.Router(self.policy, **settings)
+        self.ref = ReferenceRouter(self.policy, **settings)
+        self.restored = rk.Router.restore(self.fast.snapshot(), self.policy)
+        for agent in roster:
+            broad = rk.Agent(
+                id=agent.id,
+                skills={name: max(agent.skills.get(name, 0), 2) for name in SKILLS},
+                capacity={channel: max(agent.capacity.get(channel, 0), 1) for channel in CHANNELS},
+                teams=agent.teams,
+                wrap_up=agent.wrap_up,
+            )
+            self.both("add_agent", broad, self.now)
+
+    @rule(
+        action=st.sampled_from(["add", "update", "remove", "status", "status", "end_wrap_up"]),
+        agent=agents,
+        status=st.sampled_from(list(rk.AgentStatus)),
+        step=steps,
+    )
+    def agent_call(self, action: str, agent: rk.Agent, status: rk.AgentStatus, step: float) -> None:
+        now = self.tick(step)
+        if action == "add":
+            self.both("add_agent", agent, now, status)
+        elif action == "update":
+            self.both("update_agent", agent, now)
+        elif action == "remove":
+            self.both("remove_agent", agent.id, now)
+        elif action == "status":
+            self.both("set_status", agent.id, status, now)
+        else:
+            self.both("end_wrap_up", agent.id, now)
+
+    @rule(
+        channel=st.sampled_from(CHANNELS),
+        skills=st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 4), max_size=2),
+        priority=st.integers(0, 2),
+        head_start=st.sampled_from([0.0, 0.0, 90.0]),
+        tier=st.sampled_from(TIERS),
+        early=st.sampled_from([None, None, 15.0]),
+        step=steps,
+    )
+    def submit(
+        self,
+        channel: rk.Channel,
+        skills: dict[str, int],
+        priority: int,
+        head_start: float,
+        tier: str,
+        early: float | None,
+        step: float,
+    ) -> None:
+        now = self.tick(step)
+        contact = rk.Contact(
+            id=f"c{self.next_contact}",
+            customer=rk.Customer(id=f"u{self.next_contact % 3}", tier=tier),
+            channel=channel,
+            skills=skills,
+            priority=priority,
+            head_start=head_start,
+            arrived_at=None if early is None else max(0.0, now - early),
+        )
+        self.next_contact += 1
+        self.both("submit", contact, now)
+
+    @rule(
+        data=st.data(),
+        action=st.sampled_from(
+            [
+                *("accept", "accept", "accept", "reject", "complete", "complete", "await", "await", "await"),
+                *("transfer", "abandon", "reprioritize", "reply", "reply", "reply", "resubmit", "stray"),
+            ]
+        ),
+        step=steps,
+    )
+    def contact_call(self, data: st.DataObject, action: str, step: float) -> None:
+        """Answer an offer, finish, hold, transfer, abandon or reprioritize a contact; or a stray call."""
+        wanted = {
+            "accept": (rk.ContactState.OFFERED,),
+            "reject": (rk.ContactState.OFFERED,),
+            "complete": (rk.ContactState.ASSIGNED, rk.ContactState.HELD),
+            "await": (rk.ContactState.ASSIGNED,),
+            "transfer": (rk.ContactState.ASSIGNED,),
+        }.get(action)
+        candidates = self.contacts_in(*wanted) if wanted else []
+        if action == "await":
+            candidates = [c for c in candidates if not self.fast.contact(c).channel.synchronous] or candidates
+        contact_id = data.draw(st.sampled_from(candidates)) if candidates else self.pick(data)
+        now = self.tick(step)
+        if action in ("accept", "reject"):
+            cs = self.fast._contacts.get(contact_id)
+            agent_id = cs.agent if cs is not None and cs.agent else data.draw(st.sampled_from(AGENT_IDS))
+            self.both(action, contact_id, agent_id, now)
+        elif action == "complete":
+            self.both("complete", contact_id, now)
+        elif action == "await":
+            self.both("await_customer", contact_id, now)
+        elif action == "transfer":
+            team = data.draw(st.sampled_from([None, "vip"]))
+            live = self.fast._contacts.get(contact_id)
+            target = None if team is None or live is None else Target(channel=live.contact.channel, team=team)
+            self.both("transfer", contact_id, now, target=target)
+        elif action == "abandon":
+            self.both("abandon", contact_id, now)
+        elif action == "reprioritize":
+            self.both("reprioritize", contact_id, data.draw(st.integers(0, 3)), now)
+        elif action == "reply":
+            parked = sorted(c for c, conv in self.fast._conversations.items() if conv.status == "parked")
+            conversations = parked or sorted(self.fast._conversations)
+            conversation_id = data.draw(st.sampled_from([*conversations, "c-unknown"]))
+            self.both("customer_replied", conversation_id, now)
+        elif action == "resubmit":
+            self.both("submit", rk.Contact(id=contact_id, customer=rk.Customer(id="u"), channel="voice"), now)
+        else:
+            self.both("accept", contact_id, data.draw(st.sampled_from(AGENT_IDS)), now)
+
+    @rule(
+        how=st.sampled_from(["step", "step", "deadline", "deadline", "past-deadline", "backwards", "nan"]),
+        step=steps,
+    )
+    def advance(self, how: str, step: float) -> None:
+        """Move the clock: by a step, exactly onto the next timer, just past it, or (refused) backwards."""
+        deadline = self.fast.next_deadline()
+        assert self.ref.next_deadline() == deadline
+        if how == "backwards":
+            self.both("advance", self.now - 1.0)
+        elif how == "nan":
+            self.both("advance", float("nan"))
+        elif how == "step" or deadline is None:
+            self.both("advance", self.tick(step))
+        else:
+            self.now = max(self.now, deadline + (0.5 if how == "past-deadline" else 0.0))
+            self.both("advance", self.now)
+
+    @invariant()
+    def router_invariants_hold(self) -> None:
+        self.fast._check()
+
+    @invariant()
+    def views_agree(self) -> None:
+        assert self.ref.waiting() == self.fast.waiting()
+        assert self.ref.next_deadline() == self.fast.next_deadline()
+        for contact_id in self.fast.waiting():
+            assert self.ref.position(contact_id) == self.fast.position(contact_id)
+
+    @invariant()
+    def snapshot_restores(self) -> None:
+        snapshot = json.loads(json.dumps(self.fast.snapshot()))
+        self.restored = rk.Router.restore(snapshot, self.policy)
+        assert snapshot == self.restored.snapshot()
+
+
+TestRouterAgainstReference = RouterMachine.TestCase
