@@ -7,7 +7,7 @@ simulator and Erlang staffing analytics run the very same policies.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from routekit import events, policies
+from routekit import datasets, events, metrics, policies
 from routekit.errors import (
     ClockError,
     ConfigError,
@@ -56,7 +56,9 @@ __all__ = [
     "__version__",
     "event_from_dict",
     "event_to_dict",
+    "datasets",
     "events",
+    "metrics",
     "policies",
     "queue_key",
 ]

@@ -1,0 +1,36 @@
+"""The discrete-event simulator that drives the same :class:`~routekit.Router` a platform runs.
+
+Randomness comes only from a :class:`numpy.random.Generator` built from the seed at the entry point.
+"""
+
+from routekit.sim.distributions import (
+    DISTRIBUTIONS,
+    Deterministic,
+    Distribution,
+    Empirical,
+    Exponential,
+    Gamma,
+    LogNormal,
+    deterministic,
+    distribution_from_spec,
+    empirical,
+    exponential,
+    gamma,
+    lognormal,
+)
+
+__all__ = [
+    "DISTRIBUTIONS",
+    "Deterministic",
+    "Distribution",
+    "Empirical",
+    "Exponential",
+    "Gamma",
+    "LogNormal",
+    "deterministic",
+    "distribution_from_spec",
+    "empirical",
+    "exponential",
+    "gamma",
+    "lognormal",
+]
