@@ -240,6 +240,11 @@ class ReferenceRouter:
         rc.stage += 1
         out.append(StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule))
         self.enter_stage(rc, now, out)
+        self.deny_if_stranded(rc, now, out)
+
+    def deny_if_stranded(self, rc: RefContact, now: float, out: list[Any]) -> None:
+        if rc.state == "waiting" and not self.routable(rc.plan, rc.stage):
+            self.deny(rc, now, out)
 
     def leave_sticky(self, aid: str, now: float, out: list[Any]) -> None:
         waiting = [
@@ -263,13 +268,16 @@ class ReferenceRouter:
             if rc.state == "waiting" and not self.routable(rc.plan, rc.stage)
         ]
         for rc in sorted(doomed, key=lambda c: c.key):
-            cid = rc.contact.id
-            self.drop_timers(kind="stage", contact=cid)
-            self.lift_bars(contact=cid)
-            del self.contacts[cid]
-            out.append(self.denied(rc.contact, now, "unroutable", rc.target.rule, None))
-            self.finish(cid, now)
-            self.close_conversation_of(rc.contact, now, "unroutable", out)
+            self.deny(rc, now, out)
+
+    def deny(self, rc: RefContact, now: float, out: list[Any]) -> None:
+        cid = rc.contact.id
+        self.drop_timers(kind="stage", contact=cid)
+        self.lift_bars(contact=cid)
+        del self.contacts[cid]
+        out.append(self.denied(rc.contact, now, "unroutable", rc.target.rule, None))
+        self.finish(cid, now, rc.contact.conversation)
+        self.close_conversation_of(rc.contact, now, "unroutable", out)
 
     def denied(self, contact: Contact, now: float, reason: str, rule: str, fallback: Any) -> Denied:
         return Denied(
@@ -333,6 +341,8 @@ class ReferenceRouter:
             self.set_timer(now + self.settings.reoffer_delay, "reoffer", contact=rc.contact.id, agent=aid)
         if bar and rc.target.agent == aid and rc.stage < len(rc.plan.stages) - 1:
             self.next_stage(rc, now, out)
+        elif rc.contact.id in self.contacts:
+            self.deny_if_stranded(rc, now, out)
 
     def park(self, rc: RefContact, now: float, out: list[Any]) -> None:
         aid = rc.agent
@@ -369,9 +379,15 @@ class ReferenceRouter:
             raise self.refuse(errors.UnknownIdError(f"unknown agent {aid!r}"), out)
         return self.agents[aid]
 
+    def status_or_refuse(self, status: Any, out: list[Any]) -> AgentStatus:
+        if status not in {s.value for s in AgentStatus}:
+            raise self.refuse(errors.ConfigError("unknown status"), out)
+        return AgentStatus(status)
+
     def add_agent(self, agent: Agent, now: float, status: AgentStatus = AgentStatus.AVAILABLE) -> list[Any]:
         out = self.begin(now)
         now = self.now
+        status = self.status_or_refuse(status, out)
         if agent.id in self.agents:
             raise self.refuse(errors.DuplicateIdError("duplicate agent"), out)
         self.agents[agent.id] = RefAgent(agent=agent, status=AgentStatus(status), idle_since=now)
@@ -405,7 +421,7 @@ class ReferenceRouter:
         out = self.begin(now)
         now = self.now
         agent = self.agent_or_refuse(aid, out)
-        status = AgentStatus(status)
+        status = self.status_or_refuse(status, out)
         if status == agent.status:
             return out
         out.append(AgentStatusChanged(at=now, agent_id=aid, status=status))
@@ -727,7 +743,7 @@ class ReferenceRouter:
             reason, rule, fallback = (
                 (plan.reason, plan.rule, plan.fallback)
                 if isinstance(plan, Denial)
-                else ("unroutable", "", None)
+                else ("unroutable", plan.stages[0].target.rule, None)
             )
             out.append(self.denied(turn, now, reason, rule, fallback))
             self.finish(turn_id, now, conv_id)

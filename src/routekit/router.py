@@ -334,7 +334,7 @@ class Router:
         now = self._now
         if agent.id in self._agents:
             raise self._refuse(DuplicateIdError(f"agent {agent.id!r} is already registered"), out)
-        status = AgentStatus(status)
+        status = self._status(status, out)
         state = _Agent(agent=agent, status=status, order=self._agent_order, idle_since=now)
         self._agent_order += 1
         self._agents[agent.id] = state
@@ -413,7 +413,7 @@ class Router:
         out = self._begin(now)
         now = self._now
         state = self._agent(agent_id, out)
-        status = AgentStatus(status)
+        status = self._status(status, out)
         if status == state.status:
             return out
         out.append(AgentStatusChanged(at=now, agent_id=agent_id, status=status))
@@ -798,7 +798,7 @@ class Router:
             reason, rule, fallback = (
                 (plan.reason, plan.rule, plan.fallback)
                 if isinstance(plan, Denial)
-                else ("unroutable", "", None)
+                else ("unroutable", plan.stages[0].target.rule, None)
             )
             out.append(self._denied(turn, now, reason, rule, fallback))
             self._finish(turn_id, now, conversation_id)
@@ -903,6 +903,15 @@ class Router:
         if state is None:
             raise self._refuse(UnknownIdError(f"unknown agent {agent_id!r}"), out)
         return state
+
+    def _status(self, status: AgentStatus | str, out: list[Event]) -> AgentStatus:
+        try:
+            return AgentStatus(status)
+        except ValueError:
+            names = ", ".join(s.value for s in AgentStatus)
+            raise self._refuse(
+                ConfigError(f"unknown agent status {status!r}; expected one of {names}"), out
+            ) from None
 
     def _live_contact(self, contact_id: str, out: list[Event]) -> _Contact:
         cs = self._contacts.get(contact_id)
@@ -1095,6 +1104,7 @@ class Router:
         cs.stage += 1
         out.append(StageChanged(at=now, contact_id=cs.contact.id, stage=cs.stage, rule=cs.target.rule))
         self._enter_stage(cs, now, out)
+        self._deny_if_stranded(cs, now, out)
 
     def _drop_empty_agent_queue(self, target: Target) -> None:
         # Sticky queues are one per agent and channel; dropping empty ones keeps memory bounded.
@@ -1128,15 +1138,24 @@ class Router:
                         doomed.append(cs)
         doomed.sort(key=lambda cs: cs.key)
         for cs in doomed:
-            contact_id = cs.contact.id
-            self._queues[cs.target].remove(contact_id)
-            self._drop_empty_agent_queue(cs.target)
-            self._timers.cancel(cs.stage_timer)
-            self._drop_bars(contact_id)
-            del self._contacts[contact_id]
-            out.append(self._denied(cs.contact, now, "unroutable", cs.target.rule, None))
-            self._finish(contact_id, now, cs.contact.conversation)
-            self._close_conversation_of(cs.contact, now, "unroutable", out)
+            self._deny(cs, now, out)
+
+    def _deny_if_stranded(self, cs: _Contact, now: float, out: list[Event]) -> None:
+        """A contact back in a queue, or at a new stage, that nobody can serve from here ends at once."""
+        if cs.state == ContactState.WAITING and not self._routable(cs.contact, cs.plan, cs.stage):
+            self._deny(cs, now, out)
+
+    def _deny(self, cs: _Contact, now: float, out: list[Event]) -> None:
+        contact_id = cs.contact.id
+        self._queues[cs.target].remove(contact_id)
+        self._drop_empty_agent_queue(cs.target)
+        self._timers.cancel(cs.stage_timer)
+        self._drop_bars(contact_id)
+        self._dirty_contacts.pop(contact_id, None)
+        del self._contacts[contact_id]
+        out.append(self._denied(cs.contact, now, "unroutable", cs.target.rule, None))
+        self._finish(contact_id, now, cs.contact.conversation)
+        self._close_conversation_of(cs.contact, now, "unroutable", out)
 
     def _offer(self, cs: _Contact, agent_id: str, now: float, out: list[Event]) -> None:
         state = self._agents[agent_id]
@@ -1206,6 +1225,7 @@ class Router:
         else:
             self._queue(cs.target).push(cs.contact.id, cs.key)
             self._dirty_contacts[cs.contact.id] = None
+        self._deny_if_stranded(cs, now, out)
 
     def _rescind(self, cs: _Contact, now: float, reason: str, out: list[Event], *, requeue: bool) -> None:
         agent_id = cs.agent
@@ -1663,6 +1683,7 @@ class Router:
         for contact_id, cs in self._contacts.items():
             if cs.state == ContactState.WAITING:
                 assert self._best_agent_for(cs) is None, f"{contact_id} waits while an agent is free"
+                assert self._routable(cs.contact, cs.plan, cs.stage), f"{contact_id} waits for nobody"
         assert not self._dirty_agents
         assert not self._dirty_contacts
 
