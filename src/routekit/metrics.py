@@ -333,7 +333,7 @@ class _AgentTime:
                 self.slot_busy[channel] += seconds * units
 
 
-def _thresholds(value: Mapping[Channel | str, float] | None) -> dict[Channel, float]:
+def _thresholds(value: Mapping[Channel, float] | Mapping[str, float] | None) -> dict[Channel, float]:
     thresholds = {}
     for channel, seconds in (value or {}).items():
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < math.inf:
@@ -344,7 +344,7 @@ def _thresholds(value: Mapping[Channel | str, float] | None) -> dict[Channel, fl
     return thresholds
 
 
-def _slots(value: Mapping[Channel | str, int]) -> dict[Channel, int]:
+def _slots(value: Mapping[Channel, int] | Mapping[str, int]) -> dict[Channel, int]:
     slots = {}
     for channel, count in value.items():
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
@@ -354,7 +354,7 @@ def _slots(value: Mapping[Channel | str, int]) -> dict[Channel, int]:
     return slots
 
 
-def _capacities(value: Mapping[str, Mapping[Channel | str, int]] | None) -> dict[str, dict[Channel, int]]:
+def _capacities(value: Mapping[str, Mapping[Channel, int] | Mapping[str, int]] | None) -> dict[str, dict[Channel, int]]:
     return {agent_id: _slots(slots) for agent_id, slots in (value or {}).items()}
 
 
@@ -501,7 +501,7 @@ class KpiCollector:
             self._settle(agent, at)
             agent.logged_in = False
 
-    def set_capacity(self, agent_id: str, capacity: Mapping[Channel | str, int], at: float) -> None:
+    def set_capacity(self, agent_id: str, capacity: Mapping[Channel, int] | Mapping[str, int], at: float) -> None:
         """Change an agent's channel capacity from ``at`` on (after the router's ``update_agent``).
 
         Raises:

@@ -80,7 +80,7 @@ DEFAULT_OFFER_TIMEOUT: dict[Channel, float] = {
 }
 
 
-def _offer_timeouts(value: Mapping[Channel | str, float] | None) -> dict[Channel, float]:
+def _offer_timeouts(value: Mapping[Channel, float] | Mapping[str, float] | None) -> dict[Channel, float]:
     timeouts = dict(DEFAULT_OFFER_TIMEOUT)
     for channel, seconds in (value or {}).items():
         timeouts[to_channel(channel)] = seconds

@@ -25,11 +25,11 @@ def _levels(value: Mapping[str, int] | None) -> dict[str, int]:
     return dict(value or {})
 
 
-def _capacity(value: Mapping[Channel | str, int] | None) -> dict[Channel, int]:
+def _capacity(value: Mapping[Channel, int] | Mapping[str, int] | None) -> dict[Channel, int]:
     return {to_channel(channel): slots for channel, slots in (value or {}).items()}
 
 
-def _wrap_up(value: Mapping[Channel | str, float] | None) -> dict[Channel, float]:
+def _wrap_up(value: Mapping[Channel, float] | Mapping[str, float] | None) -> dict[Channel, float]:
     return {to_channel(channel): seconds for channel, seconds in (value or {}).items()}
 
 

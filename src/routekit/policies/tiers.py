@@ -17,11 +17,11 @@ from routekit.policies.base import Denial, Hold, Plan, RoutingPolicy, Stage, Tar
 __all__ = ["TierGate", "fallback_contact"]
 
 
-def _gates(value: Mapping[Channel | str, str] | None) -> dict[Channel, str]:
+def _gates(value: Mapping[Channel, str] | Mapping[str, str] | None) -> dict[Channel, str]:
     return {to_channel(channel): tier for channel, tier in (value or {}).items()}
 
 
-def _fallbacks(value: Mapping[Channel | str, Channel | str] | None) -> dict[Channel, Channel]:
+def _fallbacks(value: Mapping[Channel, Channel | str] | Mapping[str, Channel | str] | None) -> dict[Channel, Channel]:
     return {to_channel(channel): to_channel(to) for channel, to in (value or {}).items()}
 
 

@@ -1,0 +1,472 @@
+"""The discrete-event simulator: it plays the platform around the very same :class:`~routekit.Router`.
+
+The engine keeps a heap of ``(time, rank, seq)`` events and drives the router through its public API
+only, as a platform would: it submits arrivals, lets agents accept offers after a delay (or reject them
+with a probability), completes contacts after a handle time, abandons contacts when the customer's
+patience runs out, plays the customer's replies in conversations, resubmits a denied contact on its
+fallback channel with a probability, logs agents in and out by shift, and calls ``advance`` whenever the
+router's next deadline comes before the next platform event. The KPIs come from the router's events
+through :class:`~routekit.metrics.KpiCollector`, the code a platform would run on its live stream.
+
+Randomness comes only from ``numpy.random.Generator`` streams spawned from one seed: each source of
+randomness (each arrival stream, each channel's handle times, ...) has its own stream, drawn in
+batches, so that the same scenario and seed give the same day, event for event.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import numpy as np
+
+from routekit.errors import RoutekitError, StateError
+from routekit.events import (
+    Abandoned,
+    AgentStatusChanged,
+    Assigned,
+    Completed,
+    ConversationClosed,
+    CustomerReplied,
+    Denied,
+    Event,
+    Offered,
+    OfferExpired,
+    OfferRescinded,
+    Resumed,
+    Transferred,
+)
+from routekit.metrics import KpiCollector, KpiReport
+from routekit.models.agent import Agent, AgentStatus
+from routekit.models.channel import Channel
+from routekit.models.contact import Contact
+from routekit.models.customer import Customer
+from routekit.policies.tiers import fallback_contact
+from routekit.router import ContactState, Router
+from routekit.sim.distributions import Distribution
+from routekit.sim.scenario import ArrivalStream, Scenario
+
+__all__ = ["DayResult", "run_day"]
+
+_BATCH = 2048
+
+# Platform events at the same moment happen in this order: agents log in or out, agents finish work,
+# agents answer offers, customers reply, customers give up, new contacts arrive.
+_SHIFT, _HANDLED, _ANSWER, _REPLY, _PATIENCE, _ARRIVAL, _RETURN = range(7)
+
+
+class _Draws:
+    """Variates of one distribution from one generator, drawn in batches (one numpy call per batch)."""
+
+    __slots__ = ("_buffer", "_dist", "_i", "_rng")
+
+    def __init__(self, dist: Distribution, rng: np.random.Generator) -> None:
+        self._dist = dist
+        self._rng = rng
+        self._buffer: list[float] = []
+        self._i = 0
+
+    def __call__(self) -> float:
+        if self._i == len(self._buffer):
+            self._buffer = self._dist.sample_many(self._rng, _BATCH).tolist()
+            self._i = 0
+        value = self._buffer[self._i]
+        self._i += 1
+        return value
+
+
+class _Uniform:
+    __slots__ = ("_buffer", "_i", "_rng")
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self._buffer: list[float] = []
+        self._i = 0
+
+    def __call__(self) -> float:
+        if self._i == len(self._buffer):
+            self._buffer = self._rng.random(_BATCH).tolist()
+            self._i = 0
+        value = self._buffer[self._i]
+        self._i += 1
+        return value
+
+
+@attrs.frozen(kw_only=True)
+class DayResult:
+    """One simulated run: its KPIs, how many customers arrived, and how many events the router returned."""
+
+    report: KpiReport
+    customers: int
+    events: int
+    ended_at: float
+
+
+class _Arrivals:
+    """A non-homogeneous Poisson stream with a piecewise-constant hourly rate, drawn exactly by inversion."""
+
+    def __init__(self, stream: ArrivalStream, start_hour: float, rng: np.random.Generator) -> None:
+        self.stream = stream
+        # Breakpoints in simulated seconds; a profile's rate holds from its hour until the next one.
+        self.points = [((hour - start_hour) * 3600.0, rate / 3600.0) for hour, rate in stream.profile]
+        self.unit = _Uniform(rng)
+        self.tier_draw = _Uniform(rng)
+        cumulative = np.cumsum([share for _, share in stream.tiers]).tolist()
+        self.tier_edges = list(zip(cumulative, [tier for tier, _ in stream.tiers], strict=True))
+
+    def _rate_at(self, t: float) -> tuple[float, float]:
+        rate, until = 0.0, math.inf
+        for i, (at, value) in enumerate(self.points):
+            if at <= t:
+                rate = value
+                until = self.points[i + 1][0] if i + 1 < len(self.points) else math.inf
+            else:
+                until = min(until, at)
+                break
+        return rate, until
+
+    def next_after(self, t: float) -> float:
+        while True:
+            rate, until = self._rate_at(t)
+            if rate <= 0:
+                if until == math.inf:
+                    return math.inf
+                t = until
+                continue
+            gap = -math.log(1.0 - self.unit()) / rate
+            if t + gap < until:
+                return t + gap
+            t = until  # memoryless: start again at the breakpoint with the next rate
+
+    def tier(self) -> str:
+        u = self.tier_draw()
+        for edge, tier in self.tier_edges:
+            if u < edge:
+                return tier
+        return self.tier_edges[-1][1]
+
+
+class _Day:
+    """One simulated run. Mutable, single-use: it owns the router and the platform's side of the story."""
+
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, customers: int | None) -> None:
+        self.scenario = scenario
+        sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        names = [f"arrivals{i}" for i in range(len(scenario.arrivals))]
+        for name in scenario.channels:
+            names += [f"{name}.handle", f"{name}.patience", f"{name}.accept", f"{name}.coin", f"{name}.turns"]
+            names += [f"{name}.reply"]
+        names.append("fallback")
+        rngs = dict(zip(names, (np.random.default_rng(s) for s in sequence.spawn(len(names))), strict=True))
+        self.arrivals = [
+            _Arrivals(s, scenario.run.start, rngs[f"arrivals{i}"]) for i, s in enumerate(scenario.arrivals)
+        ]
+        self.handle: dict[Channel, _Draws] = {}
+        self.patience: dict[Channel, _Draws | None] = {}
+        self.accept: dict[Channel, _Draws] = {}
+        self.coin: dict[Channel, _Uniform] = {}
+        self.turns: dict[Channel, _Draws | None] = {}
+        self.reply: dict[Channel, _Draws | None] = {}
+        self.reject: dict[Channel, float] = {}
+        for name, spec in scenario.channels.items():
+            channel = spec.channel
+            self.handle[channel] = _Draws(spec.handle_time, rngs[f"{name}.handle"])
+            self.patience[channel] = (
+                _Draws(spec.patience, rngs[f"{name}.patience"]) if spec.patience else None
+            )
+            self.accept[channel] = _Draws(spec.accept_delay, rngs[f"{name}.accept"])
+            self.coin[channel] = _Uniform(rngs[f"{name}.coin"])
+            self.turns[channel] = _Draws(spec.turns, rngs[f"{name}.turns"]) if spec.turns else None
+            self.reply[channel] = (
+                _Draws(spec.reply_delay, rngs[f"{name}.reply"]) if spec.reply_delay else None
+            )
+            self.reject[channel] = spec.reject_probability
+        self.fallback_coin = _Uniform(rngs["fallback"])
+        self.router = Router(scenario.policy.build(), **scenario.policy.router_settings())
+        capacity = {
+            f"{group.name}-{i}": dict(group.capacity) for group in scenario.agents for i in range(group.count)
+        }
+        self.kpis = KpiCollector(
+            service_levels=scenario.service_levels(),
+            warmup_contacts=scenario.run.warmup_customers,
+            interval=scenario.run.interval,
+            capacity=capacity,
+        )
+        self.limit = customers if customers is not None else scenario.run.customers
+        horizon = scenario.run.horizon
+        self.horizon = math.inf if horizon is None else horizon
+        self.end = math.inf if horizon is None else horizon + scenario.run.drain
+        self.heap: list[tuple[float, int, int, Callable[..., None], tuple[Any, ...]]] = []
+        self.seq = 0
+        self.arrived = 0
+        self.events = 0
+        self.now = 0.0
+        self.offers: dict[str, tuple[str, float]] = {}
+        self.remaining_turns: dict[str, int] = {}
+        self.contacts: dict[str, Contact] = {}
+        self.on_shift: set[str] = set()
+        self.fallback_probability = 1.0
+        self.observe = self.kpis.observe
+
+    # --------------------------------------------------------------------------------------- the loop
+
+    def schedule(self, at: float, rank: int, action: Callable[..., None], *args: Any) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (at, rank, self.seq, action, args))
+
+    def run(self) -> DayResult:
+        self.staff()
+        for index, arrivals in enumerate(self.arrivals):
+            first = arrivals.next_after(0.0)
+            if first < self.horizon:
+                self.schedule(first, _ARRIVAL, self.arrive, index)
+        heap, router = self.heap, self.router
+        while True:
+            next_event = heap[0][0] if heap else math.inf
+            deadline = router.next_deadline()
+            if deadline is not None and deadline < next_event:
+                if deadline > self.end:
+                    break
+                self.now = deadline
+                self.handle_events(router.advance(deadline))
+                continue
+            if next_event == math.inf or next_event > self.end:
+                break
+            at, _, _, action, args = heapq.heappop(heap)
+            self.now = at
+            action(*args)
+        until = self.now if self.end == math.inf else self.end
+        return DayResult(
+            report=self.kpis.report(until), customers=self.arrived, events=self.events, ended_at=until
+        )
+
+    def call(self, method: Callable[..., list[Event]], *args: Any) -> list[Event] | None:
+        try:
+            events = method(*args)
+        except RoutekitError as error:
+            self.handle_events(error.events)
+            return None
+        self.handle_events(events)
+        return events
+
+    def handle_events(self, events: list[Event]) -> None:
+        self.events += len(events)
+        observe = self.observe
+        for event in events:
+            observe(event)
+            reaction = _REACTIONS.get(type(event))
+            if reaction is not None:
+                reaction(self, event)
+
+    # ------------------------------------------------------------------------------------------ agents
+
+    def staff(self) -> None:
+        start = self.scenario.run.start
+        for group in self.scenario.agents:
+            for i in range(group.count):
+                agent = Agent(
+                    id=f"{group.name}-{i}",
+                    skills=group.skills,
+                    capacity=group.capacity,
+                    teams=group.teams,
+                    wrap_up=group.wrap_up,
+                )
+                if group.shift is None:
+                    self.call(self.router.add_agent, agent, 0.0, AgentStatus.AVAILABLE)
+                    self.on_shift.add(agent.id)
+                    continue
+                self.call(self.router.add_agent, agent, 0.0, AgentStatus.OFFLINE)
+                begin, finish = ((hour - start) * 3600.0 for hour in group.shift)
+                self.schedule(max(begin, 0.0), _SHIFT, self.log_in, agent.id)
+                if finish >= 0:
+                    self.schedule(finish, _SHIFT, self.log_out, agent.id)
+
+    def log_in(self, agent_id: str) -> None:
+        self.on_shift.add(agent_id)
+        self.call(self.router.set_status, agent_id, AgentStatus.AVAILABLE, self.now)
+
+    def log_out(self, agent_id: str) -> None:
+        self.on_shift.discard(agent_id)
+        self.call(self.router.set_status, agent_id, AgentStatus.OFFLINE, self.now)
+
+    def come_back(self, agent_id: str) -> None:
+        if agent_id in self.on_shift:
+            self.call(self.router.set_status, agent_id, AgentStatus.AVAILABLE, self.now)
+
+    # ---------------------------------------------------------------------------------------- contacts
+
+    def arrive(self, index: int) -> None:
+        arrivals = self.arrivals[index]
+        stream = arrivals.stream
+        self.arrived += 1
+        n = self.arrived
+        if self.limit is None or n < self.limit:
+            later = arrivals.next_after(self.now)
+            if later < self.horizon:
+                self.schedule(later, _ARRIVAL, self.arrive, index)
+        contact = Contact(
+            id=f"{stream.channel.value}-{n}",
+            customer=Customer(id=f"u-{n}", tier=arrivals.tier()),
+            channel=stream.channel,
+            skills=stream.skills,
+            priority=stream.priority,
+            head_start=stream.head_start,
+            arrived_at=self.now,
+        )
+        self.submit(contact, stream.fallback_probability)
+
+    def submit(self, contact: Contact, fallback_probability: float) -> None:
+        self.contacts[contact.id] = contact
+        # A gated contact is denied within submit's own call, so on_denied reads the share of its stream.
+        self.fallback_probability = fallback_probability
+        events = self.call(self.router.submit, contact, self.now)
+        if events is None:
+            del self.contacts[contact.id]
+            return
+        self.start_contact(contact)
+
+    def start_contact(self, contact: Contact) -> None:
+        contact_id = contact.id
+        channel = contact.channel
+        turns = self.turns[channel]
+        if turns is not None and contact.conversation == contact_id:
+            self.remaining_turns[contact_id] = max(1, round(turns()))
+        state = self.router.state(contact_id)
+        if state == ContactState.WAITING:
+            estimate = self.router.expected_wait(contact_id, self.now)
+            if estimate is not None:
+                self.kpis.observe_estimate(contact_id, estimate)
+        if state in (ContactState.WAITING, ContactState.OFFERED):
+            patience = self.patience[channel]
+            if patience is not None:
+                self.schedule(self.now + patience(), _PATIENCE, self.give_up, contact_id)
+
+    def give_up(self, contact_id: str) -> None:
+        if self.router.state(contact_id) in (ContactState.WAITING, ContactState.OFFERED):
+            self.call(self.router.abandon, contact_id, self.now)
+
+    def answer(self, contact_id: str, agent_id: str, offered_at: float, accept: bool) -> None:
+        if self.offers.get(contact_id) != (agent_id, offered_at):
+            return  # the offer ended before the agent answered (expired, rescinded)
+        method = self.router.accept if accept else self.router.reject
+        self.call(method, contact_id, agent_id, self.now)
+
+    def turn_handled(self, contact_id: str) -> None:
+        if self.router.state(contact_id) != ContactState.ASSIGNED:
+            return
+        contact = self.contacts[contact_id]
+        conversation = contact.conversation
+        left = self.remaining_turns.get(conversation, 1) - 1
+        if left > 0:
+            self.remaining_turns[conversation] = left
+            self.call(self.router.await_customer, contact_id, self.now)
+            reply = self.reply[contact.channel]
+            assert reply is not None
+            self.schedule(self.now + reply(), _REPLY, self.customer_writes, conversation)
+        else:
+            self.call(self.router.complete, contact_id, self.now)
+
+    def customer_writes(self, conversation_id: str) -> None:
+        try:
+            events = self.router.customer_replied(conversation_id, self.now)
+        except StateError as error:  # the conversation closed (park TTL) before the customer wrote
+            self.handle_events(error.events)
+            return
+        self.handle_events(events)
+        for event in events:
+            if isinstance(event, CustomerReplied):
+                channel = self.contacts[event.contact_id].channel
+                self.schedule(
+                    self.now + self.handle[channel](), _HANDLED, self.turn_handled, event.contact_id
+                )
+            elif isinstance(event, Resumed) and event.contact_id in self.contacts:
+                self.start_contact(self.contacts[event.contact_id])
+
+    def resubmit(self, contact_id: str, fallback: Denied) -> None:
+        contact = self.contacts.pop(contact_id)
+        self.submit(fallback_contact(contact, fallback, f"{contact_id}-fb"), 1.0)
+
+    # ------------------------------------------------------------------------------ reacting to events
+
+    def on_offered(self, event: Offered) -> None:
+        self.offers[event.contact_id] = (event.agent_id, event.at)
+        channel = self.contacts[event.contact_id].channel
+        accept = self.reject[channel] == 0.0 or self.coin[channel]() >= self.reject[channel]
+        delay = self.accept[channel]()
+        self.schedule(
+            event.at + delay, _ANSWER, self.answer, event.contact_id, event.agent_id, event.at, accept
+        )
+
+    def on_offer_ended(self, event: OfferExpired | OfferRescinded) -> None:
+        self.offers.pop(event.contact_id, None)
+
+    def on_assigned(self, event: Assigned) -> None:
+        self.offers.pop(event.contact_id, None)
+        channel = self.contacts[event.contact_id].channel
+        self.schedule(event.at + self.handle[channel](), _HANDLED, self.turn_handled, event.contact_id)
+
+    def on_finished(self, event: Completed | Abandoned | Transferred) -> None:
+        self.offers.pop(event.contact_id, None)
+        contact = self.contacts.get(event.contact_id)
+        if contact is not None and contact.conversation not in self.remaining_turns:
+            del self.contacts[event.contact_id]
+
+    def on_denied(self, event: Denied) -> None:
+        if (
+            event.fallback is not None
+            and event.contact_id in self.contacts
+            and self.fallback_coin() < self.fallback_probability
+        ):
+            self.schedule(event.at, _ARRIVAL, self.resubmit, event.contact_id, event)
+        elif event.contact_id in self.contacts and event.fallback is None:
+            del self.contacts[event.contact_id]
+
+    def on_closed(self, event: ConversationClosed) -> None:
+        conversation = event.conversation_id
+        self.remaining_turns.pop(conversation, None)
+        for contact_id in [conversation, *(f"{conversation}#{n}" for n in range(2, 64))]:
+            if self.contacts.pop(contact_id, None) is None and contact_id != conversation:
+                break
+
+    def on_resumed(self, event: Resumed) -> None:
+        # The new turn's own events (ContactQueued, Offered) follow in the same list: register it first.
+        self.contacts[event.contact_id] = self.router.contact(event.contact_id)
+
+    def on_status(self, event: AgentStatusChanged) -> None:
+        # A missed offer sets the agent away; the simulated agent notices and is back after 30 seconds.
+        if event.status == AgentStatus.AWAY and event.agent_id in self.on_shift:
+            self.schedule(event.at + 30.0, _RETURN, self.come_back, event.agent_id)
+
+
+_REACTIONS: dict[type, Callable[[_Day, Any], None]] = {
+    Offered: _Day.on_offered,
+    OfferExpired: _Day.on_offer_ended,
+    OfferRescinded: _Day.on_offer_ended,
+    Assigned: _Day.on_assigned,
+    Completed: _Day.on_finished,
+    Abandoned: _Day.on_finished,
+    Transferred: _Day.on_finished,
+    Denied: _Day.on_denied,
+    ConversationClosed: _Day.on_closed,
+    AgentStatusChanged: _Day.on_status,
+    Resumed: _Day.on_resumed,
+}
+
+
+def run_day(
+    scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, customers: int | None = None
+) -> DayResult:
+    """Simulate one run of a scenario and return its KPIs.
+
+    Args:
+        scenario: What to simulate.
+        seed: The seed (or a spawned ``SeedSequence``) every random draw comes from.
+        customers: Stop arrivals after this many customers (overrides ``[run] customers``).
+
+    Returns:
+        The run's KPI report, with how many customers arrived and how many router events there were.
+    """
+    return _Day(scenario, seed, customers).run()
