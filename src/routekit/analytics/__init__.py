@@ -1,0 +1,38 @@
+"""Queueing analytics: Erlang B, C and A, staffing for targets, and chat concurrency.
+
+Units are the scenario's: arrival rates in contacts per hour, times in seconds, loads in Erlangs.
+This layer is pure mathematics over ``routekit.errors``; it knows nothing of routers or policies.
+
+>>> from routekit import analytics
+>>> f = analytics.erlang_a(rate=570, aht=60, agents=10, patience=120, threshold=20)
+>>> round(f.service_level, 3)
+0.737
+"""
+
+from routekit.analytics.concurrency import chat_handle_times, erlang_chat
+from routekit.analytics.erlang import QueueFigures, erlang_a, erlang_b, erlang_c
+from routekit.analytics.staffing import (
+    DEFAULT_AGENTS_MAX,
+    Interval,
+    IntervalStaffing,
+    Staffing,
+    Targets,
+    staff,
+    staff_day,
+)
+
+__all__ = [
+    "DEFAULT_AGENTS_MAX",
+    "Interval",
+    "IntervalStaffing",
+    "QueueFigures",
+    "Staffing",
+    "Targets",
+    "chat_handle_times",
+    "erlang_a",
+    "erlang_b",
+    "erlang_c",
+    "erlang_chat",
+    "staff",
+    "staff_day",
+]
