@@ -7,7 +7,7 @@ simulator and Erlang staffing analytics run the very same policies.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from routekit import datasets, events, metrics, policies
+from routekit import analytics, datasets, events, metrics, policies
 from routekit.errors import (
     ClockError,
     ConfigError,
@@ -54,6 +54,7 @@ __all__ = [
     "UnknownIdError",
     "UnroutableContactError",
     "__version__",
+    "analytics",
     "datasets",
     "event_from_dict",
     "event_to_dict",

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from routekit import __version__
+from routekit.commands import simulate, staff
 
-COMMANDS: tuple[ModuleType, ...] = ()
+COMMANDS: tuple[ModuleType, ...] = (simulate, staff)
 
 
 def build_parser() -> argparse.ArgumentParser:

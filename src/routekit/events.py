@@ -49,7 +49,16 @@ __all__ = [
 
 
 def _optional_channel(value: Channel | str | None) -> Channel | None:
-    return None if value is None else Channel(value)
+    return None if value is None else _channel(value)
+
+
+def _channel(value: Channel | str) -> Channel:
+    # Events are built on the router's hot path with a Channel already in hand; skip the enum lookup then.
+    return value if type(value) is Channel else Channel(value)
+
+
+def _status(value: AgentStatus | str) -> AgentStatus:
+    return value if type(value) is AgentStatus else AgentStatus(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -62,7 +71,7 @@ class ContactQueued:
 
     at: float
     contact_id: str
-    channel: Channel = attrs.field(converter=Channel)
+    channel: Channel = attrs.field(converter=_channel)
     tier: str
     arrived_at: float
     stage: int
@@ -164,7 +173,7 @@ class Denied:
 
     at: float
     contact_id: str
-    channel: Channel = attrs.field(converter=Channel)
+    channel: Channel = attrs.field(converter=_channel)
     tier: str
     reason: str
     rule: str
@@ -244,7 +253,7 @@ class AgentStatusChanged:
 
     at: float
     agent_id: str
-    status: AgentStatus = attrs.field(converter=AgentStatus)
+    status: AgentStatus = attrs.field(converter=_status)
 
 
 Event = (

@@ -354,7 +354,9 @@ def _slots(value: Mapping[Channel, int] | Mapping[str, int]) -> dict[Channel, in
     return slots
 
 
-def _capacities(value: Mapping[str, Mapping[Channel, int] | Mapping[str, int]] | None) -> dict[str, dict[Channel, int]]:
+def _capacities(
+    value: Mapping[str, Mapping[Channel, int] | Mapping[str, int]] | None,
+) -> dict[str, dict[Channel, int]]:
     return {agent_id: _slots(slots) for agent_id, slots in (value or {}).items()}
 
 
@@ -501,7 +503,9 @@ class KpiCollector:
             self._settle(agent, at)
             agent.logged_in = False
 
-    def set_capacity(self, agent_id: str, capacity: Mapping[Channel, int] | Mapping[str, int], at: float) -> None:
+    def set_capacity(
+        self, agent_id: str, capacity: Mapping[Channel, int] | Mapping[str, int], at: float
+    ) -> None:
         """Change an agent's channel capacity from ``at`` on (after the router's ``update_agent``).
 
         Raises:

@@ -184,9 +184,17 @@ class _Contact:
     hold_timer: int | None = None
     offered_at: float = math.nan
 
-    @property
-    def target(self) -> Target:
-        return self.plan.stages[self.stage].target
+    target: Target = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.target = self.plan.stages[self.stage].target
+
+    def move_to(self, stage: int, plan: Plan | None = None) -> None:
+        """Go to ``stage`` (of a new ``plan`` when given); the current target is kept at hand."""
+        if plan is not None:
+            self.plan = plan
+        self.stage = stage
+        self.target = self.plan.stages[stage].target
 
     @property
     def key(self) -> QueueKey:
@@ -295,12 +303,15 @@ class Router:
         if now < self._now:
             raise ClockError(f"time went backwards: now={now!r} is before the last call at {self._now!r}")
         out: list[Event] = []
-        while (timer := self._timers.pop_due(now)) is not None:
+        timers = self._timers
+        while (timer := timers.pop_due(now)) is not None:
             due, kind, payload, _ = timer
             self._now = due
             self._fire(due, kind, payload, out)
         self._now = now
-        self._forget(now)
+        order = self._finished_order
+        if order and order[0][0] <= now - self.settings.retention:
+            self._forget(now)
         return out
 
     def _forget(self, now: float) -> None:
@@ -695,7 +706,8 @@ class Router:
         out.append(Transferred(at=now, contact_id=contact_id, agent_id=agent_id))
         self._release(state, contact_id, now)
         self._refresh(state)
-        cs.plan, cs.stage, cs.agent, cs.state = plan, 0, None, ContactState.WAITING
+        cs.move_to(0, plan)
+        cs.agent, cs.state = None, ContactState.WAITING
         self._queued(cs, now, out)
         self._dispatch(now, out)
         return out
@@ -1077,7 +1089,7 @@ class Router:
             skip = not last and (stage.timeout == 0 or self._sticky_unavailable(stage.target))
             if not skip:
                 break
-            cs.stage += 1
+            cs.move_to(cs.stage + 1)
             out.append(StageChanged(at=now, contact_id=cs.contact.id, stage=cs.stage, rule=cs.target.rule))
         if stage.timeout is not None:
             cs.stage_timer = self._timers.set(
@@ -1101,7 +1113,7 @@ class Router:
         if cs.state == ContactState.WAITING:
             self._queues[cs.target].remove(cs.contact.id)
             self._drop_empty_agent_queue(cs.target)
-        cs.stage += 1
+        cs.move_to(cs.stage + 1)
         out.append(StageChanged(at=now, contact_id=cs.contact.id, stage=cs.stage, rule=cs.target.rule))
         self._enter_stage(cs, now, out)
         self._deny_if_stranded(cs, now, out)
@@ -1219,7 +1231,7 @@ class Router:
         sticky_refused = bar and cs.target.agent == agent_id and cs.stage < len(cs.plan.stages) - 1
         if sticky_refused:
             self._timers.cancel(cs.stage_timer)
-            cs.stage += 1
+            cs.move_to(cs.stage + 1)
             out.append(StageChanged(at=now, contact_id=cs.contact.id, stage=cs.stage, rule=cs.target.rule))
             self._enter_stage(cs, now, out)
         else:

@@ -33,7 +33,7 @@ def _check_skill_tuple(instance: Any, attribute: Any, value: tuple[tuple[str, in
             raise ConfigError(f"Target.skills[{name!r}]: level must be 1..5, got {level!r}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Target:
     """Who may take a contact: agents on a channel with skills at minimum levels, in a team, or one agent.
 

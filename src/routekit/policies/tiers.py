@@ -21,7 +21,9 @@ def _gates(value: Mapping[Channel, str] | Mapping[str, str] | None) -> dict[Chan
     return {to_channel(channel): tier for channel, tier in (value or {}).items()}
 
 
-def _fallbacks(value: Mapping[Channel, Channel | str] | Mapping[str, Channel | str] | None) -> dict[Channel, Channel]:
+def _fallbacks(
+    value: Mapping[Channel, Channel | str] | Mapping[str, Channel | str] | None,
+) -> dict[Channel, Channel]:
     return {to_channel(channel): to_channel(to) for channel, to in (value or {}).items()}
 
 

@@ -209,6 +209,7 @@ class _Day:
         self.contacts: dict[str, Contact] = {}
         self.on_shift: set[str] = set()
         self.fallback_probability = 1.0
+        self.immediate: list[tuple[str, str, float, bool]] = []
         self.observe = self.kpis.observe
 
     # --------------------------------------------------------------------------------------- the loop
@@ -260,6 +261,11 @@ class _Day:
             reaction = _REACTIONS.get(type(event))
             if reaction is not None:
                 reaction(self, event)
+        # Agents who answer with no delay answer once the router's call is over, not in the middle of
+        # reading its events: the same order a platform sees, without a trip through the heap.
+        immediate = self.immediate
+        while immediate:
+            self.answer(*immediate.pop(0))
 
     # ------------------------------------------------------------------------------------------ agents
 
@@ -396,9 +402,12 @@ class _Day:
         channel = self.contacts[event.contact_id].channel
         accept = self.reject[channel] == 0.0 or self.coin[channel]() >= self.reject[channel]
         delay = self.accept[channel]()
-        self.schedule(
-            event.at + delay, _ANSWER, self.answer, event.contact_id, event.agent_id, event.at, accept
-        )
+        if delay == 0.0:
+            self.immediate.append((event.contact_id, event.agent_id, event.at, accept))
+        else:
+            self.schedule(
+                event.at + delay, _ANSWER, self.answer, event.contact_id, event.agent_id, event.at, accept
+            )
 
     def on_offer_ended(self, event: OfferExpired | OfferRescinded) -> None:
         self.offers.pop(event.contact_id, None)

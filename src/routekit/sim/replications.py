@@ -47,8 +47,9 @@ class Estimate:
 def estimate(values: Sequence[float | None]) -> Estimate:
     """The mean and the 95% t-interval half-width of the defined values.
 
-    >>> estimate([1.0, 2.0, 3.0])
-    Estimate(mean=2.0, ci95=2.4841377118279..., n=3)
+    >>> result = estimate([1.0, 2.0, 3.0])
+    >>> result.mean, round(result.ci95, 4), result.n
+    (2.0, 2.4841, 3)
     >>> estimate([None, 5.0])
     Estimate(mean=5.0, ci95=0.0, n=1)
     """

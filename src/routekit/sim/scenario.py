@@ -7,16 +7,17 @@ can override a dotted path (``policy.sticky.window``, ``agents[0].count``) and r
 
 >>> scenario = scenario_from_dict({
 ...     "run": {"customers": 1000},
-...     "channel": [{"name": "voice", "service_level": 20, "handle_time": {"dist": "exponential", "mean": 60}}],
+...     "channel": [{"name": "voice", "service_level": 20,
+...                  "handle_time": {"dist": "exponential", "mean": 60}}],
 ...     "arrivals": [{"channel": "voice", "rate": 570}],
 ...     "agents": [{"count": 10, "capacity": {"voice": 1}}],
 ... })
 >>> scenario.agents[0].count, scenario.channels["voice"].service_level
 (10, 20.0)
->>> scenario_from_dict({"run": {"customers": 10, "horizon": 5, "colour": "red"}})
+>>> override(scenario, "run.colour", "red")
 Traceback (most recent call last):
 ...
-routekit.errors.ScenarioError: run.colour: unknown key; expected one of customers, drain, horizon, interval, start, warmup_customers
+routekit.errors.ScenarioError: run.colour: unknown key; expected one of customers, drain, horizon, ...
 """
 
 from __future__ import annotations
@@ -509,9 +510,8 @@ def _policy(data: Any) -> PolicySpec:
         if "selection" in router:
             name = _string(router["selection"], "policy.router.selection")
             if name not in SELECTIONS:
-                raise ScenarioError(
-                    f"policy.router.selection: unknown selection {name!r}; expected one of {', '.join(SELECTIONS)}"
-                )
+                names = ", ".join(SELECTIONS)
+                raise ScenarioError(f"policy.router.selection: unknown selection {name!r}; expected {names}")
             selection: Selection = SELECTIONS[name]
             settings["selection"] = selection
         fields["router"] = settings
