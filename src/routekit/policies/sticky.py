@@ -21,7 +21,8 @@ __all__ = ["Sticky"]
 
 def _seconds(instance: Any, attribute: Any, value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
-        raise ConfigError(f"Sticky.{attribute.name} must be a finite number of seconds >= 0, got {value!r}")
+        name = attribute.alias or attribute.name
+        raise ConfigError(f"Sticky.{name} must be a finite number of seconds >= 0, got {value!r}")
 
 
 @attrs.frozen
