@@ -17,6 +17,7 @@ LAYERS = [
     "queues",
     "_timers",
     "policies",
+    "explanation",
     "router",
     "metrics",
     "analytics",

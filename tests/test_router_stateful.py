@@ -107,6 +107,7 @@ class RouterMachine(RuleBasedStateMachine):
             "selection": SELECTIONS[selection],
         }
         self.fast = rk.Router(self.policy, **settings)
+        self.fast._decision_hook = self.explain_agrees_with_offer
         self.ref = ReferenceRouter(self.policy, **settings)
         self.restored = rk.Router.restore(self.fast.snapshot(), self.policy)
         for agent in roster:
@@ -238,6 +239,24 @@ class RouterMachine(RuleBasedStateMachine):
         else:
             self.now = max(self.now, deadline + (0.5 if how == "past-deadline" else 0.0))
             self.both("advance", self.now)
+
+    def explain_agrees_with_offer(self, contact_id: str, agent_id: str) -> None:
+        """Called as the router decides an offer: explain ranks that agent first, and eligible."""
+        explanation = self.fast.explain(contact_id)
+        assert agent_id == explanation.eligible[0], explanation.text()
+        assert explanation.verdict(agent_id).eligible
+        EVENT_COUNTS["explain:offer"] += 1
+
+    @invariant()
+    def explain_rules_out_every_agent_of_a_waiting_contact(self) -> None:
+        """Between calls no waiting contact has an eligible agent, and explain gives each one a reason."""
+        if not hasattr(self, "fast"):
+            return
+        for contact_id in self.fast.waiting()[:3]:
+            explanation = self.fast.explain(contact_id)
+            assert () == explanation.eligible, explanation.text()
+            assert all(verdict.reason for verdict in explanation.agents)
+            EVENT_COUNTS["explain:waiting"] += 1
 
     @invariant()
     def router_invariants_hold(self) -> None:

@@ -23,7 +23,7 @@ class Timers:
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, int]] = []
-        self._live: dict[int, tuple[TimerKind, tuple[Any, ...]]] = {}
+        self._live: dict[int, tuple[TimerKind, tuple[Any, ...], float]] = {}
         self.next_seq = 0
 
     def __len__(self) -> int:
@@ -33,13 +33,13 @@ class Timers:
         """Schedule a timer and return its handle."""
         seq = self.next_seq
         self.next_seq += 1
-        self._live[seq] = (kind, payload)
+        self._live[seq] = (kind, payload, due)
         heapq.heappush(self._heap, (due, int(kind), seq))
         return seq
 
     def restore(self, due: float, kind: TimerKind, payload: tuple[Any, ...], seq: int) -> None:
         """Put back a timer from a snapshot under its original handle."""
-        self._live[seq] = (kind, payload)
+        self._live[seq] = (kind, payload, due)
         heapq.heappush(self._heap, (due, int(kind), seq))
 
     def cancel(self, seq: int | None) -> None:
@@ -63,7 +63,7 @@ class Timers:
         if not self._heap or self._heap[0][0] > now:
             return None
         due, _, seq = heapq.heappop(self._heap)
-        kind, payload = self._live.pop(seq)
+        kind, payload, _ = self._live.pop(seq)
         return due, kind, payload, seq
 
     def live(self) -> list[tuple[float, TimerKind, tuple[Any, ...], int]]:
@@ -71,9 +71,7 @@ class Timers:
         entries = sorted(entry for entry in self._heap if entry[2] in self._live)
         return [(due, self._live[seq][0], self._live[seq][1], seq) for due, _, seq in entries]
 
-    def due_of(self, seq: int) -> float | None:
-        """The due time of a live timer (O(n): for checks and snapshots only)."""
-        for due, _, s in self._heap:
-            if s == seq and s in self._live:
-                return due
-        return None
+    def due_of(self, seq: int | None) -> float | None:
+        """The due time of a live timer, or ``None`` when it fired or was cancelled. O(1)."""
+        entry = self._live.get(seq) if seq is not None else None
+        return None if entry is None else entry[2]

@@ -57,6 +57,7 @@ from routekit.events import (
     Transferred,
     WrapUpEnded,
 )
+from routekit.explanation import AgentVerdict, Decision, Explanation, PlanStage
 from routekit.models.agent import Agent, AgentStatus
 from routekit.models.channel import Channel, to_channel
 from routekit.models.contact import Contact, Conversation
@@ -133,6 +134,10 @@ class RouterSettings:
     answer_window: int = attrs.field(default=20, validator=attrs.validators.ge(2))
 
 
+# Who decided, at which stage, by which rule and selection, and when: (agent, stage, rule, selection, at).
+_Decision = tuple[str | None, int | None, str | None, str | None, float | None]
+
+
 class ContactState(StrEnum):
     """Where a live contact is: waiting in a queue, offered, assigned, or held awaiting the customer."""
 
@@ -183,6 +188,9 @@ class _Contact:
     offer_timer: int | None = None
     hold_timer: int | None = None
     offered_at: float = math.nan
+    stage_since: float = math.nan
+    offer_rule: tuple[int, str, str] | None = None
+    decision: _Decision | None = None
 
     target: Target = attrs.field(init=False)
 
@@ -265,6 +273,8 @@ class Router:
         self._contacts: dict[str, _Contact] = {}
         self._conversations: dict[str, _Conversation] = {}
         self._finished: dict[str, str | None] = {}
+        self._outcomes: dict[str, tuple[Any, ...]] = {}
+        self._decision_hook: Any = None
         self._finished_order: deque[tuple[float, str]] = deque()
         self._closed: dict[str, float] = {}
         self._queues: dict[Target, ContactQueue] = {}
@@ -321,6 +331,7 @@ class Router:
             _, key = order.popleft()
             if key.startswith("contact:"):
                 self._finished.pop(key[8:], None)
+                self._outcomes.pop(key[8:], None)
             else:
                 self._closed.pop(key[13:], None)
                 self._conversations.pop(key[13:], None)
@@ -495,7 +506,7 @@ class Router:
         plan = self._plan(contact, now, out)
         if isinstance(plan, Denial):
             out.append(self._denied(contact, now, plan.reason, plan.rule, plan.fallback))
-            self._finish(contact.id, now, None)
+            self._finish(contact.id, now, None, f"denied: {plan.reason}", (None, None, plan.rule, None, now))
             return out
         self._check_routable(contact, plan, out)
         if conversation_id is not None:
@@ -535,6 +546,8 @@ class Router:
         for barred in list(self._bars.get(contact_id, ())):
             self._lift_bar(contact_id, barred)
         self._note_answer(cs.target, now)
+        stage, rule, selection = cs.offer_rule or (cs.stage, cs.target.rule, None)
+        cs.decision = (agent_id, stage, rule, selection, now)
         conversation = self._conversations.get(cs.contact.conversation)
         if conversation is not None and conversation.turn == contact_id:
             conversation.record = attrs.evolve(
@@ -586,7 +599,7 @@ class Router:
         wrap_up = state.agent.wrap_up.get(channel, self.settings.wrap_up)
         out.append(Completed(at=now, contact_id=contact_id, agent_id=agent_id, wrap_up_until=now + wrap_up))
         del self._contacts[contact_id]
-        self._finish(contact_id, now, cs.contact.conversation)
+        self._finish(contact_id, now, cs.contact.conversation, "completed", cs.decision)
         self._close_conversation_of(cs.contact, now, "completed", out)
         if wrap_up > 0:
             state.work[contact_id] = (channel, _Work.WRAP_UP)
@@ -639,7 +652,7 @@ class Router:
         self._drop_bars(contact_id)
         del self._contacts[contact_id]
         out.append(Abandoned(at=now, contact_id=contact_id))
-        self._finish(contact_id, now, cs.contact.conversation)
+        self._finish(contact_id, now, cs.contact.conversation, "abandoned", cs.decision)
         self._close_conversation_of(cs.contact, now, "abandoned", out)
         self._dispatch(now, out)
         return out
@@ -779,7 +792,8 @@ class Router:
                 self._timers.cancel(cs.hold_timer)
                 cs.hold_timer = None
                 cs.state = ContactState.ASSIGNED
-                self._agents[cs.agent].work[cs.contact.id] = (cs.contact.channel, _Work.ASSIGNED)  # type: ignore[index]
+                holder = self._agents[cs.agent]  # type: ignore[index]
+                holder.work[cs.contact.id] = (cs.contact.channel, _Work.ASSIGNED)
             out.append(CustomerReplied(at=now, conversation_id=conversation_id, contact_id=conversation.turn))
             return out
         record = conversation.record
@@ -813,7 +827,7 @@ class Router:
                 else ("unroutable", plan.stages[0].target.rule, None)
             )
             out.append(self._denied(turn, now, reason, rule, fallback))
-            self._finish(turn_id, now, conversation_id)
+            self._finish(turn_id, now, conversation_id, f"denied: {reason}", (None, None, rule, None, now))
             self._close(conversation, now, reason, out)
             return out
         self._start(turn, plan, now, out)
@@ -907,6 +921,118 @@ class Router:
             return 0.0
         rate = (len(answers) - 1) / span
         return (position + 1) / rate
+
+    def explain(self, contact_id: str, now: float | None = None) -> Explanation:
+        """Why a contact is where it is: its plan, stage, place, and every agent's standing. O(agents).
+
+        For a waiting or offered contact: the plan, the active stage and when it ends, the place in the
+        queue and the contacts ahead, and for every registered agent either eligible (ranked by the
+        selection key, with the terms it orders by) or the first reason that rules the agent out. For an
+        assigned, held or finished contact: the decision that was made and the rule that made it.
+        It reads state, fires no timers and changes nothing; it is never on the routing path.
+
+        Args:
+            contact_id: A live contact, or one finished within the retention time.
+            now: The time to report (default: the router's current time); timers are not fired.
+
+        Raises:
+            UnknownIdError: The contact is not known (or was forgotten after the retention time).
+        """
+        at = self._now if now is None else float(now)
+        cs = self._contacts.get(contact_id)
+        if cs is None:
+            outcome = self._outcomes.get(contact_id)
+            if outcome is None:
+                raise UnknownIdError(f"unknown contact {contact_id!r}")
+            return Explanation(contact_id=contact_id, at=at, state="finished", decision=_decision(outcome))
+        plan = tuple(
+            PlanStage(stage=i, rule=stage.target.rule, timeout=stage.timeout)
+            for i, stage in enumerate(cs.plan.stages)
+        )
+        if cs.state in (ContactState.ASSIGNED, ContactState.HELD):
+            return Explanation(
+                contact_id=contact_id,
+                at=at,
+                state=cs.state.value,
+                plan=plan,
+                decision=_decision((cs.state.value, *(cs.decision or (None,) * 5))),
+            )
+        timeout = cs.plan.stages[cs.stage].timeout
+        position = self.position(contact_id)
+        ahead: tuple[str, ...] = ()
+        if position is not None:
+            queue = self._queues[cs.target]
+            ahead = tuple(cid for _, cid in zip(range(position), queue, strict=False))
+        verdicts = [self._verdict(state, cs) for state in self._agents.values()]
+        ranked = sorted((v for v in verdicts if v[0] is None), key=lambda v: (v[1], v[2].agent.id))
+        rank = {v[2].agent.id: i + 1 for i, v in enumerate(ranked)}
+        return Explanation(
+            contact_id=contact_id,
+            at=at,
+            state=cs.state.value,
+            plan=plan,
+            stage=cs.stage,
+            stage_ends_at=None if timeout is None else cs.stage_since + timeout,
+            position=position,
+            ahead=ahead,
+            agents=tuple(
+                AgentVerdict(
+                    agent_id=state.agent.id,
+                    eligible=reason is None,
+                    reason=reason,
+                    rank=rank.get(state.agent.id),
+                    terms=self._terms(state, cs.target) if reason is None else {},
+                )
+                for reason, _, state in verdicts
+            ),
+        )
+
+    def _verdict(self, state: _Agent, cs: _Contact) -> tuple[str | None, tuple[Any, ...], _Agent]:
+        """The first reason ``state``'s agent cannot take ``cs`` now (``None``: eligible), and its key."""
+        target = cs.target
+        agent = state.agent
+        channel = target.channel
+        reason: str | None = None
+        wrap_up = {cid: self._timers.due_of(seq) for cid, seq in state.wrap_up_timers.items()}
+        exclusive = self.settings.exclusive
+        if cs.state == ContactState.OFFERED and cs.agent == agent.id:
+            reason = f"offered this contact (expires at t={_t(self._timers.due_of(cs.offer_timer))})"
+        elif state.status != AgentStatus.AVAILABLE:
+            reason = state.status.value
+        elif (why := target.why_not(agent)) is not None:
+            reason = why
+        elif state.offer is not None:
+            reason = f"holding another offer ({state.offer})"
+        elif state.exclusive_work or (channel in exclusive and state.work):
+            busy = [cid for cid, (ch, _) in state.work.items() if ch in exclusive or channel in exclusive]
+            if busy and all(cid in wrap_up for cid in busy):
+                reason = f"wrap-up until t={_t(max(wrap_up[cid] or 0.0 for cid in busy))}"
+            elif state.exclusive_work:
+                held = next(ch for ch, _ in state.work.values() if ch in exclusive)
+                reason = f"busy on an exclusive channel ({held.value})"
+            else:
+                reason = f"{channel.value} is exclusive and the agent has other work"
+        elif state.load.get(channel, 0) >= agent.capacity.get(channel, 0):
+            on_channel = [cid for cid, (ch, _) in state.work.items() if ch == channel]
+            ending = [wrap_up[cid] or 0.0 for cid in on_channel if cid in wrap_up]
+            used, slots = state.load.get(channel, 0), agent.capacity.get(channel, 0)
+            reason = f"no free slot on {channel.value} ({used} of {slots} in use"
+            reason += f"; wrap-up until t={_t(min(ending))})" if ending else ")"
+        elif agent.id in self._bars.get(cs.contact.id, {}):
+            until = self._timers.due_of(self._bars[cs.contact.id][agent.id])
+            reason = f"re-offer delay until t={_t(until)}"
+        key = self.settings.selection.key(state, target) if reason is None else ()
+        return reason, key, state
+
+    def _terms(self, state: _Agent, target: Target) -> dict[str, Any]:
+        skills = state.agent.skills
+        return {
+            "selection": self.settings.selection.name if target.agent is None else "sticky",
+            "idle_since": state.idle_since,
+            "busy": state.busy,
+            "load": state.load.get(target.channel, 0),
+            "proficiency": sum(skills.get(name, 0) for name, _ in target.skills),
+        }
 
     # ------------------------------------------------------------------------------------------ internals
 
@@ -1091,6 +1217,7 @@ class Router:
                 break
             cs.move_to(cs.stage + 1)
             out.append(StageChanged(at=now, contact_id=cs.contact.id, stage=cs.stage, rule=cs.target.rule))
+        cs.stage_since = now
         if stage.timeout is not None:
             cs.stage_timer = self._timers.set(
                 now + stage.timeout, TimerKind.STAGE_TIMEOUT, (cs.contact.id, cs.stage)
@@ -1166,7 +1293,8 @@ class Router:
         self._dirty_contacts.pop(contact_id, None)
         del self._contacts[contact_id]
         out.append(self._denied(cs.contact, now, "unroutable", cs.target.rule, None))
-        self._finish(contact_id, now, cs.contact.conversation)
+        decision = (None, cs.stage, cs.target.rule, None, now)
+        self._finish(contact_id, now, cs.contact.conversation, "denied: unroutable", decision)
         self._close_conversation_of(cs.contact, now, "unroutable", out)
 
     def _offer(self, cs: _Contact, agent_id: str, now: float, out: list[Event]) -> None:
@@ -1185,6 +1313,8 @@ class Router:
         self._add_work(state, contact_id, channel, _Work.OFFERED)
         self._refresh(state)
         target = cs.target
+        selection = "sticky" if target.agent is not None else self.settings.selection.name
+        cs.offer_rule = (cs.stage, target.rule, selection)
         out.append(
             Offered(
                 at=now,
@@ -1192,7 +1322,7 @@ class Router:
                 agent_id=agent_id,
                 stage=cs.stage,
                 rule=target.rule,
-                selection="sticky" if target.agent is not None else self.settings.selection.name,
+                selection=selection,
                 expires_at=expires,
             )
         )
@@ -1289,7 +1419,7 @@ class Router:
         self._release(state, contact_id, now)
         self._refresh(state)
         del self._contacts[contact_id]
-        self._finish(contact_id, now, conversation.record.id)
+        self._finish(contact_id, now, conversation.record.id, "parked", cs.decision)
         conversation.status = _ConversationStatus.PARKED
         hold = self.policy.hold(cs.contact)
         ttl = hold.park_ttl if hold is not None else self.settings.park_ttl
@@ -1328,8 +1458,16 @@ class Router:
         self._finished_order.append((now, "conversation:" + conversation_id))
         out.append(ConversationClosed(at=now, conversation_id=conversation_id, reason=reason))
 
-    def _finish(self, contact_id: str, now: float, conversation_id: str | None) -> None:
+    def _finish(
+        self,
+        contact_id: str,
+        now: float,
+        conversation_id: str | None,
+        outcome: str,
+        decision: _Decision | None,
+    ) -> None:
         self._finished[contact_id] = conversation_id
+        self._outcomes[contact_id] = (outcome, *(decision or (None, None, None, None, None)))
         self._finished_order.append((now, "contact:" + contact_id))
 
     def _end_wrap_up(self, state: _Agent, contact_id: str, now: float, out: list[Event]) -> None:
@@ -1457,6 +1595,8 @@ class Router:
             if best_agent is None:
                 best_agent = self._best_agent_for(best)
                 assert best_agent is not None
+            if self._decision_hook is not None:
+                self._decision_hook(best.contact.id, best_agent)
             self._offer(best, best_agent, now, out)
 
     # ---------------------------------------------------------------------------------------- snapshots
@@ -1495,6 +1635,9 @@ class Router:
                     "state": cs.state.value,
                     "agent": cs.agent,
                     "offered_at": None if math.isnan(cs.offered_at) else cs.offered_at,
+                    "stage_since": None if math.isnan(cs.stage_since) else cs.stage_since,
+                    "offer_rule": None if cs.offer_rule is None else list(cs.offer_rule),
+                    "decision": None if cs.decision is None else list(cs.decision),
                 }
                 for cs in self._contacts.values()
             ],
@@ -1520,6 +1663,7 @@ class Router:
             ],
             "closed": self._closed,
             "finished": self._finished,
+            "outcomes": {cid: list(outcome) for cid, outcome in self._outcomes.items()},
             "finished_order": [list(entry) for entry in self._finished_order],
             "answers": [[_target_to_data(t), list(times)] for t, times in self._answers.items()],
         }
@@ -1577,6 +1721,9 @@ class Router:
                 state=ContactState(data["state"]),
                 agent=data["agent"],
                 offered_at=math.nan if data["offered_at"] is None else data["offered_at"],
+                stage_since=math.nan if data["stage_since"] is None else data["stage_since"],
+                offer_rule=None if data["offer_rule"] is None else tuple(data["offer_rule"]),
+                decision=None if data["decision"] is None else tuple(data["decision"]),
             )
         for target_data, contact_ids in snapshot["queues"]:
             queue = router._queue(_target_from_data(target_data))
@@ -1604,6 +1751,7 @@ class Router:
             router._attach_timer(kind, tuple(payload), seq)
         router._closed = dict(snapshot["closed"])
         router._finished = dict(snapshot["finished"])
+        router._outcomes = {cid: tuple(outcome) for cid, outcome in snapshot["outcomes"].items()}
         router._finished_order = deque((at, key) for at, key in snapshot["finished_order"])
         for target_data, times in snapshot["answers"]:
             router._answers[_target_from_data(target_data)] = deque(times, maxlen=settings.answer_window)
@@ -1701,6 +1849,15 @@ class Router:
 
 
 # ------------------------------------------------------------------------------------- plain-data codecs
+
+
+def _t(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
+def _decision(outcome: tuple[Any, ...]) -> Decision:
+    name, agent, stage, rule, selection, at = outcome
+    return Decision(outcome=name, agent_id=agent, stage=stage, rule=rule, selection=selection, at=at)
 
 
 def _agent_to_data(agent: Agent) -> dict[str, Any]:
