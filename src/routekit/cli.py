@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from routekit import __version__
-from routekit.commands import simulate, staff
+from routekit.commands import check, explain, simulate, staff
 
-COMMANDS: tuple[ModuleType, ...] = (simulate, staff)
+COMMANDS: tuple[ModuleType, ...] = (simulate, staff, check, explain)
 
 
 def build_parser() -> argparse.ArgumentParser:
