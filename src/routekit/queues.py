@@ -176,6 +176,16 @@ class AgentPool:
         if agent_id in self._keys:
             self.remove(agent_id)
 
+    def place(self, agent_id: str, key: tuple[Any, ...]) -> None:
+        """Add an agent, or move it to ``key`` if its key changed; nothing when it is already there. O(log n)."""
+        old = self._keys.get(agent_id)
+        if old == key:
+            return
+        if old is not None:
+            self._entries.remove((old, agent_id))
+        self._keys[agent_id] = key
+        self._entries.add((key, agent_id))
+
     def rekey(self, agent_id: str, key: tuple[Any, ...]) -> None:
         """Move an agent to a new key. O(log n)."""
         self.remove(agent_id)

@@ -307,10 +307,13 @@ class Router:
         return self._begin(now)
 
     def _begin(self, now: float) -> list[Event]:
-        if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
-            raise ClockError(f"now must be a finite number of seconds, got {now!r}")
-        now = float(now)
-        if now < self._now:
+        if type(now) is not float:
+            if isinstance(now, bool) or not isinstance(now, int | float):
+                raise ClockError(f"now must be a finite number of seconds, got {now!r}")
+            now = float(now)
+        if not self._now <= now < math.inf or now == -math.inf:  # NaN fails every comparison
+            if not math.isfinite(now):
+                raise ClockError(f"now must be a finite number of seconds, got {now!r}")
             raise ClockError(f"time went backwards: now={now!r} is before the last call at {self._now!r}")
         out: list[Event] = []
         timers = self._timers
@@ -1166,12 +1169,13 @@ class Router:
         agent_id = state.agent.id
         key_of = self.settings.selection.key
         eligible_any = False
+        pools = self._pools
         for target in state.targets:
-            pool = self._pools[target]
-            pool.discard(agent_id)
             if self._eligible(state, target.channel):
-                pool.add(agent_id, key_of(state, target))
+                pools[target].place(agent_id, key_of(state, target))
                 eligible_any = True
+            else:
+                pools[target].discard(agent_id)
         if eligible_any or agent_id in self._agent_queues:
             self._dirty_agents[agent_id] = None
 

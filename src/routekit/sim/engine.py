@@ -57,6 +57,9 @@ _BATCH = 2048
 # agents answer offers, customers reply, customers give up, new contacts arrive.
 _SHIFT, _HANDLED, _ANSWER, _REPLY, _PATIENCE, _ARRIVAL, _RETURN = range(7)
 
+# Draws a censored patience may take, by rejection, before it falls back (see _Day.censored_patience).
+_CENSORED_TRIES = 1000
+
 
 class _Draws:
     """Variates of one distribution from one generator, drawn in batches (one numpy call per batch)."""
@@ -116,6 +119,7 @@ class _Arrivals:
         self.tier_draw = _Uniform(rng)
         cumulative = np.cumsum([share for _, share in stream.tiers]).tolist()
         self.tier_edges = list(zip(cumulative, [tier for tier, _ in stream.tiers], strict=True))
+        self.customers: dict[str, Customer] = {}
 
     def _rate_at(self, t: float) -> tuple[float, float]:
         rate, until = 0.0, math.inf
@@ -140,6 +144,14 @@ class _Arrivals:
             if t + gap < until:
                 return t + gap
             t = until  # memoryless: start again at the breakpoint with the next rate
+
+    def customer(self, tier: str) -> Customer:
+        # The simulator does not model returning customers: one customer record per tier serves them all,
+        # which keeps a long run's memory and time in routing rather than in building look-alike records.
+        found = self.customers.get(tier)
+        if found is None:
+            found = self.customers[tier] = Customer(id=f"customer-{tier}", tier=tier)
+        return found
 
     def tier(self) -> str:
         u = self.tier_draw()
@@ -211,6 +223,9 @@ class _Day:
         self.fallback_probability = 1.0
         self.immediate: list[tuple[str, str, float, bool]] = []
         self.observe = self.kpis.observe
+        # Per-contact handle times and patience from a trace, by contact id; empty without a trace.
+        self.traced_handle: dict[str, float] = {}
+        self.traced_patience: dict[str, float] = {}
 
     # --------------------------------------------------------------------------------------- the loop
 
@@ -224,6 +239,8 @@ class _Day:
             first = arrivals.next_after(0.0)
             if first < self.horizon:
                 self.schedule(first, _ARRIVAL, self.arrive, index)
+        for index in range(len(self.scenario.traces)):
+            self.schedule_traced(index, 0)
         heap, router = self.heap, self.router
         while True:
             next_event = heap[0][0] if heap else math.inf
@@ -280,6 +297,10 @@ class _Day:
                     teams=group.teams,
                     wrap_up=group.wrap_up,
                 )
+                if group.staffing is not None:
+                    self.call(self.router.add_agent, agent, 0.0, AgentStatus.OFFLINE)
+                    self.staff_by_table(agent.id, i, group.staffing)
+                    continue
                 if group.shift is None:
                     self.call(self.router.add_agent, agent, 0.0, AgentStatus.AVAILABLE)
                     self.on_shift.add(agent.id)
@@ -302,6 +323,18 @@ class _Day:
         if agent_id in self.on_shift:
             self.call(self.router.set_status, agent_id, AgentStatus.AVAILABLE, self.now)
 
+    def staff_by_table(self, agent_id: str, rank: int, staffing: tuple[tuple[float, int], ...]) -> None:
+        """Log the group's agent number ``rank`` in while a staffing row asks for more than ``rank`` agents.
+
+        The agents with the highest numbers log out first when a row asks for fewer, so that each agent's
+        time logged in is as few stretches as the table allows.
+        """
+        logged_in = False
+        for start, agents in staffing:
+            if (rank < agents) != logged_in:
+                logged_in = not logged_in
+                self.schedule(start, _SHIFT, self.log_in if logged_in else self.log_out, agent_id)
+
     # ---------------------------------------------------------------------------------------- contacts
 
     def arrive(self, index: int) -> None:
@@ -315,7 +348,7 @@ class _Day:
                 self.schedule(later, _ARRIVAL, self.arrive, index)
         contact = Contact(
             id=f"{stream.channel.value}-{n}",
-            customer=Customer(id=f"u-{n}", tier=arrivals.tier()),
+            customer=arrivals.customer(arrivals.tier()),
             channel=stream.channel,
             skills=stream.skills,
             priority=stream.priority,
@@ -323,6 +356,57 @@ class _Day:
             arrived_at=self.now,
         )
         self.submit(contact, stream.fallback_probability)
+
+    def schedule_traced(self, index: int, k: int) -> None:
+        """Schedule record ``k`` of trace ``index``, if there is one and it arrives before the horizon."""
+        records = self.scenario.traces[index].records
+        if k < len(records) and records[k].arrival < self.horizon:
+            self.schedule(records[k].arrival, _ARRIVAL, self.arrive_traced, index, k)
+
+    def arrive_traced(self, index: int, k: int) -> None:
+        """Submit record ``k`` of trace ``index`` with its own handle time and patience, where it has them."""
+        trace = self.scenario.traces[index]
+        record = trace.records[k]
+        self.arrived += 1
+        n = self.arrived
+        if self.limit is None or n < self.limit:
+            self.schedule_traced(index, k + 1)
+        channel = record.channel
+        contact = Contact(
+            id=f"{channel.value}-{n}",
+            customer=Customer(id=f"u-{n}", tier=record.tier),
+            channel=channel,
+            skills=record.skills,
+            priority=record.priority,
+            head_start=record.head_start,
+            arrived_at=self.now,
+        )
+        if record.handle_time is not None:
+            self.traced_handle[contact.id] = record.handle_time
+        if trace.use_patience and record.patience is not None:
+            self.traced_patience[contact.id] = (
+                self.censored_patience(channel, record.patience)
+                if record.patience_censored
+                else record.patience
+            )
+        self.submit(contact, 1.0)
+        self.traced_patience.pop(contact.id, None)  # unused when the contact did not wait
+
+    def censored_patience(self, channel: Channel, above: float) -> float:
+        """A patience known only to exceed ``above``: the channel's draw conditioned to exceed it.
+
+        Drawn by rejection from the channel's patience stream. Without a channel patience, the customer
+        waits as long as it takes. When 1,000 draws in a row do not exceed ``above`` (a bound deep in the
+        tail), the patience is ``above`` plus one more draw, as if patience were memoryless past it.
+        """
+        draw = self.patience[channel]
+        if draw is None:
+            return math.inf
+        for _ in range(_CENSORED_TRIES):
+            value = draw()
+            if value > above:
+                return value
+        return above + draw()
 
     def submit(self, contact: Contact, fallback_probability: float) -> None:
         self.contacts[contact.id] = contact
@@ -346,7 +430,10 @@ class _Day:
             if estimate is not None:
                 self.kpis.observe_estimate(contact_id, estimate)
         if state in (ContactState.WAITING, ContactState.OFFERED):
-            patience = self.patience[channel]
+            traced = self.traced_patience.pop(contact_id, None) if self.traced_patience else None
+            if traced is not None and traced < math.inf:
+                self.schedule(self.now + traced, _PATIENCE, self.give_up, contact_id)
+            patience = self.patience[channel] if traced is None else None
             if patience is not None:
                 self.schedule(self.now + patience(), _PATIENCE, self.give_up, contact_id)
 
@@ -415,7 +502,9 @@ class _Day:
     def on_assigned(self, event: Assigned) -> None:
         self.offers.pop(event.contact_id, None)
         channel = self.contacts[event.contact_id].channel
-        self.schedule(event.at + self.handle[channel](), _HANDLED, self.turn_handled, event.contact_id)
+        traced = self.traced_handle.pop(event.contact_id, None) if self.traced_handle else None
+        handle = self.handle[channel]() if traced is None else traced
+        self.schedule(event.at + handle, _HANDLED, self.turn_handled, event.contact_id)
 
     def on_finished(self, event: Completed | Abandoned | Transferred) -> None:
         self.offers.pop(event.contact_id, None)
