@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attr
 import attrs
 
 __all__ = ["AgentVerdict", "Decision", "Explanation", "PlanStage"]
@@ -89,7 +90,8 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-able data."""
-        return attrs.asdict(self, recurse=True, retain_collection_types=False)
+        # attr.asdict turns the records' tuples into lists, so the data equals its own JSON round trip.
+        return attr.asdict(self, retain_collection_types=False)
 
     def text(self) -> str:
         """A short plain-text report."""
@@ -108,9 +110,7 @@ class Explanation:
             )
             lines.append(f"plan: {stages}")
         if self.stage is not None:
-            ends = (
-                f", ends at t={_fmt(self.stage_ends_at)}" if self.stage_ends_at is not None else ", the last"
-            )
+            ends = f", ends at t={_fmt(self.stage_ends_at)}" if self.stage_ends_at is not None else ", the last"
             lines.append(f"stage {self.stage}{ends}")
         if self.position is not None:
             ahead = ", ".join(self.ahead) if self.ahead else "nobody"

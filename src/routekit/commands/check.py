@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         for finding in findings:
             print(finding.text())
-        counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
-        print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+        words = {"error": "error", "warning": "warning", "info": "note"}
+        counts = {word: sum(f.severity == severity for f in findings) for severity, word in words.items()}
+        print(", ".join(f"{n} {word}{'' if n == 1 else 's'}" for word, n in counts.items()))
     return 1 if any(f.severity == "error" for f in findings) else 0

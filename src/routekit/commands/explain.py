@@ -36,9 +36,14 @@ def run(args: argparse.Namespace) -> int:
         # Explaining reads state only: the plans are in the snapshot, so any policy restores it.
         router = Router.restore(data, Skills())
         explanation = router.explain(args.contact)
-    except (OSError, ValueError, KeyError) as error:
-        message = error.message if isinstance(error, RoutekitError) else str(error)
-        print(f"routekit explain: {message}", file=sys.stderr)
+    except RoutekitError as error:
+        print(f"routekit explain: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"routekit explain: cannot read {args.snapshot}: {error.strerror}", file=sys.stderr)
+        return 2
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        print(f"routekit explain: {args.snapshot} is not a router snapshot ({error!r})", file=sys.stderr)
         return 2
     if args.format == "json":
         print(json.dumps(explanation.to_dict(), indent=2))

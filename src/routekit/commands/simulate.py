@@ -37,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.reps < 1:
             raise RoutekitError(f"--reps must be at least 1, got {args.reps}")
+        if args.customers is not None and args.customers < 1:
+            raise RoutekitError(f"--customers must be at least 1, got {args.customers}")
         scenario: Scenario = load_scenario(args.scenario) if args.scenario else builtin_scenario()
         result = _simulate(scenario, args)
     except RoutekitError as error:
@@ -53,9 +55,7 @@ def _simulate(scenario: Scenario, args: argparse.Namespace) -> SimulationResult:
         from tqdm import tqdm
 
         with tqdm(total=args.reps, desc="replications", unit="rep", file=sys.stderr, delay=2.0) as bar:
-            return simulate(
-                scenario, reps=args.reps, seed=args.seed, customers=args.customers, progress=bar.update
-            )
+            return simulate(scenario, reps=args.reps, seed=args.seed, customers=args.customers, progress=bar.update)
     return simulate(scenario, reps=args.reps, seed=args.seed, customers=args.customers)
 
 

@@ -81,12 +81,8 @@ def register(subparsers: Any) -> None:  # argparse's _SubParsersAction is privat
         help="service level target such as 0.8@20 or 80%%@20 (80%% answered within 20 s)",
     )
     parser.add_argument("--max-asa", type=float, metavar="SECONDS", help="largest average speed of answer")
-    parser.add_argument(
-        "--max-abandon", type=_share, metavar="SHARE", help="largest abandonment, 0.05 or 5%%"
-    )
-    parser.add_argument(
-        "--max-occupancy", type=_share, metavar="SHARE", help="largest occupancy, 0.85 or 85%%"
-    )
+    parser.add_argument("--max-abandon", type=_share, metavar="SHARE", help="largest abandonment, 0.05 or 5%%")
+    parser.add_argument("--max-occupancy", type=_share, metavar="SHARE", help="largest occupancy, 0.85 or 85%%")
     parser.add_argument("--concurrency", type=int, default=1, metavar="K", help="chats per agent (default 1)")
     parser.add_argument(
         "--shrinkage",
@@ -132,18 +128,12 @@ def run(args: argparse.Namespace) -> int:
         if args.forecast is not None:
             intervals = read_forecast(args.forecast, aht=args.aht, patience=args.patience)
             rows = staff_day(intervals, targets, **options)
-            text = (
-                _day_json(rows, targets, args) if args.format == "json" else _day_table(rows, targets, args)
-            )
+            text = _day_json(rows, targets, args) if args.format == "json" else _day_table(rows, targets, args)
         else:
             if args.aht is None:
                 raise ConfigError("--aht is required with --rate")
             result = staff(args.rate, args.aht, targets, patience=args.patience, **options)
-            text = (
-                _one_json(result, targets, args)
-                if args.format == "json"
-                else _one_table(result, targets, args)
-            )
+            text = _one_json(result, targets, args) if args.format == "json" else _one_table(result, targets, args)
     except (ConfigError, ScenarioError) as err:
         print(f"routekit staff: error: {err}", file=sys.stderr)
         return 2
@@ -252,9 +242,7 @@ def _handle_times(text: str) -> float | tuple[float, ...]:
     try:
         values = tuple(float(part) for part in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number of seconds (or a list like 240,300)"
-        ) from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (or a list like 240,300)") from None
     return values[0] if len(values) == 1 else values
 
 

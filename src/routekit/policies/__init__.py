@@ -1,6 +1,7 @@
 """Routing policies: turn a contact into a plan of stages; order agents with a selection key."""
 
 from routekit.policies.base import Denial, Hold, Plan, RoutingPolicy, Stage, Target
+from routekit.policies.checks import Finding, check
 from routekit.policies.mobile import MOBILE_TIERS, mobile_support
 from routekit.policies.selection import (
     SELECTIONS,
@@ -19,6 +20,7 @@ __all__ = [
     "MOBILE_TIERS",
     "SELECTIONS",
     "Denial",
+    "Finding",
     "Hold",
     "Plan",
     "RoutingPolicy",
@@ -28,6 +30,7 @@ __all__ = [
     "Sticky",
     "Target",
     "TierGate",
+    "check",
     "fallback_contact",
     "least_occupied",
     "longest_idle",

@@ -49,9 +49,7 @@ class Target:
     """
 
     channel: Channel = attrs.field(converter=to_channel)
-    skills: tuple[tuple[str, int], ...] = attrs.field(
-        default=(), converter=_skill_tuple, validator=_check_skill_tuple
-    )
+    skills: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_skill_tuple, validator=_check_skill_tuple)
     team: str | None = None
     agent: str | None = None
     rule: str = attrs.field(default="", eq=False)
@@ -120,9 +118,7 @@ def _check_stages(instance: Any, attribute: Any, value: tuple[Stage, ...]) -> No
         if stage.timeout is None:
             raise ConfigError(f"Plan stage {index} has no timeout; only the last stage may lack one")
     if value[-1].timeout is not None:
-        raise ConfigError(
-            f"Plan's last stage {len(value) - 1} has a timeout {value[-1].timeout!r}; it has none"
-        )
+        raise ConfigError(f"Plan's last stage {len(value) - 1} has a timeout {value[-1].timeout!r}; it has none")
 
 
 @attrs.frozen

@@ -96,9 +96,7 @@ least_occupied = Selection("least-occupied", _least_occupied)
 round_robin = Selection("round-robin", _round_robin)
 """The agent offered a contact least recently first."""
 
-SELECTIONS: dict[str, Selection] = {
-    s.name: s for s in (longest_idle, most_proficient, least_occupied, round_robin)
-}
+SELECTIONS: dict[str, Selection] = {s.name: s for s in (longest_idle, most_proficient, least_occupied, round_robin)}
 
 
 def selection_named(name: str) -> Selection:

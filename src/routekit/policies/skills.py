@@ -35,9 +35,7 @@ def _check_relax(instance: Any, attribute: Any, value: tuple[Relaxation, ...]) -
         if isinstance(after, bool) or not isinstance(after, int | float) or not math.isfinite(after):
             raise ConfigError(f"Skills.relax[{index}]: time must be a number of seconds, got {after!r}")
         if after <= last if index else after < 0:
-            raise ConfigError(
-                f"Skills.relax[{index}]: times must be >= 0 and increasing, got {after!r} after {last!r}"
-            )
+            raise ConfigError(f"Skills.relax[{index}]: times must be >= 0 and increasing, got {after!r} after {last!r}")
         last = float(after)
         if what == "names":
             if stage != "levels":
@@ -51,9 +49,7 @@ def _check_relax(instance: Any, attribute: Any, value: tuple[Relaxation, ...]) -
             if stage != "levels":
                 raise ConfigError(f"Skills.relax[{index}]: a level drop cannot follow {stage!r}")
         else:
-            raise ConfigError(
-                f"Skills.relax[{index}]: expected levels to drop (1..4), 'names' or 'any', got {what!r}"
-            )
+            raise ConfigError(f"Skills.relax[{index}]: expected levels to drop (1..4), 'names' or 'any', got {what!r}")
 
 
 @attrs.frozen(kw_only=True)

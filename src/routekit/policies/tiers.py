@@ -78,29 +78,21 @@ class TierGate:
     def __attrs_post_init__(self) -> None:
         def known(tier: str, where: str) -> None:
             if tier not in self.tiers:
-                raise ConfigError(
-                    f"TierGate.{where}: unknown tier {tier!r}; tiers are {', '.join(self.tiers.names)}"
-                )
+                raise ConfigError(f"TierGate.{where}: unknown tier {tier!r}; tiers are {', '.join(self.tiers.names)}")
 
         for channel, tier in self.gates.items():
             known(tier, f"gates[{channel.value!r}]")
         for channel, to in self.fallback.items():
             if channel not in self.gates:
-                raise ConfigError(
-                    f"TierGate.fallback[{channel.value!r}]: channel {channel.value} is not gated"
-                )
+                raise ConfigError(f"TierGate.fallback[{channel.value!r}]: channel {channel.value} is not gated")
             if to == channel:
                 raise ConfigError(f"TierGate.fallback[{channel.value!r}] falls back to the same channel")
-            if (
-                to in self.gates
-                and self.tiers.rank(self.gates[to]) > 0
-                and self.tiers.rank(self.gates[channel]) > 0
-            ):
+            if to in self.gates and self.tiers.rank(self.gates[to]) > 0 and self.tiers.rank(self.gates[channel]) > 0:
                 lowest = self.tiers.names[0]
                 raise ConfigError(
-                    f"TierGate.fallback[{channel.value!r}] = {to.value!r} is itself gated for tier "
-                    f"{lowest!r}, "
-                    f"which the {channel.value} gate denies: a denied contact would have nowhere to go"
+                    f"TierGate.fallback[{channel.value!r}] = {to.value!r}, but {to.value} is gated too (from "
+                    f"{self.gates[to]!r}): a {lowest!r} contact denied {channel.value} would be denied "
+                    f"{to.value} as well"
                 )
         for tier, value in self.boost.items():
             known(tier, f"boost[{tier!r}]")
@@ -109,14 +101,8 @@ class TierGate:
         for tier, (team, seconds) in self.teams.items():
             known(tier, f"teams[{tier!r}]")
             if not isinstance(team, str) or not team:
-                raise ConfigError(
-                    f"TierGate.teams[{tier!r}]: the team must be a non-empty name, got {team!r}"
-                )
-            if (
-                isinstance(seconds, bool)
-                or not isinstance(seconds, int | float)
-                or not 0 < seconds < math.inf
-            ):
+                raise ConfigError(f"TierGate.teams[{tier!r}]: the team must be a non-empty name, got {team!r}")
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds < math.inf:
                 raise ConfigError(
                     f"TierGate.teams[{tier!r}]: the overflow time must be seconds > 0 (the wrapped plan "
                     f"follows the team stage), got {seconds!r}"

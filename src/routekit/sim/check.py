@@ -1,11 +1,11 @@
-"""``routekit check``: the static checks of :mod:`routekit.policies.check`, fed from a scenario."""
+"""``routekit check``: the static checks of :mod:`routekit.policies.checks`, fed from a scenario."""
 
 from __future__ import annotations
 
 from routekit.models.agent import Agent
 from routekit.models.contact import Contact
 from routekit.models.customer import Customer
-from routekit.policies.check import Finding, check
+from routekit.policies.checks import Finding, check
 from routekit.sim.scenario import Scenario
 
 __all__ = ["check_scenario"]

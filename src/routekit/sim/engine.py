@@ -186,21 +186,15 @@ class _Day:
         for name, spec in scenario.channels.items():
             channel = spec.channel
             self.handle[channel] = _Draws(spec.handle_time, rngs[f"{name}.handle"])
-            self.patience[channel] = (
-                _Draws(spec.patience, rngs[f"{name}.patience"]) if spec.patience else None
-            )
+            self.patience[channel] = _Draws(spec.patience, rngs[f"{name}.patience"]) if spec.patience else None
             self.accept[channel] = _Draws(spec.accept_delay, rngs[f"{name}.accept"])
             self.coin[channel] = _Uniform(rngs[f"{name}.coin"])
             self.turns[channel] = _Draws(spec.turns, rngs[f"{name}.turns"]) if spec.turns else None
-            self.reply[channel] = (
-                _Draws(spec.reply_delay, rngs[f"{name}.reply"]) if spec.reply_delay else None
-            )
+            self.reply[channel] = _Draws(spec.reply_delay, rngs[f"{name}.reply"]) if spec.reply_delay else None
             self.reject[channel] = spec.reject_probability
         self.fallback_coin = _Uniform(rngs["fallback"])
         self.router = Router(scenario.policy.build(), **scenario.policy.router_settings())
-        capacity = {
-            f"{group.name}-{i}": dict(group.capacity) for group in scenario.agents for i in range(group.count)
-        }
+        capacity = {f"{group.name}-{i}": dict(group.capacity) for group in scenario.agents for i in range(group.count)}
         self.kpis = KpiCollector(
             service_levels=scenario.service_levels(),
             warmup_contacts=scenario.run.warmup_customers,
@@ -257,9 +251,7 @@ class _Day:
             self.now = at
             action(*args)
         until = self.now if self.end == math.inf else self.end
-        return DayResult(
-            report=self.kpis.report(until), customers=self.arrived, events=self.events, ended_at=until
-        )
+        return DayResult(report=self.kpis.report(until), customers=self.arrived, events=self.events, ended_at=until)
 
     def call(self, method: Callable[..., list[Event]], *args: Any) -> list[Event] | None:
         try:
@@ -307,9 +299,10 @@ class _Day:
                     continue
                 self.call(self.router.add_agent, agent, 0.0, AgentStatus.OFFLINE)
                 begin, finish = ((hour - start) * 3600.0 for hour in group.shift)
+                if finish <= 0:
+                    continue  # the shift ended before the run began: the agent never logs in
                 self.schedule(max(begin, 0.0), _SHIFT, self.log_in, agent.id)
-                if finish >= 0:
-                    self.schedule(finish, _SHIFT, self.log_out, agent.id)
+                self.schedule(finish, _SHIFT, self.log_out, agent.id)
 
     def log_in(self, agent_id: str) -> None:
         self.on_shift.add(agent_id)
@@ -338,6 +331,8 @@ class _Day:
     # ---------------------------------------------------------------------------------------- contacts
 
     def arrive(self, index: int) -> None:
+        if self.limit is not None and self.arrived >= self.limit:
+            return  # another stream brought the last customer; this one stops too
         arrivals = self.arrivals[index]
         stream = arrivals.stream
         self.arrived += 1
@@ -365,6 +360,8 @@ class _Day:
 
     def arrive_traced(self, index: int, k: int) -> None:
         """Submit record ``k`` of trace ``index`` with its own handle time and patience, where it has them."""
+        if self.limit is not None and self.arrived >= self.limit:
+            return
         trace = self.scenario.traces[index]
         record = trace.records[k]
         self.arrived += 1
@@ -385,9 +382,7 @@ class _Day:
             self.traced_handle[contact.id] = record.handle_time
         if trace.use_patience and record.patience is not None:
             self.traced_patience[contact.id] = (
-                self.censored_patience(channel, record.patience)
-                if record.patience_censored
-                else record.patience
+                self.censored_patience(channel, record.patience) if record.patience_censored else record.patience
             )
         self.submit(contact, 1.0)
         self.traced_patience.pop(contact.id, None)  # unused when the contact did not wait
@@ -472,9 +467,7 @@ class _Day:
         for event in events:
             if isinstance(event, CustomerReplied):
                 channel = self.contacts[event.contact_id].channel
-                self.schedule(
-                    self.now + self.handle[channel](), _HANDLED, self.turn_handled, event.contact_id
-                )
+                self.schedule(self.now + self.handle[channel](), _HANDLED, self.turn_handled, event.contact_id)
             elif isinstance(event, Resumed) and event.contact_id in self.contacts:
                 self.start_contact(self.contacts[event.contact_id])
 
@@ -492,9 +485,7 @@ class _Day:
         if delay == 0.0:
             self.immediate.append((event.contact_id, event.agent_id, event.at, accept))
         else:
-            self.schedule(
-                event.at + delay, _ANSWER, self.answer, event.contact_id, event.agent_id, event.at, accept
-            )
+            self.schedule(event.at + delay, _ANSWER, self.answer, event.contact_id, event.agent_id, event.at, accept)
 
     def on_offer_ended(self, event: OfferExpired | OfferRescinded) -> None:
         self.offers.pop(event.contact_id, None)
@@ -554,9 +545,7 @@ _REACTIONS: dict[type, Callable[[_Day, Any], None]] = {
 }
 
 
-def run_day(
-    scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, customers: int | None = None
-) -> DayResult:
+def run_day(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, customers: int | None = None) -> DayResult:
     """Simulate one run of a scenario and return its KPIs.
 
     Args:

@@ -23,6 +23,8 @@ routekit.errors.ScenarioError: run.colour: unknown key; expected one of customer
 from __future__ import annotations
 
 import copy
+import csv
+import itertools
 import math
 import re
 import tomllib
@@ -33,6 +35,7 @@ from typing import Any
 
 import attrs
 
+from routekit.datasets.trace import TRACE_COLUMNS, TraceRecord, read_trace
 from routekit.errors import ConfigError, RoutekitError, ScenarioError
 from routekit.models.channel import Channel
 from routekit.models.tiers import Tiers
@@ -50,6 +53,7 @@ __all__ = [
     "PolicySpec",
     "RunSpec",
     "Scenario",
+    "TraceArrivals",
     "builtin_scenario",
     "load_scenario",
     "override",
@@ -125,9 +129,7 @@ def _levels(value: Any, path: str) -> dict[str, int]:
 
 
 def _per_channel(value: Any, path: str, read: Any) -> dict[Channel, Any]:
-    return {
-        _channel(name, f"{path}.{name}"): read(v, f"{path}.{name}") for name, v in _table(value, path).items()
-    }
+    return {_channel(name, f"{path}.{name}"): read(v, f"{path}.{name}") for name, v in _table(value, path).items()}
 
 
 def _distribution(value: Any, path: str, base: Path | None) -> Distribution:
@@ -191,6 +193,31 @@ class ArrivalStream:
 
 
 @attrs.frozen(kw_only=True)
+class TraceArrivals:
+    """``[[arrivals]]`` with ``trace``: recorded contacts, each arriving once at its recorded time.
+
+    Args:
+        index: The entry's position in the ``[[arrivals]]`` list, which error messages name.
+        path: The trace CSV (:mod:`routekit.datasets.trace`).
+        columns: Trace column name to the CSV's own header name, for the columns named differently.
+        records: The recorded contacts, by arrival; ``arrival`` is in simulated seconds.
+        use_patience: Whether a record's patience replaces the channel's patience draw; ``False`` draws
+            every contact's patience from its channel, as if the trace had no patience column.
+    """
+
+    index: int
+    path: Path
+    columns: dict[str, str] = attrs.field(factory=dict)
+    records: tuple[TraceRecord, ...] = attrs.field(default=(), repr=False)
+    use_patience: bool = True
+
+    @property
+    def channels(self) -> frozenset[Channel]:
+        """The channels the recorded contacts arrive on."""
+        return frozenset(record.channel for record in self.records)
+
+
+@attrs.frozen(kw_only=True)
 class AgentGroup:
     """``[[agents]]``: ``count`` agents alike, logged in for a shift."""
 
@@ -201,6 +228,8 @@ class AgentGroup:
     teams: frozenset[str] = frozenset()
     wrap_up: dict[Channel, float] = attrs.field(factory=dict)
     shift: tuple[float, float] | None = None
+    # (start second, agents logged in from then on) rows, starts increasing; None: no staffing table.
+    staffing: tuple[tuple[float, int], ...] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -238,7 +267,10 @@ class PolicySpec:
                 )
                 policy = Sticky(self.hold, self.window, park_ttl=self.park_ttl, then=policy)
         except ConfigError as error:
-            raise ScenarioError(f"policy: {error}") from None
+            # Name the scenario's key path, not the policy class's field behind it.
+            message = str(error).replace("TierGate.", "policy.tiers.").replace("Sticky.", "policy.sticky.")
+            message = re.sub(r"\[['\"]?([\w-]+)['\"]?\]", r".\1", message, count=1)
+            raise ScenarioError(message if message.startswith("policy.") else f"policy: {message}") from None
         return policy
 
     def router_settings(self) -> dict[str, Any]:
@@ -257,14 +289,11 @@ class Scenario:
     policy: PolicySpec
     source: Mapping[str, Any] = attrs.field(eq=False, repr=False)
     base: Path | None = attrs.field(default=None, eq=False, repr=False)
+    traces: tuple[TraceArrivals, ...] = ()
 
     def service_levels(self) -> dict[Channel, float]:
         """Each channel's service-level threshold, in seconds."""
-        return {
-            spec.channel: spec.service_level
-            for spec in self.channels.values()
-            if spec.service_level is not None
-        }
+        return {spec.channel: spec.service_level for spec in self.channels.values() if spec.service_level is not None}
 
 
 # ------------------------------------------------------------------------------------------------ parse
@@ -291,7 +320,8 @@ _ARRIVALS = {
     "head_start",
     "fallback_probability",
 }
-_AGENTS = {"name", "count", "capacity", "skills", "teams", "wrap_up", "shift"}
+_AGENTS = {"name", "count", "capacity", "skills", "teams", "wrap_up", "shift", "staffing"}
+_TRACE = {"trace", "columns", "use_patience"}
 _POLICY = {"kind", "skills", "tiers", "sticky", "router"}
 _ROUTER = {"selection", "reoffer_delay", "offer_timeout", "away_on_missed_offer", "wrap_up", "retention"}
 
@@ -341,9 +371,7 @@ def _channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:
             accept_delay=_distribution(spec["accept_delay"], f"{path}.accept_delay", base)
             if "accept_delay" in spec
             else _NO_DELAY,
-            reject_probability=_probability(
-                spec.get("reject_probability", 0.0), f"{path}.reject_probability"
-            ),
+            reject_probability=_probability(spec.get("reject_probability", 0.0), f"{path}.reject_probability"),
             turns=optional["turns"],
             reply_delay=optional["reply_delay"],
         )
@@ -375,6 +403,8 @@ def _arrivals(data: Any, channels: Mapping[str, ChannelSpec]) -> tuple[ArrivalSt
         raise ScenarioError("arrivals: expected a non-empty list of [[arrivals]] tables")
     streams = []
     for i, entry in enumerate(data):
+        if _is_trace(entry):
+            continue  # a recorded trace, read by _traces
         path = f"arrivals[{i}]"
         spec = _table(entry, path)
         _keys(spec, path, _ARRIVALS, ("channel",))
@@ -382,9 +412,7 @@ def _arrivals(data: Any, channels: Mapping[str, ChannelSpec]) -> tuple[ArrivalSt
         if channel.value not in channels:
             raise ScenarioError(f"{path}.channel: no [[channel]] describes {channel.value!r}")
         shares = _table(spec.get("tiers", {"standard": 1.0}), f"{path}.tiers")
-        tiers = tuple(
-            (_string(t, f"{path}.tiers"), _number(p, f"{path}.tiers.{t}")) for t, p in shares.items()
-        )
+        tiers = tuple((_string(t, f"{path}.tiers"), _number(p, f"{path}.tiers.{t}")) for t, p in shares.items())
         total = sum(p for _, p in tiers)
         if not tiers or total <= 0:
             raise ScenarioError(f"{path}.tiers: the shares must add up to more than 0, got {dict(shares)!r}")
@@ -404,7 +432,7 @@ def _arrivals(data: Any, channels: Mapping[str, ChannelSpec]) -> tuple[ArrivalSt
     return tuple(streams)
 
 
-def _agents(data: Any) -> tuple[AgentGroup, ...]:
+def _agents(data: Any, base: Path | None = None) -> tuple[AgentGroup, ...]:
     if not isinstance(data, list) or not data:
         raise ScenarioError("agents: expected a non-empty list of [[agents]] tables")
     groups = []
@@ -412,7 +440,8 @@ def _agents(data: Any) -> tuple[AgentGroup, ...]:
     for i, entry in enumerate(data):
         path = f"agents[{i}]"
         spec = _table(entry, path)
-        _keys(spec, path, _AGENTS, ("count", "capacity"))
+        _keys(spec, path, _AGENTS, ("capacity",) if "staffing" in spec else ("count", "capacity"))
+        staffing = _staffing(spec["staffing"], f"{path}.staffing", base) if "staffing" in spec else None
         name = _string(spec.get("name", f"g{i}"), f"{path}.name")
         if name in names:
             raise ScenarioError(f"{path}.name: group {name!r} is named twice")
@@ -423,15 +452,137 @@ def _agents(data: Any) -> tuple[AgentGroup, ...]:
         groups.append(
             AgentGroup(
                 name=name,
-                count=_integer(spec["count"], f"{path}.count"),
+                count=_staffed_count(spec, path, staffing),
                 capacity=_per_channel(spec["capacity"], f"{path}.capacity", _integer),
                 skills=_levels(spec.get("skills", {}), f"{path}.skills"),
                 teams=frozenset(_string(t, f"{path}.teams") for t in teams),
                 wrap_up=_per_channel(spec.get("wrap_up", {}), f"{path}.wrap_up", _number),
                 shift=_hours(spec["shift"], f"{path}.shift") if "shift" in spec else None,
+                staffing=staffing,
             )
         )
     return tuple(groups)
+
+
+def _is_trace(entry: Any) -> bool:
+    return isinstance(entry, Mapping) and "trace" in entry
+
+
+def _traces(data: Any, channels: Mapping[str, ChannelSpec], base: Path | None) -> tuple[TraceArrivals, ...]:
+    """The ``[[arrivals]]`` entries that replay a trace (``_arrivals`` has checked the list)."""
+    return tuple(_trace(entry, i, channels, base) for i, entry in enumerate(data) if _is_trace(entry))
+
+
+def _trace(
+    spec: Mapping[str, Any], index: int, channels: Mapping[str, ChannelSpec], base: Path | None
+) -> TraceArrivals:
+    path = f"arrivals[{index}]"
+    _keys(spec, path, _TRACE)
+    name = _string(spec["trace"], f"{path}.trace")
+    file = Path(name) if base is None else base / name
+    columns: dict[str, str] = {}
+    for column, header in _table(spec.get("columns", {}), f"{path}.columns").items():
+        if column not in TRACE_COLUMNS:
+            raise ScenarioError(
+                f"{path}.columns.{column}: unknown trace column; expected one of {', '.join(TRACE_COLUMNS)}"
+            )
+        columns[column] = _string(header, f"{path}.columns.{column}")
+    use_patience = spec.get("use_patience", True)
+    if not isinstance(use_patience, bool):
+        raise ScenarioError(f"{path}.use_patience: expected true or false, got {use_patience!r}")
+    try:
+        records = read_trace(file, columns=columns)
+    except OSError as error:
+        raise ScenarioError(f"{path}.trace: cannot read {name!r}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}.trace: {name!r} is not a UTF-8 text file") from None
+    except ScenarioError as error:
+        raise ScenarioError(f"{path}.trace: {error}") from None
+    trace = TraceArrivals(index=index, path=file, columns=columns, records=records, use_patience=use_patience)
+    for channel in sorted(trace.channels):
+        if channel.value not in channels:
+            first = next(r.arrival for r in records if r.channel is channel)
+            raise ScenarioError(
+                f"{path}.trace: {name!r} has {channel.value!r} contacts (the first at {first:g} s), "
+                f"but no [[channel]] describes {channel.value!r}"
+            )
+    return trace
+
+
+def _staffing(value: Any, path: str, base: Path | None) -> tuple[tuple[float, int], ...]:
+    """A staffing table: a CSV file name (columns ``start`` and ``agents``) or [start, agents] pairs."""
+    if isinstance(value, str):
+        rows = _staffing_file(value, path, base)
+    elif isinstance(value, list):
+        rows = []
+        for j, pair in enumerate(value):
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise ScenarioError(f"{path}[{j}]: expected [start seconds, agents], got {pair!r}")
+            rows.append((_number(pair[0], f"{path}[{j}][0]"), _integer(pair[1], f"{path}[{j}][1]")))
+    else:
+        raise ScenarioError(
+            f"{path}: expected a CSV file name or a list of [start seconds, agents] pairs, got {value!r}"
+        )
+    if not rows:
+        raise ScenarioError(f"{path}: the staffing table has no rows")
+    for (before, _), (start, _) in itertools.pairwise(rows):
+        if start <= before:
+            raise ScenarioError(f"{path}: starts must increase, got {start:g} after {before:g}")
+    return tuple(rows)
+
+
+def _staffing_file(name: str, path: str, base: Path | None) -> list[tuple[float, int]]:
+    file = Path(name) if base is None else base / name
+    try:
+        with open(file, newline="", encoding="utf-8-sig") as stream:
+            reader = csv.reader(stream)
+            header = [cell.strip() for cell in next(reader, [])]
+            missing = [column for column in ("start", "agents") if column not in header]
+            if missing:
+                raise ScenarioError(
+                    f"{path}: {name} row 1: missing column(s) {', '.join(map(repr, missing))} (header {header})"
+                )
+            at, count = header.index("start"), header.index("agents")
+            rows = []
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                where = f"{path}: {name} row {reader.line_num}"
+                if len(row) != len(header):
+                    raise ScenarioError(f"{where}: {len(row)} fields, but the header has {len(header)}")
+                rows.append(_staffing_row(row[at].strip(), row[count].strip(), where))
+            return rows
+    except OSError as error:
+        raise ScenarioError(f"{path}: cannot read {name!r}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: {name!r} is not a UTF-8 text file") from None
+
+
+def _staffing_row(start: str, agents: str, where: str) -> tuple[float, int]:
+    try:
+        seconds = float(start)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ScenarioError(f"{where}, column 'start': expected a number of seconds >= 0, got {start!r}")
+    if not (agents.isascii() and agents.isdigit()):
+        raise ScenarioError(f"{where}, column 'agents': expected an integer >= 0, got {agents!r}")
+    return seconds, int(agents)
+
+
+def _staffed_count(spec: Mapping[str, Any], path: str, staffing: tuple[tuple[float, int], ...] | None) -> int:
+    """A group's ``count``; with a staffing table, at least its largest row (its largest row by default)."""
+    if staffing is None:
+        return _integer(spec["count"], f"{path}.count")
+    if "shift" in spec:
+        raise ScenarioError(f"{path}.shift: give a shift or a staffing table, not both")
+    most = max(agents for _, agents in staffing)
+    if "count" not in spec:
+        return most
+    count = _integer(spec["count"], f"{path}.count")
+    if count < most:
+        raise ScenarioError(f"{path}.count: {count} is less than the staffing table's {most} agents")
+    return count
 
 
 def _relax(value: Any, path: str) -> tuple[tuple[float, int | str], ...]:
@@ -468,9 +619,7 @@ def _policy(data: Any) -> PolicySpec:
         if "names" in tiers:
             names = tiers["names"]
             if not isinstance(names, list) or not names:
-                raise ScenarioError(
-                    f"policy.tiers.names: expected a list of tier names, lowest first, got {names!r}"
-                )
+                raise ScenarioError(f"policy.tiers.names: expected a list of tier names, lowest first, got {names!r}")
             fields["tiers"] = tuple(_string(n, "policy.tiers.names") for n in names)
         fields["gates"] = _per_channel(tiers.get("gates", {}), "policy.tiers.gates", _string)
         fields["fallback"] = _per_channel(tiers.get("fallback", {}), "policy.tiers.fallback", _channel)
@@ -537,19 +686,26 @@ def scenario_from_dict(data: Mapping[str, Any], *, base: Path | None = None) -> 
         run=_run(top["run"]),
         channels=channels,
         arrivals=_arrivals(top["arrivals"], channels),
-        agents=_agents(top["agents"]),
+        traces=_traces(top["arrivals"], channels, base),
+        agents=_agents(top["agents"], base),
         policy=_policy(top.get("policy", {})),
         source=copy.deepcopy(dict(top)),
         base=base,
     )
-    served = {
-        channel for group in scenario.agents if group.count for channel, n in group.capacity.items() if n
-    }
-    for i, stream in enumerate(scenario.arrivals):
+    generated = [i for i, entry in enumerate(top["arrivals"]) if not _is_trace(entry)]
+    if scenario.policy.kind == "mobile-support":
+        for i, stream in zip(generated, scenario.arrivals, strict=True):
+            for tier, _ in stream.tiers:
+                if tier not in scenario.policy.tiers:
+                    names = ", ".join(scenario.policy.tiers)
+                    raise ScenarioError(f"arrivals[{i}].tiers.{tier}: unknown tier; policy.tiers.names are {names}")
+    served = {channel for group in scenario.agents if group.count for channel, n in group.capacity.items() if n}
+    for i, stream in zip(generated, scenario.arrivals, strict=True):
         if stream.channel not in served:
-            raise ScenarioError(
-                f"arrivals[{i}].channel: no agent group has capacity on {stream.channel.value!r}"
-            )
+            raise ScenarioError(f"arrivals[{i}].channel: no agent group has capacity on {stream.channel.value!r}")
+    for trace in scenario.traces:
+        for channel in sorted(trace.channels - served):
+            raise ScenarioError(f"arrivals[{trace.index}].trace: no agent group has capacity on {channel.value!r}")
     return scenario
 
 

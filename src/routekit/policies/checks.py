@@ -95,10 +95,11 @@ def check(
     # Kinds whose stages are equal (tiers the policy routes alike, boosts aside) are checked, and
     # reported, once.
     alike: dict[tuple[Channel, tuple[tuple[Target, float | None], ...]], list[Contact]] = {}
+    denied: dict[tuple[Channel, Denial], list[Contact]] = {}
     for contact in contacts:
         planned = policy.plan(contact, 0.0)
         if isinstance(planned, Denial):
-            findings += _denial_findings(contact, planned, agents)
+            denied.setdefault((contact.channel, planned), []).append(contact)
             continue
         plans[contact.id] = planned
         shape = tuple((stage.target, stage.timeout) for stage in planned.stages)
@@ -108,6 +109,10 @@ def check(
         planned = plans[group[0].id]
         findings += _stage_findings(named, planned, agents, patience_of, threshold_of, threshold_multiple)
         findings += _sticky_findings(policy, named, reply_of, reply_multiple)
+    for (_, denial), group in denied.items():
+        tiers = ", ".join(dict.fromkeys(contact.customer.tier for contact in group))
+        named = attrs.evolve(group[0], id=_names([contact.id for contact in group]))
+        findings += _denial_findings(named, denial, agents, tiers)
     findings += _starvation_findings(contacts, plans, agents, load or {})
     unique = list(dict.fromkeys(findings))
     return sorted(unique, key=lambda f: SEVERITIES.index(f.severity))
@@ -134,9 +139,7 @@ def _stage_findings(
     multiple: float,
 ) -> list[Finding]:
     findings: list[Finding] = []
-    reachable = [
-        stage for stage in plan.stages if stage.target.agent is None and _matching(stage.target, agents)
-    ]
+    reachable = [stage for stage in plan.stages if stage.target.agent is None and _matching(stage.target, agents)]
     if not reachable and not any(stage.target.agent for stage in plan.stages):
         findings.append(
             Finding(
@@ -205,7 +208,7 @@ def _stage_findings(
     return findings
 
 
-def _denial_findings(contact: Contact, denial: Denial, agents: Sequence[Agent]) -> list[Finding]:
+def _denial_findings(contact: Contact, denial: Denial, agents: Sequence[Agent], tiers: str) -> list[Finding]:
     if denial.fallback is None:
         return []
     if any(agent.capacity.get(denial.fallback, 0) > 0 for agent in agents):
@@ -214,7 +217,7 @@ def _denial_findings(contact: Contact, denial: Denial, agents: Sequence[Agent]) 
         Finding(
             severity="error",
             code="fallback-unserved",
-            where=f"{contact.id}: tier {contact.customer.tier} ({denial.rule})",
+            where=f"{contact.id}: tier {tiers} ({denial.rule})",
             message=f"the gate offers {denial.fallback.value} instead, but no agent serves {denial.fallback.value}",
             suggestion=f"staff {denial.fallback.value}, or name another fallback channel",
         )
