@@ -337,9 +337,7 @@ def _thresholds(value: Mapping[Channel, float] | Mapping[str, float] | None) -> 
     thresholds = {}
     for channel, seconds in (value or {}).items():
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < math.inf:
-            raise ConfigError(
-                f"service_levels[{str(channel)!r}] must be a number of seconds >= 0, got {seconds!r}"
-            )
+            raise ConfigError(f"service_levels[{str(channel)!r}] must be a number of seconds >= 0, got {seconds!r}")
         thresholds[to_channel(channel)] = float(seconds)
     return thresholds
 
@@ -503,9 +501,7 @@ class KpiCollector:
             self._settle(agent, at)
             agent.logged_in = False
 
-    def set_capacity(
-        self, agent_id: str, capacity: Mapping[Channel, int] | Mapping[str, int], at: float
-    ) -> None:
+    def set_capacity(self, agent_id: str, capacity: Mapping[Channel, int] | Mapping[str, int], at: float) -> None:
         """Change an agent's channel capacity from ``at`` on (after the router's ``update_agent``).
 
         Raises:
@@ -693,9 +689,7 @@ class KpiCollector:
         wrap_up = event.wrap_up_until - event.at
         if contact.tally is not None:
             contact.tally.aht_n += 1
-            contact.tally.aht_sum += (
-                contact.assigned_for + (event.at - contact.assigned_at) + max(0.0, wrap_up)
-            )
+            contact.tally.aht_sum += contact.assigned_for + (event.at - contact.assigned_at) + max(0.0, wrap_up)
         if contact.agent is None:
             return  # not assigned as far as this stream shows: no work to end
         if wrap_up > 0:

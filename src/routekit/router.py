@@ -407,9 +407,7 @@ class Router:
         state = self._agent(agent_id, out)
         if state.work:
             raise self._refuse(
-                StateError(
-                    f"agent {agent_id!r} has work ({', '.join(sorted(state.work))}); it cannot be removed"
-                ),
+                StateError(f"agent {agent_id!r} has work ({', '.join(sorted(state.work))}); it cannot be removed"),
                 out,
             )
         out.append(AgentStatusChanged(at=now, agent_id=agent_id, status=AgentStatus.OFFLINE))
@@ -501,9 +499,7 @@ class Router:
         conversation_id = contact.conversation if not contact.channel.synchronous else None
         if conversation_id is not None and conversation_id in self._conversations:
             raise self._refuse(
-                DuplicateIdError(
-                    f"conversation {conversation_id!r} is already open; a reply is customer_replied()"
-                ),
+                DuplicateIdError(f"conversation {conversation_id!r} is already open; a reply is customer_replied()"),
                 out,
             )
         plan = self._plan(contact, now, out)
@@ -553,9 +549,7 @@ class Router:
         cs.decision = (agent_id, stage, rule, selection, now)
         conversation = self._conversations.get(cs.contact.conversation)
         if conversation is not None and conversation.turn == contact_id:
-            conversation.record = attrs.evolve(
-                conversation.record, agents=(*conversation.record.agents, agent_id)
-            )
+            conversation.record = attrs.evolve(conversation.record, agents=(*conversation.record.agents, agent_id))
         out.append(Assigned(at=now, contact_id=contact_id, agent_id=agent_id, waited=now - cs.clock_start))
         self._refresh(state)
         self._dispatch(now, out)
@@ -708,9 +702,7 @@ class Router:
         if target is None:
             plan = self._plan(cs.contact, now, out)
             if isinstance(plan, Denial):
-                raise self._refuse(
-                    StateError(f"the policy denies contact {contact_id!r}: {plan.reason}"), out
-                )
+                raise self._refuse(StateError(f"the policy denies contact {contact_id!r}: {plan.reason}"), out)
         elif isinstance(target, Target):
             plan = Plan([Stage(target=target)])
         else:
@@ -819,9 +811,7 @@ class Router:
         conversation.turn = turn_id
         conversation.record = attrs.evolve(record, turns=(*record.turns, turn_id))
         out.append(
-            Resumed(
-                at=now, conversation_id=conversation_id, contact_id=turn_id, last_agent_id=record.last_agent
-            )
+            Resumed(at=now, conversation_id=conversation_id, contact_id=turn_id, last_agent_id=record.last_agent)
         )
         if isinstance(plan, Denial) or not self._routable(turn, plan):
             reason, rule, fallback = (
@@ -949,8 +939,7 @@ class Router:
                 raise UnknownIdError(f"unknown contact {contact_id!r}")
             return Explanation(contact_id=contact_id, at=at, state="finished", decision=_decision(outcome))
         plan = tuple(
-            PlanStage(stage=i, rule=stage.target.rule, timeout=stage.timeout)
-            for i, stage in enumerate(cs.plan.stages)
+            PlanStage(stage=i, rule=stage.target.rule, timeout=stage.timeout) for i, stage in enumerate(cs.plan.stages)
         )
         if cs.state in (ContactState.ASSIGNED, ContactState.HELD):
             return Explanation(
@@ -1050,9 +1039,7 @@ class Router:
             return AgentStatus(status)
         except ValueError:
             names = ", ".join(s.value for s in AgentStatus)
-            raise self._refuse(
-                ConfigError(f"unknown agent status {status!r}; expected one of {names}"), out
-            ) from None
+            raise self._refuse(ConfigError(f"unknown agent status {status!r}; expected one of {names}"), out) from None
 
     def _live_contact(self, contact_id: str, out: list[Event]) -> _Contact:
         cs = self._contacts.get(contact_id)
@@ -1067,9 +1054,7 @@ class Router:
         if cs is None or cs.state != ContactState.OFFERED or cs.agent != agent_id:
             held = "nothing" if cs is None else f"{cs.state.value} (agent {cs.agent!r})"
             raise self._refuse(
-                OfferStateError(
-                    f"agent {agent_id!r} holds no pending offer of contact {contact_id!r}: it is {held}"
-                ),
+                OfferStateError(f"agent {agent_id!r} holds no pending offer of contact {contact_id!r}: it is {held}"),
                 out,
             )
         return cs
@@ -1080,9 +1065,7 @@ class Router:
         except RoutekitError as error:
             raise self._refuse(error, out) from None
 
-    def _denied(
-        self, contact: Contact, now: float, reason: str, rule: str, fallback: Channel | None
-    ) -> Denied:
+    def _denied(self, contact: Contact, now: float, reason: str, rule: str, fallback: Channel | None) -> Denied:
         return Denied(
             at=now,
             contact_id=contact.id,
@@ -1223,9 +1206,7 @@ class Router:
             out.append(StageChanged(at=now, contact_id=cs.contact.id, stage=cs.stage, rule=cs.target.rule))
         cs.stage_since = now
         if stage.timeout is not None:
-            cs.stage_timer = self._timers.set(
-                now + stage.timeout, TimerKind.STAGE_TIMEOUT, (cs.contact.id, cs.stage)
-            )
+            cs.stage_timer = self._timers.set(now + stage.timeout, TimerKind.STAGE_TIMEOUT, (cs.contact.id, cs.stage))
         else:
             cs.stage_timer = None
         if cs.state == ContactState.WAITING:
@@ -1428,9 +1409,7 @@ class Router:
         hold = self.policy.hold(cs.contact)
         ttl = hold.park_ttl if hold is not None else self.settings.park_ttl
         conversation.ttl_timer = self._timers.set(now + ttl, TimerKind.PARK_TTL, (conversation.record.id,))
-        out.append(
-            Parked(at=now, conversation_id=conversation.record.id, contact_id=contact_id, agent_id=agent_id)
-        )
+        out.append(Parked(at=now, conversation_id=conversation.record.id, contact_id=contact_id, agent_id=agent_id))
 
     def _parked_conversation(self, some_id: str) -> _Conversation | None:
         conversation = self._conversations.get(some_id)
@@ -1447,11 +1426,7 @@ class Router:
 
     def _close_conversation_of(self, contact: Contact, now: float, reason: str, out: list[Event]) -> None:
         conversation = self._conversations.get(contact.conversation)
-        if (
-            conversation is not None
-            and conversation.turn == contact.id
-            and contact.conversation not in self._closed
-        ):
+        if conversation is not None and conversation.turn == contact.id and contact.conversation not in self._closed:
             self._close(conversation, now, reason, out)
 
     def _close(self, conversation: _Conversation, now: float, reason: str, out: list[Event]) -> None:
@@ -1646,9 +1621,7 @@ class Router:
                 for cs in self._contacts.values()
             ],
             "queues": [[_target_to_data(t), list(queue)] for t, queue in self._queues.items() if len(queue)],
-            "timers": [
-                [due, int(kind), list(payload), seq] for due, kind, payload, seq in self._timers.live()
-            ],
+            "timers": [[due, int(kind), list(payload), seq] for due, kind, payload, seq in self._timers.live()],
             "conversations": [
                 {
                     "record": {
@@ -1831,9 +1804,7 @@ class Router:
                 matches = target.matches(state.agent)
                 assert (target in state.targets) == matches
                 in_pool = agent_id in self._pools[target]
-                assert in_pool == (matches and self._eligible(state, target.channel)), (
-                    f"{agent_id} pool {target}"
-                )
+                assert in_pool == (matches and self._eligible(state, target.channel)), f"{agent_id} pool {target}"
                 if in_pool:
                     assert self._pools[target].key(agent_id) == self.settings.selection.key(state, target)
         for pool in self._pools.values():

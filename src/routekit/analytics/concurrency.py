@@ -81,12 +81,9 @@ def chat_handle_times(aht: float | Iterable[float], concurrency: int) -> tuple[f
         return (_check_number("aht", aht, minimum=0.0, strict=True, unit="seconds"),) * k
     times = tuple(aht)
     if len(times) != k:
-        raise ConfigError(
-            f"aht must give one handle time per concurrency 1..{k}, got {len(times)} of them: {aht!r}"
-        )
+        raise ConfigError(f"aht must give one handle time per concurrency 1..{k}, got {len(times)} of them: {aht!r}")
     return tuple(
-        _check_number(f"aht[{i}]", value, minimum=0.0, strict=True, unit="seconds")
-        for i, value in enumerate(times)
+        _check_number(f"aht[{i}]", value, minimum=0.0, strict=True, unit="seconds") for i, value in enumerate(times)
     )
 
 
@@ -162,7 +159,5 @@ def _departure_rates(agents: int, times: tuple[float, ...]) -> np.ndarray[tuple[
     chats = np.arange(1, agents * k + 1)
     low, extra = np.divmod(chats, agents)
     upper = np.minimum(low + 1, k)
-    rates: np.ndarray[tuple[int], np.dtype[np.float64]] = (
-        extra * per_agent[upper] + (agents - extra) * per_agent[low]
-    )
+    rates: np.ndarray[tuple[int], np.dtype[np.float64]] = extra * per_agent[upper] + (agents - extra) * per_agent[low]
     return rates

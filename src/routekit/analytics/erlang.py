@@ -151,9 +151,7 @@ def erlang_c(rate: float, aht: float, agents: int, threshold: float) -> QueueFig
         )
     if lam == 0.0:
         return _idle("erlang-c", n, 1, t)
-    tail = _tail(
-        log_d=_log_below(n, a), full_rate=n / handle, lam=lam, theta=None, threshold=t, utilisation=a / n
-    )
+    tail = _tail(log_d=_log_below(n, a), full_rate=n / handle, lam=lam, theta=None, threshold=t, utilisation=a / n)
     return _figures("erlang-c", n, 1, a, t, tail, occupancy=a / n)
 
 
@@ -190,9 +188,7 @@ def erlang_a(rate: float, aht: float, agents: int, patience: float, threshold: f
     if lam == 0.0:
         return _idle("erlang-a", n, 1, t)
     a = _offered_load(per_hour, handle)
-    tail = _tail(
-        log_d=_log_below(n, a), full_rate=n / handle, lam=lam, theta=theta, threshold=t, utilisation=a / n
-    )
+    tail = _tail(log_d=_log_below(n, a), full_rate=n / handle, lam=lam, theta=theta, threshold=t, utilisation=a / n)
     # Little's law on the agents: the carried load is the offered load times the share answered (a sum
     # of positive parts, accurate even when nearly everyone abandons). Rounding may leave it an ulp
     # above one agent's worth per agent, which it can never be.
@@ -394,12 +390,7 @@ def _check_number(name: str, value: object, *, minimum: float, strict: bool = Fa
         number = float(value)  # type: ignore[arg-type]  # any real number is fine; others are refused below
     except (TypeError, ValueError):
         raise ConfigError(f"{name} must be a number {bound} ({unit}), got {value!r}") from None
-    if (
-        isinstance(value, bool)
-        or not math.isfinite(number)
-        or number < minimum
-        or (strict and number == minimum)
-    ):
+    if isinstance(value, bool) or not math.isfinite(number) or number < minimum or (strict and number == minimum):
         raise ConfigError(f"{name} must be a finite number {bound} ({unit}), got {value!r}")
     return number
 

@@ -33,9 +33,7 @@ __all__ = ["DEFAULT_AGENTS_MAX", "Interval", "IntervalStaffing", "Staffing", "Ta
 DEFAULT_AGENTS_MAX = 100_000
 
 
-def _fraction(
-    name: str, *, low_open: bool, high_open: bool
-) -> Callable[[object, object, float | None], None]:
+def _fraction(name: str, *, low_open: bool, high_open: bool) -> Callable[[object, object, float | None], None]:
     """An attrs validator for an optional fraction, naming the target when it cannot be met."""
 
     def check(_instance: object, _attribute: object, value: float | None) -> None:
@@ -47,9 +45,7 @@ def _fraction(
         if bad:
             low = "(0" if low_open else "[0"
             high = "1)" if high_open else "1]"
-            raise ConfigError(
-                f"target {name}={value!r} cannot be met: it must be a fraction in {low}, {high}"
-            )
+            raise ConfigError(f"target {name}={value!r} cannot be met: it must be a fraction in {low}, {high}")
 
     return check
 
@@ -103,13 +99,9 @@ class Targets:
 
     def __attrs_post_init__(self) -> None:
         if (self.service_level, self.max_asa, self.max_abandon, self.max_occupancy) == (None,) * 4:
-            raise ConfigError(
-                "no staffing target given: set service_level, max_asa, max_abandon or max_occupancy"
-            )
+            raise ConfigError("no staffing target given: set service_level, max_asa, max_abandon or max_occupancy")
 
-    def unmet_by(
-        self, service_level: float, asa: float, p_abandon: float, occupancy: float
-    ) -> tuple[str, ...]:
+    def unmet_by(self, service_level: float, asa: float, p_abandon: float, occupancy: float) -> tuple[str, ...]:
         """The names of the targets these figures miss, in field order.
 
         Args:
@@ -307,9 +299,7 @@ def staff(
         binding = ("capacity",) if patience is None else ()
     # Rounded first: 7 / (1 − 0.3) is 10.000000000000002 in binary and must schedule 10, not 11.
     scheduled = math.ceil(round(agents / (1.0 - loss), 9))
-    return Staffing(
-        agents=agents, scheduled=scheduled, shrinkage=loss, binding=binding, figures=found[agents]
-    )
+    return Staffing(agents=agents, scheduled=scheduled, shrinkage=loss, binding=binding, figures=found[agents])
 
 
 def staff_day(

@@ -295,9 +295,7 @@ class BankLog:
                 agents[call.day].add(call.agent)
         return tuple(tallies[day].figures(day, 0.0, DAY, len(agents[day])) for day in self.days)
 
-    def half_hourly(
-        self, day: dt.date | None = None, *, threshold: float = 20.0
-    ) -> tuple[PeriodFigures, ...]:
+    def half_hourly(self, day: dt.date | None = None, *, threshold: float = 20.0) -> tuple[PeriodFigures, ...]:
         """The recorded figures of the 48 half hours of one day, or of every day in :attr:`days`.
 
         Args:
@@ -397,9 +395,7 @@ def _clock(text: str, fail: Callable[[str, str], ScenarioError], column: str) ->
     return seconds
 
 
-def _seconds(
-    text: str, fail: Callable[[str, str], ScenarioError], column: str, *, signed: bool = False
-) -> int:
+def _seconds(text: str, fail: Callable[[str, str], ScenarioError], column: str, *, signed: bool = False) -> int:
     body = text[1:] if signed and text.startswith("-") else text
     if not (body.isascii() and body.isdigit()):
         kind = "a whole number of seconds" if signed else "a whole number of seconds >= 0"

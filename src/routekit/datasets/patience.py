@@ -51,9 +51,7 @@ FloatArray = npt.NDArray[np.float64]
 
 def _positive(instance: Any, attribute: Any, value: float) -> None:
     if not math.isfinite(value) or value <= 0:
-        raise ScenarioError(
-            f"{type(instance).__name__}.{attribute.name} must be finite and > 0, got {value!r}"
-        )
+        raise ScenarioError(f"{type(instance).__name__}.{attribute.name} must be finite and > 0, got {value!r}")
 
 
 def _data(

@@ -114,9 +114,7 @@ def _to_channel(value: Channel | str) -> Channel:
     try:
         return Channel(value)
     except ValueError:
-        raise ScenarioError(
-            f"TraceRecord.channel: unknown channel {value!r}; expected one of {_CHANNELS}"
-        ) from None
+        raise ScenarioError(f"TraceRecord.channel: unknown channel {value!r}; expected one of {_CHANNELS}") from None
 
 
 def _skill_problem(name: object, level: object) -> str | None:

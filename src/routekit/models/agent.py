@@ -41,11 +41,7 @@ def _check_capacity(instance: Any, attribute: Any, value: Mapping[Channel, int])
 
 def _check_wrap_up(instance: Any, attribute: Any, value: Mapping[Channel, float]) -> None:
     for channel, seconds in value.items():
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not 0 <= seconds < float("inf")
-        ):
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < float("inf"):
             raise ConfigError(
                 f"Agent.wrap_up[{channel.value!r}] must be a finite number of seconds >= 0, got {seconds!r}"
             )
@@ -85,13 +81,9 @@ class Agent:
 
     id: str = attrs.field(validator=check_id)
     skills: dict[str, int] = attrs.field(factory=dict, converter=_levels, validator=check_levels, hash=False)
-    capacity: dict[Channel, int] = attrs.field(
-        factory=dict, converter=_capacity, validator=_check_capacity, hash=False
-    )
+    capacity: dict[Channel, int] = attrs.field(factory=dict, converter=_capacity, validator=_check_capacity, hash=False)
     teams: frozenset[str] = attrs.field(factory=frozenset, converter=_teams, validator=_check_teams)
-    wrap_up: dict[Channel, float] = attrs.field(
-        factory=dict, converter=_wrap_up, validator=_check_wrap_up, hash=False
-    )
+    wrap_up: dict[Channel, float] = attrs.field(factory=dict, converter=_wrap_up, validator=_check_wrap_up, hash=False)
 
     def slots(self, channel: Channel) -> int:
         """How many contacts of ``channel`` this agent handles at once (0 when not on it)."""

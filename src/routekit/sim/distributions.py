@@ -439,8 +439,7 @@ def _read_column(file: Path, column: str, where: str) -> list[float]:
                     numbers.append(float(cell))
                 except ValueError:
                     raise ScenarioError(
-                        f"{where}.path: {file} line {reader.line_num}, column {column!r}: "
-                        f"not a number: {cell!r}"
+                        f"{where}.path: {file} line {reader.line_num}, column {column!r}: not a number: {cell!r}"
                     ) from None
     except OSError as err:
         raise ScenarioError(f"{where}.path: cannot read {file}: {err.strerror or err}") from None
@@ -494,18 +493,14 @@ def distribution_from_spec(spec: Mapping[str, Any], path: str, *, base: Path | N
     routekit.errors.ScenarioError: patience.sd: unknown key for exponential; expected one of dist, mean
     """
     if not isinstance(spec, Mapping):
-        raise ScenarioError(
-            f'{path}: must be a table such as {{ dist = "exponential", mean = 60 }}, got {spec!r}'
-        )
+        raise ScenarioError(f'{path}: must be a table such as {{ dist = "exponential", mean = 60 }}, got {spec!r}')
     if "dist" not in spec:
         raise ScenarioError(f"{path}.dist: missing; expected one of {', '.join(DISTRIBUTIONS)}")
     kind = spec["dist"]
     if not isinstance(kind, str):
         raise ScenarioError(f"{path}.dist: must be a string, got {kind!r} ({type(kind).__name__})")
     if kind not in _KEYS:
-        raise ScenarioError(
-            f"{path}.dist: unknown distribution {kind!r}; expected one of {', '.join(DISTRIBUTIONS)}"
-        )
+        raise ScenarioError(f"{path}.dist: unknown distribution {kind!r}; expected one of {', '.join(DISTRIBUTIONS)}")
     allowed = _KEYS[kind]
     for key in spec:
         if key != "dist" and key not in allowed:
