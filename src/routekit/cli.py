@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from routekit import __version__
-from routekit.commands import check, explain, simulate, staff
+from routekit.commands import check, explain, replay, simulate, staff
 
-COMMANDS: tuple[ModuleType, ...] = (simulate, staff, check, explain)
+COMMANDS: tuple[ModuleType, ...] = (simulate, staff, check, explain, replay)
 
 
 def build_parser() -> argparse.ArgumentParser:
