@@ -20,6 +20,7 @@ from routekit.errors import (
     UnroutableContactError,
 )
 from routekit.events import event_from_dict, event_to_dict
+from routekit.explanation import Explanation
 from routekit.models import Agent, AgentStatus, Channel, Contact, Conversation, Customer, Tier, Tiers
 from routekit.queues import AgentPool, ContactQueue, queue_key
 from routekit.router import AgentSnapshot, ContactState, Router, RouterSettings
@@ -43,6 +44,7 @@ __all__ = [
     "Conversation",
     "Customer",
     "DuplicateIdError",
+    "Explanation",
     "OfferStateError",
     "RoutekitError",
     "Router",

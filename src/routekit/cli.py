@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from routekit import __version__
-from routekit.commands import check, explain, replay, simulate, staff
+from routekit.commands import check, explain, replay, simulate, staff, sweep
 
-COMMANDS: tuple[ModuleType, ...] = (simulate, staff, check, explain, replay)
+COMMANDS: tuple[ModuleType, ...] = (simulate, staff, check, explain, replay, sweep)
 
 
 def build_parser() -> argparse.ArgumentParser:

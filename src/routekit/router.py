@@ -84,7 +84,7 @@ DEFAULT_OFFER_TIMEOUT: dict[Channel, float] = {
 def _offer_timeouts(value: Mapping[Channel, float] | Mapping[str, float] | None) -> dict[Channel, float]:
     timeouts = dict(DEFAULT_OFFER_TIMEOUT)
     for channel, seconds in (value or {}).items():
-        timeouts[to_channel(channel)] = seconds
+        timeouts[to_channel(channel)] = float(seconds) if isinstance(seconds, int | float) else seconds
     return timeouts
 
 

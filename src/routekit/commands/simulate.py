@@ -22,13 +22,15 @@ def register(subparsers: Any) -> None:
         "simulate",
         help="simulate a day of contact-center work on a routing policy and print its KPIs",
         description="Simulate a scenario (the built-in mobile-support day when none is given) and print "
-        "KPIs per channel and tier, with 95%% intervals over replications.",
+        "KPIs per channel and tier, with 95% intervals over replications.",
     )
     parser.add_argument("scenario", nargs="?", help="a scenario TOML file (default: the built-in day)")
     parser.add_argument("--reps", type=int, default=1, help="independent replications (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="the root seed (default 0)")
     parser.add_argument("--customers", type=int, default=None, help="stop arrivals after N customers")
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)"
+    )
     parser.set_defaults(func=run)
 
 

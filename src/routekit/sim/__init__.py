@@ -18,6 +18,7 @@ from routekit.sim.distributions import (
     gamma,
     lognormal,
 )
+from routekit.sim.sweep import sweep
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -33,4 +34,5 @@ __all__ = [
     "exponential",
     "gamma",
     "lognormal",
+    "sweep",
 ]

@@ -44,6 +44,7 @@ from routekit.models.agent import Agent, AgentStatus
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact
 from routekit.models.customer import Customer
+from routekit.policies.base import RoutingPolicy
 from routekit.policies.tiers import fallback_contact
 from routekit.router import ContactState, Router
 from routekit.sim.distributions import Distribution
@@ -164,9 +165,20 @@ class _Arrivals:
 class _Day:
     """One simulated run. Mutable, single-use: it owns the router and the platform's side of the story."""
 
-    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, customers: int | None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | np.random.SeedSequence,
+        customers: int | None,
+        policy: RoutingPolicy | None = None,
+    ) -> None:
         self.scenario = scenario
-        sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        # Spawn from a copy: SeedSequence.spawn advances its parent, and the same seed must give the same day.
+        sequence = (
+            np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
+            if isinstance(seed, np.random.SeedSequence)
+            else np.random.SeedSequence(seed)
+        )
         names = [f"arrivals{i}" for i in range(len(scenario.arrivals))]
         for name in scenario.channels:
             names += [f"{name}.handle", f"{name}.patience", f"{name}.accept", f"{name}.coin", f"{name}.turns"]
@@ -193,7 +205,8 @@ class _Day:
             self.reply[channel] = _Draws(spec.reply_delay, rngs[f"{name}.reply"]) if spec.reply_delay else None
             self.reject[channel] = spec.reject_probability
         self.fallback_coin = _Uniform(rngs["fallback"])
-        self.router = Router(scenario.policy.build(), **scenario.policy.router_settings())
+        chosen = policy if policy is not None else scenario.policy.build()
+        self.router = Router(chosen, **scenario.policy.router_settings())
         capacity = {f"{group.name}-{i}": dict(group.capacity) for group in scenario.agents for i in range(group.count)}
         self.kpis = KpiCollector(
             service_levels=scenario.service_levels(),
@@ -545,15 +558,23 @@ _REACTIONS: dict[type, Callable[[_Day, Any], None]] = {
 }
 
 
-def run_day(scenario: Scenario, seed: int | np.random.SeedSequence = 0, *, customers: int | None = None) -> DayResult:
+def run_day(
+    scenario: Scenario,
+    seed: int | np.random.SeedSequence = 0,
+    *,
+    customers: int | None = None,
+    policy: RoutingPolicy | None = None,
+) -> DayResult:
     """Simulate one run of a scenario and return its KPIs.
 
     Args:
         scenario: What to simulate.
         seed: The seed (or a spawned ``SeedSequence``) every random draw comes from.
         customers: Stop arrivals after this many customers (overrides ``[run] customers``).
+        policy: Run this policy (your own, say) instead of the one the scenario's ``[policy]`` describes;
+            the router settings still come from ``[policy.router]``.
 
     Returns:
         The run's KPI report, with how many customers arrived and how many router events there were.
     """
-    return _Day(scenario, seed, customers).run()
+    return _Day(scenario, seed, customers, policy).run()
