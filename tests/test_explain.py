@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checked import Checked
 
 import routekit as rk
 from routekit.cli import main
@@ -20,26 +21,6 @@ from routekit.policies import Skills, Sticky, TierGate
 
 TIERS = rk.Tiers(["standard", "silver", "gold", "platinum"])
 AWAY, OFFLINE = rk.AgentStatus.AWAY, rk.AgentStatus.OFFLINE
-
-
-class Checked:
-    """A router whose every method call is followed by ``router._check()``."""
-
-    def __init__(self, router: rk.Router) -> None:
-        self.router = router
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.router, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return attr(*args, **kwargs)
-            finally:
-                self.router._check()
-
-        return call
 
 
 def make_router(policy: Any = None, **settings: Any) -> Checked:

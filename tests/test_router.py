@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
+from checked import Checked
 
 from routekit import (
     Agent,
@@ -63,26 +64,6 @@ REOFFER_DELAY = 30.0
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-
-class Checked:
-    """A router whose every method call is followed by ``router._check()``."""
-
-    def __init__(self, router: Router) -> None:
-        self.router = router
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.router, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return attr(*args, **kwargs)
-            finally:
-                self.router._check()
-
-        return call
 
 
 class FixedPlan:
@@ -202,9 +183,7 @@ def one_offer(**settings: Any) -> Checked:
     return router
 
 
-def refused(
-    router: Checked, now: float, error: type[RoutekitError], call: Callable[[], Any]
-) -> RoutekitError:
+def refused(router: Checked, now: float, error: type[RoutekitError], call: Callable[[], Any]) -> RoutekitError:
     """Advance to ``now``, make a call that must be refused with ``error``, and check it changed nothing."""
     router.advance(now)
     before = router.snapshot()
@@ -224,9 +203,7 @@ def test_higher_priority_is_served_first() -> None:
     router.submit(contact("low"), 1.0)
     assert [queued(2.0, "high", priority=1)] == router.submit(contact("high", priority=1), 2.0)
     assert ["high", "low"] == router.waiting()
-    assert [status(3.0, "a1", AVAILABLE), offered(3.0, "high", "a1")] == router.set_status(
-        "a1", AVAILABLE, 3.0
-    )
+    assert [status(3.0, "a1", AVAILABLE), offered(3.0, "high", "a1")] == router.set_status("a1", AVAILABLE, 3.0)
 
 
 def test_head_start_orders_as_if_arrived_earlier() -> None:
@@ -353,9 +330,7 @@ def test_missed_offer_bars_agent_until_the_reoffer_delay_ends() -> None:
     router = one_offer()
     router.submit(contact("c2"), 1.0)
     router.advance(20.0)
-    assert [status(25.0, "a1", AVAILABLE), offered(25.0, "c2", "a1")] == router.set_status(
-        "a1", AVAILABLE, 25.0
-    )
+    assert [status(25.0, "a1", AVAILABLE), offered(25.0, "c2", "a1")] == router.set_status("a1", AVAILABLE, 25.0)
     router.accept("c2", "a1", 26.0)
     router.complete("c2", 27.0)
     assert [] == router.advance(49.0)
@@ -435,9 +410,7 @@ def test_exclusive_offer_blocks_other_offers() -> None:
     router.add_agent(agent("a1", chat=3, voice=1), 0.0)
     router.submit(contact("voice-1"), 0.0)
     assert [queued(1.0, "chat-1", channel=CHAT)] == router.submit(contact("chat-1", "chat"), 1.0)
-    assert [Assigned(at=2.0, contact_id="voice-1", agent_id="a1", waited=2.0)] == router.accept(
-        "voice-1", "a1", 2.0
-    )
+    assert [Assigned(at=2.0, contact_id="voice-1", agent_id="a1", waited=2.0)] == router.accept("voice-1", "a1", 2.0)
 
 
 def test_exclusive_channels_are_a_router_setting() -> None:
@@ -461,9 +434,7 @@ def test_wrap_up_holds_slot_then_wrap_up_ended_frees_it() -> None:
     router.submit(contact("c1"), 0.0)
     router.accept("c1", "a1", 1.0)
     router.submit(contact("c2"), 2.0)
-    assert [Completed(at=5.0, contact_id="c1", agent_id="a1", wrap_up_until=15.0)] == router.complete(
-        "c1", 5.0
-    )
+    assert [Completed(at=5.0, contact_id="c1", agent_id="a1", wrap_up_until=15.0)] == router.complete("c1", 5.0)
     assert {"c1": "wrap-up"} == router.agent_state("a1").work
     assert 15.0 == router.next_deadline()
     assert [
@@ -489,9 +460,7 @@ def test_agent_wrap_up_per_channel_overrides_router_default() -> None:
     router.add_agent(agent("a1", chat=1, voice=1, wrap_up={"chat": 4.0}), 0.0)
     router.submit(contact("chat-1", "chat"), 0.0)
     router.accept("chat-1", "a1", 1.0)
-    assert [Completed(at=2.0, contact_id="chat-1", agent_id="a1", wrap_up_until=6.0)] == router.complete(
-        "chat-1", 2.0
-    )
+    assert [Completed(at=2.0, contact_id="chat-1", agent_id="a1", wrap_up_until=6.0)] == router.complete("chat-1", 2.0)
     router.advance(6.0)
     router.submit(contact("voice-1"), 7.0)
     router.accept("voice-1", "a1", 8.0)
@@ -544,9 +513,7 @@ def test_away_keeps_current_work_and_gets_no_offers() -> None:
     assert [status(2.0, "a1", AWAY)] == router.set_status("a1", AWAY, 2.0)
     assert {"c1": "assigned"} == router.agent_state("a1").work
     assert [queued(3.0, "c2", channel=CHAT)] == router.submit(contact("c2", "chat"), 3.0)
-    assert [Completed(at=4.0, contact_id="c1", agent_id="a1", wrap_up_until=4.0)] == router.complete(
-        "c1", 4.0
-    )
+    assert [Completed(at=4.0, contact_id="c1", agent_id="a1", wrap_up_until=4.0)] == router.complete("c1", 4.0)
 
 
 def test_offline_keeps_assigned_work_and_gets_no_offers() -> None:
@@ -605,9 +572,7 @@ def test_update_agent_capacity_below_load_blocks_new_offers_but_drops_nothing() 
     assert [] == router.update_agent(agent("a1", chat=1), 3.0)
     assert [queued(4.0, "c3", channel=CHAT)] == router.submit(contact("c3", "chat"), 4.0)
     assert {CHAT: 2} == router.agent_state("a1").load
-    assert [Completed(at=5.0, contact_id="c1", agent_id="a1", wrap_up_until=5.0)] == router.complete(
-        "c1", 5.0
-    )
+    assert [Completed(at=5.0, contact_id="c1", agent_id="a1", wrap_up_until=5.0)] == router.complete("c1", 5.0)
     assert [
         Completed(at=6.0, contact_id="c2", agent_id="a1", wrap_up_until=6.0),
         offered(6.0, "c3", "a1", channel=CHAT),
@@ -764,9 +729,7 @@ def test_stage_changed_retries_matching_at_once() -> None:
     """When a stage widens to take in a free agent, the contact is offered to it at the stage change."""
     router = make_router(Skills(relax=[(30, 1)]))
     router.add_agent(agent("a1", skills={"billing": 2}), 0.0)
-    assert [queued(0.0, "c1", rule="skills:billing>=3")] == router.submit(
-        contact("c1", skills={"billing": 3}), 0.0
-    )
+    assert [queued(0.0, "c1", rule="skills:billing>=3")] == router.submit(contact("c1", skills={"billing": 3}), 0.0)
     assert [
         StageChanged(at=30.0, contact_id="c1", stage=1, rule="skills:billing>=2"),
         offered(30.0, "c1", "a1", stage=1, rule="skills:billing>=2"),
@@ -1101,9 +1064,7 @@ def test_selection_ties_end_on_agent_id(selection: str) -> None:
     router = make_router(selection=selection)
     router.add_agent(agent("b"), 0.0)
     router.add_agent(agent("a"), 0.0)
-    assert [queued(1.0, "c1"), offered(1.0, "c1", "a", selection=selection)] == router.submit(
-        contact("c1"), 1.0
-    )
+    assert [queued(1.0, "c1"), offered(1.0, "c1", "a", selection=selection)] == router.submit(contact("c1"), 1.0)
 
 
 # ------------------------------------------------------------------------------------------ determinism
@@ -1295,9 +1256,9 @@ def test_await_customer_holds_the_slot_for_the_policy_hold_time() -> None:
     router.add_agent(agent("a1", messaging=1), 0.0)
     router.submit(contact("m1", "messaging"), 0.0)
     router.accept("m1", "a1", 1.0)
-    assert [
-        AwaitingCustomer(at=2.0, contact_id="m1", conversation_id="m1", agent_id="a1", hold_until=62.0)
-    ] == (router.await_customer("m1", 2.0))
+    assert [AwaitingCustomer(at=2.0, contact_id="m1", conversation_id="m1", agent_id="a1", hold_until=62.0)] == (
+        router.await_customer("m1", 2.0)
+    )
     assert [queued(3.0, "m2", channel=MESSAGING)] == router.submit(contact("m2", "messaging"), 3.0)
 
 
@@ -1305,9 +1266,7 @@ def test_reply_inside_the_hold_gives_the_turn_back_to_its_agent() -> None:
     """A reply during the hold cancels it; the turn is assigned to the agent again."""
     router = make_router(StickyFirst(hold=60.0))
     _held(router)
-    assert [CustomerReplied(at=10.0, conversation_id="m1", contact_id="m1")] == router.customer_replied(
-        "m1", 10.0
-    )
+    assert [CustomerReplied(at=10.0, conversation_id="m1", contact_id="m1")] == router.customer_replied("m1", 10.0)
     assert {"m1": "assigned"} == router.agent_state("a1").work
     assert router.next_deadline() is None
 
@@ -1317,9 +1276,7 @@ def test_reply_while_the_turn_waits_is_absorbed() -> None:
     router = make_router(StickyFirst())
     router.add_agent(agent("a1", messaging=1), 0.0, status=AWAY)
     router.submit(contact("m1", "messaging"), 0.0)
-    assert [CustomerReplied(at=1.0, conversation_id="m1", contact_id="m1")] == router.customer_replied(
-        "m1", 1.0
-    )
+    assert [CustomerReplied(at=1.0, conversation_id="m1", contact_id="m1")] == router.customer_replied("m1", 1.0)
     assert ["m1"] == router.waiting()
 
 
@@ -1537,9 +1494,7 @@ def test_refused_call_carries_the_timer_events_it_fired() -> None:
     assert advanced.snapshot() == answered.snapshot()
 
 
-@pytest.mark.parametrize(
-    ("first", "second"), [("accept", "accept"), ("accept", "reject"), ("reject", "accept")]
-)
+@pytest.mark.parametrize(("first", "second"), [("accept", "accept"), ("accept", "reject"), ("reject", "accept")])
 def test_second_answer_is_refused(first: str, second: str) -> None:
     """A second answer to one offer raises ``OfferStateError`` and changes nothing."""
     router = one_offer()

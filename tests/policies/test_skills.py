@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from checked import Checked
 
 import routekit as rk
 from routekit.events import Assigned, ContactQueued, Denied, Offered, StageChanged
@@ -15,26 +16,6 @@ from routekit.policies import Skills, TierGate, fallback_contact
 
 TIERS = rk.Tiers(["standard", "silver", "gold", "platinum"])
 DEFAULT_RELAX = [(30, 1), (90, "names"), (180, "any")]
-
-
-class Checked:
-    """A router whose every method call is followed by ``router._check()``."""
-
-    def __init__(self, router: rk.Router) -> None:
-        self.router = router
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.router, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return attr(*args, **kwargs)
-            finally:
-                self.router._check()
-
-        return call
 
 
 def contact(contact_id: str, channel: str = "voice", tier: str = "standard", **fields: Any) -> rk.Contact:
@@ -176,9 +157,7 @@ def test_router_offers_to_a_weaker_agent_once_the_stage_allows() -> None:
 
 def test_resubmitted_contact_relaxes_from_its_new_plan() -> None:
     """A resubmitted contact keeps its arrival time but relaxes from its resubmission (a new plan)."""
-    gate = TierGate(
-        tiers=TIERS, gates={"video": "gold"}, fallback={"video": "chat"}, then=Skills(relax=[(30, 1)])
-    )
+    gate = TierGate(tiers=TIERS, gates={"video": "gold"}, fallback={"video": "chat"}, then=Skills(relax=[(30, 1)]))
     router = Checked(rk.Router(gate))
     router.add_agent(rk.Agent(id="a1", skills={"billing": 2}, capacity={"chat": 1, "video": 1}), 0.0)
     first = contact("v1", "video", tier="silver", skills={"billing": 3})
@@ -209,9 +188,7 @@ def test_resubmitted_contact_relaxes_from_its_new_plan() -> None:
             expires_at=80.0,
         ),
     ] == router.advance(50.0)
-    assert [Assigned(at=51.0, contact_id="v1-chat", agent_id="a1", waited=46.0)] == router.accept(
-        "v1-chat", "a1", 51.0
-    )
+    assert [Assigned(at=51.0, contact_id="v1-chat", agent_id="a1", waited=46.0)] == router.accept("v1-chat", "a1", 51.0)
 
 
 def test_assigned_wait_counts_from_arrival() -> None:

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 import pytest
+from checked import Checked
 
 import routekit as rk
 from routekit.events import (
@@ -39,26 +40,6 @@ OFFER_TIMEOUT = 60.0  # DESIGN.md's default for messaging
 HOLD, WINDOW, PARK_TTL = 120.0, 300.0, 3600.0
 STICKY = "sticky:last-agent"
 CONTEXT = {"bot_transcript": "where is order A-17?", "crm": {"orders": 12}}
-
-
-class Checked:
-    """A router whose every method call is followed by ``router._check()``."""
-
-    def __init__(self, router: rk.Router) -> None:
-        self.router = router
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.router, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return attr(*args, **kwargs)
-            finally:
-                self.router._check()
-
-        return call
 
 
 def sticky(then: Any = None, **overrides: Any) -> Sticky:
@@ -98,9 +79,7 @@ def queued(at: float, contact_id: str, *, rule: str = "skills:any", tier: str = 
     )
 
 
-def offered(
-    at: float, contact_id: str, agent_id: str, *, stage: int = 0, rule: str = "skills:any"
-) -> Offered:
+def offered(at: float, contact_id: str, agent_id: str, *, stage: int = 0, rule: str = "skills:any") -> Offered:
     """The ``Offered`` of a messaging contact; a sticky stage names selection ``sticky``."""
     return Offered(
         at=at,
@@ -141,9 +120,7 @@ def test_await_customer_holds_the_slot_for_hold_seconds() -> None:
     router.submit(message("m1"), 0.0)
     router.accept("m1", "a1", 1.0)
     assert [
-        AwaitingCustomer(
-            at=10.0, contact_id="m1", conversation_id="m1", agent_id="a1", hold_until=10.0 + HOLD
-        )
+        AwaitingCustomer(at=10.0, contact_id="m1", conversation_id="m1", agent_id="a1", hold_until=10.0 + HOLD)
     ] == router.await_customer("m1", 10.0)
     assert rk.ContactState.HELD == router.state("m1")
     assert {"m1": "held"} == router.agent_state("a1").work
@@ -177,9 +154,7 @@ def test_reply_inside_the_hold_cancels_it_and_the_turn_is_the_agents_again() -> 
     """A reply during the hold gives ``CustomerReplied``; the turn is assigned to the same agent again."""
     router = make_router()
     held(router)
-    assert [CustomerReplied(at=50.0, conversation_id="m1", contact_id="m1")] == router.customer_replied(
-        "m1", 50.0
-    )
+    assert [CustomerReplied(at=50.0, conversation_id="m1", contact_id="m1")] == router.customer_replied("m1", 50.0)
     assert rk.ContactState.ASSIGNED == router.state("m1")
     assert {"m1": "assigned"} == router.agent_state("a1").work
     assert None is router.next_deadline()
@@ -193,9 +168,7 @@ def test_after_a_reply_inside_the_hold_the_agent_can_hold_again() -> None:
     held(router)
     router.customer_replied("m1", 50.0)
     assert [
-        AwaitingCustomer(
-            at=60.0, contact_id="m1", conversation_id="m1", agent_id="a1", hold_until=60.0 + HOLD
-        )
+        AwaitingCustomer(at=60.0, contact_id="m1", conversation_id="m1", agent_id="a1", hold_until=60.0 + HOLD)
     ] == router.await_customer("m1", 60.0)
 
 
@@ -204,9 +177,7 @@ def test_reply_while_the_turn_is_waiting_is_absorbed() -> None:
     router = make_router()
     router.add_agent(agent("a1"), 0.0, status=AWAY)
     router.submit(message("m1"), 0.0)
-    assert [CustomerReplied(at=5.0, conversation_id="m1", contact_id="m1")] == router.customer_replied(
-        "m1", 5.0
-    )
+    assert [CustomerReplied(at=5.0, conversation_id="m1", contact_id="m1")] == router.customer_replied("m1", 5.0)
     assert (["m1"], ("m1",)) == (router.waiting(), router.conversation("m1").turns)
 
 
@@ -215,9 +186,7 @@ def test_reply_while_the_turn_is_offered_is_absorbed() -> None:
     router = make_router()
     router.add_agent(agent("a1"), 0.0)
     router.submit(message("m1"), 0.0)
-    assert [CustomerReplied(at=5.0, conversation_id="m1", contact_id="m1")] == router.customer_replied(
-        "m1", 5.0
-    )
+    assert [CustomerReplied(at=5.0, conversation_id="m1", contact_id="m1")] == router.customer_replied("m1", 5.0)
     assert (rk.ContactState.OFFERED, ("m1",)) == (router.state("m1"), router.conversation("m1").turns)
     assert [Assigned(at=6.0, contact_id="m1", agent_id="a1", waited=6.0)] == router.accept("m1", "a1", 6.0)
 
@@ -228,9 +197,7 @@ def test_reply_while_the_turn_is_assigned_is_absorbed() -> None:
     router.add_agent(agent("a1"), 0.0)
     router.submit(message("m1"), 0.0)
     router.accept("m1", "a1", 1.0)
-    assert [CustomerReplied(at=5.0, conversation_id="m1", contact_id="m1")] == router.customer_replied(
-        "m1", 5.0
-    )
+    assert [CustomerReplied(at=5.0, conversation_id="m1", contact_id="m1")] == router.customer_replied("m1", 5.0)
     assert (rk.ContactState.ASSIGNED, ("m1",)) == (router.state("m1"), router.conversation("m1").turns)
 
 
@@ -250,9 +217,7 @@ def test_zero_hold_parks_at_once() -> None:
     router.add_agent(agent("a1"), 0.0)
     router.submit(message("m1"), 0.0)
     router.accept("m1", "a1", 1.0)
-    assert [Parked(at=2.0, conversation_id="m1", contact_id="m1", agent_id="a1")] == router.await_customer(
-        "m1", 2.0
-    )
+    assert [Parked(at=2.0, conversation_id="m1", contact_id="m1", agent_id="a1")] == router.await_customer("m1", 2.0)
 
 
 def test_set_status_offline_parks_held_conversations() -> None:
@@ -309,9 +274,7 @@ def test_reply_turn_service_level_clock_starts_at_the_reply() -> None:
     parked(router)
     events = router.customer_replied("m1", 500.0)
     assert [500.0] == [e.arrived_at for e in events if isinstance(e, ContactQueued)]
-    assert [Assigned(at=512.0, contact_id="m1#2", agent_id="a1", waited=12.0)] == router.accept(
-        "m1#2", "a1", 512.0
-    )
+    assert [Assigned(at=512.0, contact_id="m1#2", agent_id="a1", waited=12.0)] == router.accept("m1#2", "a1", 512.0)
 
 
 def test_conversation_history_travels_with_every_turn() -> None:
@@ -539,9 +502,9 @@ def test_park_ttl_closes_the_conversation() -> None:
     router = make_router()
     parked(router)
     assert [] == router.advance(130.0 + PARK_TTL - 0.001)
-    assert [
-        ConversationClosed(at=130.0 + PARK_TTL, conversation_id="m1", reason="park-ttl")
-    ] == router.advance(130.0 + PARK_TTL)
+    assert [ConversationClosed(at=130.0 + PARK_TTL, conversation_id="m1", reason="park-ttl")] == router.advance(
+        130.0 + PARK_TTL
+    )
     with pytest.raises(rk.StateError, match="m1"):
         router.customer_replied("m1", 130.0 + PARK_TTL + 1.0)
 
@@ -664,9 +627,7 @@ def test_mobile_support_through_the_router() -> None:
     """Under ``mobile_support()`` silver video is denied (chat fallback) and a reply turn is sticky first."""
     router = make_router(mobile_support())
     router.add_agent(rk.Agent(id="a1", capacity={"messaging": 2, "video": 1}, teams={"vip"}), 0.0)
-    [denied] = router.submit(
-        rk.Contact(id="v1", customer=rk.Customer(id="u-v1", tier="silver"), channel="video"), 0.0
-    )
+    [denied] = router.submit(rk.Contact(id="v1", customer=rk.Customer(id="u-v1", tier="silver"), channel="video"), 0.0)
     assert ("tier:video>=gold", CHAT) == (denied.rule, denied.fallback)
     router.submit(message("m1", tier="platinum"), 1.0)
     router.accept("m1", "a1", 2.0)

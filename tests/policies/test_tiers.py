@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from checked import Checked
 
 import routekit as rk
 from routekit.events import (
@@ -25,26 +26,6 @@ TIERS = rk.Tiers(["standard", "silver", "gold", "platinum"])
 VIDEO, CHAT, VOICE = rk.Channel.VIDEO, rk.Channel.CHAT, rk.Channel.VOICE
 OFFER_TIMEOUT = {VOICE: 20.0, VIDEO: 20.0, CHAT: 30.0}  # DESIGN.md's defaults
 OVERFLOW = 60.0
-
-
-class Checked:
-    """A router whose every method call is followed by ``router._check()``."""
-
-    def __init__(self, router: rk.Router) -> None:
-        self.router = router
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.router, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return attr(*args, **kwargs)
-            finally:
-                self.router._check()
-
-        return call
 
 
 def gate(**overrides: Any) -> TierGate:
@@ -211,9 +192,7 @@ def test_resubmit_on_fallback_keeps_context_and_arrival_time() -> None:
         AgentStatusChanged(at=40.0, agent_id="a1", status=rk.AgentStatus.AVAILABLE),
         offered(40.0, "v1-chat", "a1", channel=CHAT),
     ] == router.set_status("a1", rk.AgentStatus.AVAILABLE, 40.0)
-    assert [Assigned(at=42.0, contact_id="v1-chat", agent_id="a1", waited=32.0)] == router.accept(
-        "v1-chat", "a1", 42.0
-    )
+    assert [Assigned(at=42.0, contact_id="v1-chat", agent_id="a1", waited=32.0)] == router.accept("v1-chat", "a1", 42.0)
 
 
 def test_resubmit_keeps_an_explicit_original_arrival_time() -> None:
@@ -258,8 +237,7 @@ def test_priority_boost_per_tier_shows_in_contact_queued() -> None:
     router = make_router(gate(teams={}))
     router.add_agent(agent("a1", chat=3), 0.0, status=rk.AgentStatus.AWAY)
     got = [
-        router.submit(contact(f"c-{tier}", tier, channel="chat", priority=5), 1.0)[0].priority
-        for tier in TIERS.names
+        router.submit(contact(f"c-{tier}", tier, channel="chat", priority=5), 1.0)[0].priority for tier in TIERS.names
     ]
     assert [5, 5, 6, 7] == got
 
@@ -393,22 +371,16 @@ def test_unknown_tier_error_carries_the_timer_events_due() -> None:
             id="fallback-gated-higher",
         ),
         pytest.param({"teams": {"platinum": ("vip", 0)}}, r"TierGate\.teams\['platinum'\]", id="overflow-0"),
-        pytest.param(
-            {"teams": {"platinum": ("vip", -5.0)}}, r"TierGate\.teams\['platinum'\]", id="overflow-negative"
-        ),
+        pytest.param({"teams": {"platinum": ("vip", -5.0)}}, r"TierGate\.teams\['platinum'\]", id="overflow-negative"),
         pytest.param(
             {"teams": {"platinum": ("vip", float("inf"))}},
             r"TierGate\.teams\['platinum'\]",
             id="overflow-infinite",
         ),
-        pytest.param(
-            {"teams": {"platinum": ("vip", None)}}, r"TierGate\.teams\['platinum'\]", id="overflow-none"
-        ),
+        pytest.param({"teams": {"platinum": ("vip", None)}}, r"TierGate\.teams\['platinum'\]", id="overflow-none"),
         pytest.param({"teams": {"platinum": ("", 60)}}, r"TierGate\.teams\['platinum'\]", id="team-empty"),
         pytest.param({"boost": {"gold": 1.5}}, r"TierGate\.boost\['gold'\]", id="boost-not-int"),
-        pytest.param(
-            {"fallback": {"voice": "chat"}}, r"TierGate\.fallback\['voice'\]", id="fallback-ungated"
-        ),
+        pytest.param({"fallback": {"voice": "chat"}}, r"TierGate\.fallback\['voice'\]", id="fallback-ungated"),
         pytest.param({"fallback": {"video": "video"}}, r"TierGate\.fallback\['video'\]", id="fallback-same"),
     ],
 )
