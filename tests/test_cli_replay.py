@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from command_line import run
 
-from routekit.cli import main
 from routekit.commands.replay import FittedPatience, fit_patience, replay_scenario
 from routekit.datasets import ExponentialPatience, KaplanMeierPatience, load_anonymous_bank, read_trace, write_trace
 from routekit.errors import ScenarioError
@@ -23,16 +23,6 @@ TRACE = [
     "20,voice,0,90,gold,NE,60,30,1",
     "40,voice,0,0,,PS,30,12,0",
 ]
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the command line in-process, turning argparse's exit into a status."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def write(tmp_path: Path, name: str, lines: list[str]) -> str:

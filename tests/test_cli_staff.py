@@ -9,21 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from command_line import run
 
 from routekit.analytics import Targets, staff
-from routekit.cli import main
 
 ISSUE = ["staff", "--rate", "570", "--aht", "60", "--patience", "120", "--target", "0.8@20"]
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the command line in-process, turning argparse's exit into a status."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -52,16 +42,12 @@ def test_one_interval_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert (11, 16, ["service_level"]) == (document["agents"], document["scheduled"], document["binding"])
     assert expected.figures.service_level == pytest.approx(document["figures"]["service_level"], rel=1e-15)
     assert "erlang-a" == document["figures"]["model"]
-    assert {"rate": 570.0, "aht": 60.0, "patience": 120.0} == {
-        k: document[k] for k in ("rate", "aht", "patience")
-    }
+    assert {"rate": 570.0, "aht": 60.0, "patience": 120.0} == {k: document[k] for k in ("rate", "aht", "patience")}
 
 
 def test_without_patience_the_command_uses_erlang_c(capsys: pytest.CaptureFixture[str]) -> None:
     """Leaving out --patience staffs with Erlang C, which needs 12 agents for the issue's queue."""
-    status, out, _ = run(
-        ["staff", "--rate", "570", "--aht", "60", "--target", "80%@20", "--format", "json"], capsys
-    )
+    status, out, _ = run(["staff", "--rate", "570", "--aht", "60", "--target", "80%@20", "--format", "json"], capsys)
     document = json.loads(out)
     assert (0, 12, "erlang-c") == (status, document["agents"], document["figures"]["model"])
 
@@ -115,9 +101,7 @@ def test_a_forecast_as_json_matches_the_library(tmp_path: Path, capsys: pytest.C
     assert [120.0, 90.0] == [row["patience"] for row in intervals]
 
 
-def test_a_forecast_without_aht_takes_it_from_the_flag(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_forecast_without_aht_takes_it_from_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A forecast with only start and rate uses --aht, and Erlang C without a patience."""
     path = write(tmp_path, "start,rate\n08:00,420\n")
     argv = ["staff", "--forecast", str(path), "--aht", "240", "--target", "0.8@20", "--format", "json"]
@@ -129,15 +113,9 @@ def test_a_forecast_without_aht_takes_it_from_the_flag(
 BAD_FORECASTS = [
     pytest.param("start,aht\n08:00,240\n", r"missing column 'rate'", id="no-rate"),
     pytest.param("start,rate\n08:00,240\n", r"missing column 'aht'", id="no-aht"),
-    pytest.param(
-        "start,rate,aht,patiense\n08:00,1,240,9\n", r"unknown column\(s\) \['patiense'\]", id="typo"
-    ),
-    pytest.param(
-        "start,rate,aht\n08:00,lots,240\n", r"line 2, column 'rate': 'lots' is not a number", id="text"
-    ),
-    pytest.param(
-        "start,rate,aht\n08:00,1,240\n08:30,-4,240\n", r"interval '08:30': rate must be", id="negative"
-    ),
+    pytest.param("start,rate,aht,patiense\n08:00,1,240,9\n", r"unknown column\(s\) \['patiense'\]", id="typo"),
+    pytest.param("start,rate,aht\n08:00,lots,240\n", r"line 2, column 'rate': 'lots' is not a number", id="text"),
+    pytest.param("start,rate,aht\n08:00,1,240\n08:30,-4,240\n", r"interval '08:30': rate must be", id="negative"),
     pytest.param("start,rate,aht\n08:00,nan,240\n", r"'nan' is not a finite number", id="nan"),
     pytest.param("start,rate,aht\n,10,240\n", r"line 2: empty 'start'", id="no-start"),
     pytest.param("start,rate,aht\n", r"no intervals after the header", id="empty"),
@@ -169,26 +147,14 @@ def test_a_missing_forecast_file_exits_2(tmp_path: Path, capsys: pytest.CaptureF
     ("extra", "message"),
     [
         pytest.param(["--rate", "570", "--target", "0.8@20"], "--aht is required with --rate", id="no-aht"),
-        pytest.param(
-            ["--rate", "-570", "--aht", "60", "--target", "0.8@20"], "rate must be", id="negative-rate"
-        ),
-        pytest.param(
-            ["--rate", "570", "--aht", "60", "--target", "80@20"], "must be a share in (0, 1)", id="80@20"
-        ),
+        pytest.param(["--rate", "-570", "--aht", "60", "--target", "0.8@20"], "rate must be", id="negative-rate"),
+        pytest.param(["--rate", "570", "--aht", "60", "--target", "80@20"], "must be a share in (0, 1)", id="80@20"),
         pytest.param(["--rate", "570", "--aht", "60", "--target", "0.8"], "is not LEVEL@SECONDS", id="no-at"),
-        pytest.param(
-            ["--rate", "570", "--aht", "60", "--target", "0.8@-1"], "threshold in", id="neg-threshold"
-        ),
+        pytest.param(["--rate", "570", "--aht", "60", "--target", "0.8@-1"], "threshold in", id="neg-threshold"),
         pytest.param(["--rate", "570", "--aht", "60"], "no staffing target given", id="no-target"),
-        pytest.param(
-            ["--rate", "570", "--aht", "60", "--max-occupancy", "0"], "max_occupancy=0.0", id="occupancy-0"
-        ),
-        pytest.param(
-            ["--rate", "570", "--aht", "60", "--max-abandon", "150%"], "between 0 and 1", id="abandon>1"
-        ),
-        pytest.param(
-            ["--rate", "570", "--aht", "sixty", "--target", "0.8@20"], "not a number of seconds", id="aht"
-        ),
+        pytest.param(["--rate", "570", "--aht", "60", "--max-occupancy", "0"], "max_occupancy=0.0", id="occupancy-0"),
+        pytest.param(["--rate", "570", "--aht", "60", "--max-abandon", "150%"], "between 0 and 1", id="abandon>1"),
+        pytest.param(["--rate", "570", "--aht", "sixty", "--target", "0.8@20"], "not a number of seconds", id="aht"),
         pytest.param(
             ["--rate", "570", "--aht", "60", "--patience", "120", "--target", "0.8@20", "--agents-max", "8"],
             "targets not met with agents_max=8",
@@ -199,9 +165,7 @@ def test_a_missing_forecast_file_exits_2(tmp_path: Path, capsys: pytest.CaptureF
             "shrinkage must be a share in [0, 1)",
             id="shrinkage-1",
         ),
-        pytest.param(
-            ["--aht", "60", "--target", "0.8@20"], "one of the arguments --rate --forecast", id="no-source"
-        ),
+        pytest.param(["--aht", "60", "--target", "0.8@20"], "one of the arguments --rate --forecast", id="no-source"),
         pytest.param(
             ["--rate", "1", "--forecast", "x.csv", "--aht", "60", "--target", "0.8@20"],
             "not allowed with",

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from command_line import run
 
-from routekit.cli import main
 from routekit.commands import sweep as command
 from routekit.commands.sweep import parse_executor, parse_grid
 from routekit.sim.sweep import SweepTask, TaskResult, run_task
@@ -43,16 +43,6 @@ def scenario(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.toml"
     path.write_text(TINY, encoding="utf-8")
     return path
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the command line in-process, turning argparse's exit into a status."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from checked import Checked
+from command_line import run
 
 import routekit as rk
-from routekit.cli import main
 from routekit.explanation import AgentVerdict, Decision, Explanation, PlanStage
 from routekit.policies import Skills, Sticky, TierGate
 
@@ -499,16 +499,6 @@ def write_snapshot(router: Checked, tmp_path: Path) -> Path:
     path = tmp_path / "router.json"
     path.write_text(json.dumps(router.snapshot()), encoding="utf-8")
     return path
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the command line in-process, turning argparse's exit into a status."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def test_command_prints_the_text_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from command_line import run
 
 import routekit as rk
-from routekit.cli import main
 from routekit.policies import Skills, Sticky, TierGate
 from routekit.policies.checks import Finding, check
 from routekit.sim.check import check_scenario
@@ -177,16 +177,6 @@ def test_finding_text() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- scenarios
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the command line in-process, turning argparse's exit into a status."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 PLANTED = [
