@@ -3,7 +3,7 @@
 The chain reference spreads chats over agents one at a time (each new chat to the least-loaded agent,
 as the model assumes), solves the birth–death chain with mpmath at 40 digits, and follows a tagged chat
 through the queue by back-substitution and uniformization, as in test_erlang.py.
-The cross-check against routekit's simulator is still to come, once the simulator exists.
+The cross-check against routekit's simulator is in test_concurrency_vs_sim.py.
 """
 
 from __future__ import annotations

@@ -254,12 +254,16 @@ def test_erlang_a_tends_to_erlang_b_as_patience_vanishes() -> None:
 def test_erlang_a_improves_with_every_agent(
     agents: int, utilisation: float, patience: float, threshold: float
 ) -> None:
-    """One more agent never lowers the service level nor raises abandonment, ASA or occupancy."""
+    """One more agent never lowers the service level nor raises abandonment, ASA or occupancy.
+
+    The service level is compared within 1e-10: at about three times capacity with long patience it is
+    below 1e-11, and there the difference of two log-space sums of magnitude ~1e3 leaves ~1e-12 of noise.
+    """
     aht = 200.0
     rate = utilisation * agents * 3600 / aht
     f = erlang_a(rate, aht, agents, patience, threshold)
     g = erlang_a(rate, aht, agents + 1, patience, threshold)
-    assert g.service_level >= f.service_level - 1e-12
+    assert g.service_level >= f.service_level - 1e-10
     assert g.p_abandon <= f.p_abandon + 1e-12
     assert g.asa <= f.asa * (1 + 1e-9) + 1e-12
     assert g.occupancy <= f.occupancy + 1e-12
