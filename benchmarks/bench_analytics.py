@@ -43,9 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20260824, help="seed of the day's forecast")
     parser.add_argument("--size", type=int, default=48, help="intervals in the day (default 48)")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per case (default 7)")
-    parser.add_argument(
-        "--peer-budget", type=float, default=30.0, help="skip a peer call slower than this (s)"
-    )
+    parser.add_argument("--peer-budget", type=float, default=30.0, help="skip a peer call slower than this (s)")
     parser.add_argument(
         "--slow-peers", action="store_true", help="also time erlanglib at 10,000 agents (about 20 s a call)"
     )
@@ -72,9 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     results.append(
         _row(case, "routekit staff_day, Erlang A", lambda: analytics.staff_day(with_patience, targets), args)
     )
-    results.append(
-        _row(case, "routekit staff_day, Erlang C", lambda: analytics.staff_day(without, targets), args)
-    )
+    results.append(_row(case, "routekit staff_day, Erlang C", lambda: analytics.staff_day(without, targets), args))
     if "pyworkforce ErlangC" in peers:
         results.append(_row(case, "pyworkforce ErlangC", _pyworkforce_day(day), args))
     agreement = _agreement(day, targets, peers)
@@ -82,15 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     machine = _machine()
     if args.json:
         print(
-            json.dumps(
-                {"machine": machine, "args": vars(args), "results": results, "agreement": agreement}, indent=2
-            )
+            json.dumps({"machine": machine, "args": vars(args), "results": results, "agreement": agreement}, indent=2)
         )
         return 0
     print(f"# bench_analytics: {machine['python']} on {machine['platform']}")
-    print(
-        f"# processor {machine['processor']}, {machine['cpus']} CPUs; seed {args.seed}, repeat {args.repeat}"
-    )
+    print(f"# processor {machine['processor']}, {machine['cpus']} CPUs; seed {args.seed}, repeat {args.repeat}")
     print(f"{'case':<32} {'implementation':<30} {'min':>12} {'median':>12}")
     for r in results:
         if r["skipped"]:
@@ -102,9 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _row(
-    case: str, implementation: str, call: Callable[[], object] | str, args: argparse.Namespace
-) -> dict[str, Any]:
+def _row(case: str, implementation: str, call: Callable[[], object] | str, args: argparse.Namespace) -> dict[str, Any]:
     """Time one call: warm up, choose an inner loop of at least 20 ms, then take `repeat` runs."""
     row: dict[str, Any] = {
         "case": case,
@@ -188,9 +178,7 @@ def _pyworkforce_day(day: list[tuple[str, float]]) -> Callable[[], object]:
 
     def call() -> object:
         return [
-            ErlangC(transactions=rate, aht=AHT / 60.0, asa=THRESHOLD / 60.0, interval=60).required_positions(
-                TARGET
-            )
+            ErlangC(transactions=rate, aht=AHT / 60.0, asa=THRESHOLD / 60.0, interval=60).required_positions(TARGET)
             for _, rate in day
         ]
 
@@ -205,14 +193,12 @@ def _agreement(day: list[tuple[str, float]], targets: analytics.Targets, peers: 
 
         ours = [
             r.staffing.agents
-            for r in analytics.staff_day(
-                [analytics.Interval(start=s, rate=r, aht=AHT) for s, r in day], targets
-            )
+            for r in analytics.staff_day([analytics.Interval(start=s, rate=r, aht=AHT) for s, r in day], targets)
         ]
         theirs = [
-            ErlangC(transactions=r, aht=AHT / 60.0, asa=THRESHOLD / 60.0, interval=60).required_positions(
-                TARGET
-            )["raw_positions"]
+            ErlangC(transactions=r, aht=AHT / 60.0, asa=THRESHOLD / 60.0, interval=60).required_positions(TARGET)[
+                "raw_positions"
+            ]
             for _, r in day
         ]
         same = sum(a == b for a, b in zip(ours, theirs, strict=True))
@@ -221,9 +207,7 @@ def _agreement(day: list[tuple[str, float]], targets: analytics.Targets, peers: 
         for n in AGENTS:
             rate = UTILISATION * n * 3600.0 / AHT
             mine = analytics.erlang_c(rate, AHT, n, THRESHOLD).p_wait
-            other = ErlangC(
-                transactions=rate, aht=AHT / 60.0, asa=THRESHOLD / 60.0, interval=60
-            ).waiting_probability(n)
+            other = ErlangC(transactions=rate, aht=AHT / 60.0, asa=THRESHOLD / 60.0, interval=60).waiting_probability(n)
             worst = max(worst, abs(mine - other) / other)
         lines.append(f"P(wait) routekit vs pyworkforce, largest relative difference: {worst:.1e}")
     if "erlanglib erlang_c" in peers:
@@ -234,9 +218,7 @@ def _agreement(day: list[tuple[str, float]], targets: analytics.Targets, peers: 
             load = UTILISATION * n
             mine = analytics.erlang_c(load * 3600.0 / AHT, AHT, n, THRESHOLD).p_wait
             worst = max(worst, abs(mine - erlanglib.erlang_c(n, load)) / mine)
-        lines.append(
-            f"P(wait) routekit vs erlanglib (up to 1,000 agents), largest relative difference: {worst:.1e}"
-        )
+        lines.append(f"P(wait) routekit vs erlanglib (up to 1,000 agents), largest relative difference: {worst:.1e}")
     return lines
 
 
