@@ -13,7 +13,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from scipy.stats import poisson
+from tagged_chain import served_by
 
 from routekit.analytics import Targets, chat_handle_times, erlang_a, erlang_c, erlang_chat, staff
 from routekit.errors import ConfigError
@@ -72,7 +72,7 @@ def reference_chat(
     answered_wait = p_wait * mpmath.fsum(t * h for t, h in zip(time_in, served_later, strict=True))
     moves_f = np.array([float(m) for m in moves])
     start_f = np.array([float(s) for s in start])
-    within = _served_by(moves_f, float(theta), start_f, threshold)
+    within = served_by(moves_f, float(theta), start_f, threshold)
     return {
         "p_wait": float(p_wait),
         "p_abandon": float(p_wait * (1 - served_if_waiting)),
@@ -81,26 +81,6 @@ def reference_chat(
         "service_level": float(1 - p_wait) + float(p_wait) * within,
         "occupancy": float(occupancy),
     }
-
-
-def _served_by(moves: np.ndarray, theta: float, start: np.ndarray, threshold: float) -> float:
-    """P(served by `threshold` | waited), by uniformizing the tagged chat's chain."""
-    rate = float(moves[-1] + theta)
-    mean = rate * threshold
-    steps = int(mean + 12 * math.sqrt(mean + 1) + 50)
-    weights = poisson.pmf(np.arange(steps + 1), mean)
-    stay = 1 - (moves + theta) / rate
-    down = moves / rate
-    state = start.copy()
-    served = 0.0
-    total = 0.0
-    for step in range(steps + 1):
-        total += weights[step] * served
-        served += state[0] * down[0]
-        following = state * stay
-        following[:-1] += state[1:] * down[1:]
-        state = following
-    return total
 
 
 # rate/h, handle times per concurrency (s), agents, patience (s) or None, threshold (s)
@@ -177,9 +157,7 @@ def test_chat_handle_times_are_spread_to_every_concurrency() -> None:
         (0.0, 2, r"aht must be .*> 0.*got 0\.0"),
     ],
 )
-def test_chat_refuses_bad_handle_times_and_concurrency(
-    aht: object, concurrency: object, message: str
-) -> None:
+def test_chat_refuses_bad_handle_times_and_concurrency(aht: object, concurrency: object, message: str) -> None:
     """Bad concurrencies and handle-time lists are refused with the parameter's name and value."""
     with pytest.raises(ConfigError, match=message):
         erlang_chat(100, aht, 5, concurrency, 20, patience=60)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy.stats import poisson
+from tagged_chain import served_by
 
 from routekit.analytics import QueueFigures, erlang_a, erlang_b, erlang_c
 from routekit.errors import ConfigError
@@ -24,9 +24,7 @@ from routekit.errors import ConfigError
 FIELDS = ("p_wait", "p_abandon", "asa", "mean_wait", "service_level", "occupancy")
 
 
-def reference_erlang_a(
-    rate: float, aht: float, agents: int, patience: float, threshold: float
-) -> dict[str, float]:
+def reference_erlang_a(rate: float, aht: float, agents: int, patience: float, threshold: float) -> dict[str, float]:
     """The exact M/M/n+M figures from the birth–death chain and a tagged customer's chain."""
     mpmath.mp.dps = 40
     lam = mpmath.mpf(rate) / 3600
@@ -63,7 +61,7 @@ def reference_erlang_a(
     answered = 1 - p_wait + p_wait * served_if_waiting
     # E[wait; answered] = ∫ P(still waiting at s and answered later) ds.
     answered_wait = p_wait * mpmath.fsum(t * h for t, h in zip(time_in, served_later, strict=True))
-    within = _served_by(
+    within = served_by(
         np.array([float(m) for m in moves]), float(theta), np.array([float(s) for s in start]), threshold
     )
     return {
@@ -74,26 +72,6 @@ def reference_erlang_a(
         "service_level": float(1 - p_wait) + float(p_wait) * within,
         "occupancy": float(occupancy),
     }
-
-
-def _served_by(moves: np.ndarray, theta: float, start: np.ndarray, threshold: float) -> float:
-    """P(served by `threshold` | waited), by uniformizing the tagged contact's chain (sums of positives)."""
-    rate = float(moves[-1] + theta)
-    mean = rate * threshold
-    steps = int(mean + 12 * math.sqrt(mean + 1) + 50)
-    weights = poisson.pmf(np.arange(steps + 1), mean)
-    stay = 1 - (moves + theta) / rate
-    down = moves / rate
-    state = start.copy()
-    served = 0.0
-    total = 0.0
-    for step in range(steps + 1):
-        total += weights[step] * served
-        served += state[0] * down[0]
-        following = state * stay
-        following[:-1] += state[1:] * down[1:]
-        state = following
-    return total
 
 
 def textbook_erlang_b(agents: int, load: float) -> float:
@@ -162,9 +140,7 @@ def test_erlang_a_matches_the_exact_chain(
         (599_400, 60, 10_000, 20),
     ],
 )
-def test_erlang_c_matches_the_textbook_formula(
-    rate: float, aht: float, agents: int, threshold: float
-) -> None:
+def test_erlang_c_matches_the_textbook_formula(rate: float, aht: float, agents: int, threshold: float) -> None:
     """Erlang C's figures equal the textbook values built on the Erlang B recursion, to 1e-9 relative."""
     load = rate * aht / 3600
     b = textbook_erlang_b(agents, load)
@@ -251,9 +227,7 @@ def test_erlang_a_tends_to_erlang_b_as_patience_vanishes() -> None:
     patience=st.floats(1.0, 3600.0),
     threshold=st.floats(0.0, 600.0),
 )
-def test_erlang_a_improves_with_every_agent(
-    agents: int, utilisation: float, patience: float, threshold: float
-) -> None:
+def test_erlang_a_improves_with_every_agent(agents: int, utilisation: float, patience: float, threshold: float) -> None:
     """One more agent never lowers the service level nor raises abandonment, ASA or occupancy.
 
     The service level is compared within 1e-10: at about three times capacity with long patience it is
