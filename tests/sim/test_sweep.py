@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from routekit.errors import ConfigError, ScenarioError
+from routekit.policies import Skills
 from routekit.sim.replications import KPI_NAMES, simulate
 from routekit.sim.scenario import Scenario, override, scenario_from_dict
 from routekit.sim.sweep import SerialExecutor, SweepResult, SweepTask, TaskResult, run_task, sweep
@@ -295,3 +296,14 @@ def test_serial_executor_keeps_exceptions_and_refuses_after_shutdown() -> None:
 def test_default_executor_is_a_process_pool(tiny: Scenario, serial: SweepResult) -> None:
     """With no executor, sweep runs on its own process pool and gets the same numbers."""
     assert _numbers(serial) == _numbers(sweep(tiny, GRID, REPS, SEED))
+
+
+def test_a_policy_of_your_own_runs_at_every_grid_point(tiny: Scenario) -> None:
+    """``policy=`` replaces the scenario's policy in every task, serially as on a process pool."""
+    own = Skills(relax=[(5, "any")])
+    serial_run = sweep(tiny, GRID, REPS, SEED, SerialExecutor(), policy=own)
+    with concurrent.futures.ProcessPoolExecutor(2) as pool:
+        pooled = sweep(tiny, GRID, REPS, SEED, pool, policy=own)
+    assert _numbers(serial_run) == _numbers(pooled)
+    expected = simulate(override(tiny, "agents[0].count", 9), reps=REPS, seed=SEED, policy=own)
+    assert expected.row("all", "all").kpis == serial_run.points[0].row("all").kpis

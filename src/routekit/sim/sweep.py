@@ -42,6 +42,7 @@ import attrs
 import numpy as np
 
 from routekit.errors import ConfigError, ScenarioError
+from routekit.policies.base import RoutingPolicy
 from routekit.sim.engine import run_day
 from routekit.sim.replications import KPI_NAMES, Estimate, SummaryRow, estimate
 from routekit.sim.scenario import Scenario, override, scenario_from_dict
@@ -80,6 +81,7 @@ class SweepTask:
         source: The base scenario's plain data (what ``tomllib`` returned).
         base: The folder the scenario's relative paths (empirical CSVs) are read from.
         customers: Stop each run's arrivals after this many customers (None: the scenario's own limit).
+        policy: A policy to run instead of the scenario's ``[policy]`` (it must pickle to reach a worker).
     """
 
     index: int
@@ -91,6 +93,7 @@ class SweepTask:
     source: Mapping[str, Any] = attrs.field(eq=False, repr=False)
     base: Path | None = attrs.field(default=None, eq=False, repr=False)
     customers: int | None = None
+    policy: RoutingPolicy | None = attrs.field(default=None, eq=False, repr=False)
 
     def seed_sequence(self) -> np.random.SeedSequence:
         """A fresh copy of the replication's seed, ``SeedSequence(seed).spawn(reps)[replication]``.
@@ -141,7 +144,7 @@ def run_task(task: SweepTask) -> TaskResult:
             only a worker that reads files differently can get here).
     """
     scenario = _scenario(task.source, task.base, task.overrides)
-    day = run_day(scenario, task.seed_sequence(), customers=task.customers)
+    day = run_day(scenario, task.seed_sequence(), customers=task.customers, policy=task.policy)
     rows = tuple(
         (row.channel, tuple(getattr(row, name) for name in KPI_NAMES)) for row in day.report.rows if row.tier == "all"
     )
@@ -511,6 +514,7 @@ def sweep(
     *,
     customers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    policy: RoutingPolicy | None = None,
 ) -> SweepResult:
     """Simulate every grid point ``reps`` times on an Executor and summarise each point's KPIs.
 
@@ -541,6 +545,9 @@ def sweep(
         customers: Stop each run's arrivals after this many customers (overrides ``[run] customers``).
         progress: Called with 1 in the calling thread as each task finishes or fails (a progress bar's
             ``update``).
+        policy: Run this policy (your own, say) at every grid point instead of the scenario's ``[policy]``;
+            overrides of ``policy.*`` keys other than ``policy.router`` then change nothing. It must
+            pickle to reach a process pool or a cluster (a module-level class does).
 
     Returns:
         One :class:`SweepPoint` per grid point with KPI means and 95% half-widths over the replications
@@ -577,6 +584,7 @@ def sweep(
             source=scenario.source,
             base=scenario.base,
             customers=customers,
+            policy=policy,
         )
         for index, overrides in enumerate(points)
         for replication in range(reps)
