@@ -1318,40 +1318,42 @@ class Router:
         if channel in self.settings.exclusive:
             state.exclusive_work += 1
 
-    def _release(self, state: _Agent, contact_id: str, now: float) -> None:
-        """Free the slot a contact held; the agent counts as freed now (longest-idle)."""
+    def _remove_work(self, state: _Agent, contact_id: str) -> None:
         channel, _ = state.work.pop(contact_id)
         state.load[channel] -= 1
         if channel in self.settings.exclusive:
             state.exclusive_work -= 1
+
+    def _release(self, state: _Agent, contact_id: str, now: float) -> None:
+        """Free the slot a contact held; the agent counts as freed now (longest-idle)."""
+        self._remove_work(state, contact_id)
         state.idle_since = now
 
-    def _end_offer(self, cs: _Contact, now: float, out: list[Event], *, bar: bool) -> None:
-        """An offer ended unanswered: free the reservation, bar the agent if asked, requeue the contact."""
+    def _withdraw_offer(self, cs: _Contact) -> _Agent:
+        """Undo an offer's reservation (not the agent's idle time: an offer is not work done)."""
         agent_id = cs.agent
         assert agent_id is not None
         state = self._agents[agent_id]
         self._timers.cancel(cs.offer_timer)
         cs.offer_timer = None
         state.offer = None
-        channel, _ = state.work.pop(cs.contact.id)
-        state.load[channel] -= 1
-        if channel in self.settings.exclusive:
-            state.exclusive_work -= 1
-        cs.state = ContactState.WAITING
-        cs.agent = None
+        self._remove_work(state, cs.contact.id)
+        return state
+
+    def _end_offer(self, cs: _Contact, now: float, out: list[Event], *, bar: bool) -> None:
+        """An offer ended unanswered: free the reservation, bar the agent if asked, requeue the contact."""
+        agent_id = cs.agent
+        assert agent_id is not None
+        state = self._withdraw_offer(cs)
         if bar and self.settings.reoffer_delay > 0:
             self._bar(cs.contact.id, agent_id, now + self.settings.reoffer_delay)
         self._refresh(state)
-        sticky_refused = bar and cs.target.agent == agent_id and cs.stage < len(cs.plan.stages) - 1
-        if sticky_refused:
-            self._timers.cancel(cs.stage_timer)
-            cs.move_to(cs.stage + 1)
-            out.append(StageChanged(at=now, contact_id=cs.contact.id, stage=cs.stage, rule=cs.target.rule))
-            self._enter_stage(cs, now, out)
-        else:
-            self._queue(cs.target).push(cs.contact.id, cs.key)
-            self._dirty_contacts[cs.contact.id] = None
+        if bar and cs.target.agent == agent_id and cs.stage < len(cs.plan.stages) - 1:
+            self._next_stage(cs, now, out)  # still offered here, so it touches no queue
+        cs.state = ContactState.WAITING
+        cs.agent = None
+        self._queue(cs.target).push(cs.contact.id, cs.key)
+        self._dirty_contacts[cs.contact.id] = None
         self._deny_if_stranded(cs, now, out)
 
     def _rescind(self, cs: _Contact, now: float, reason: str, out: list[Event], *, requeue: bool) -> None:
@@ -1360,16 +1362,8 @@ class Router:
         out.append(OfferRescinded(at=now, contact_id=cs.contact.id, agent_id=agent_id, reason=reason))
         if requeue:
             self._end_offer(cs, now, out, bar=False)
-            return
-        state = self._agents[agent_id]
-        self._timers.cancel(cs.offer_timer)
-        cs.offer_timer = None
-        state.offer = None
-        channel, _ = state.work.pop(cs.contact.id)
-        state.load[channel] -= 1
-        if channel in self.settings.exclusive:
-            state.exclusive_work -= 1
-        self._refresh(state)
+        else:
+            self._refresh(self._withdraw_offer(cs))
 
     def _bar(self, contact_id: str, agent_id: str, until: float) -> None:
         bars = self._bars.setdefault(contact_id, {})
