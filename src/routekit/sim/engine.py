@@ -37,7 +37,6 @@ from routekit.events import (
     OfferExpired,
     OfferRescinded,
     Resumed,
-    Transferred,
 )
 from routekit.metrics import KpiCollector, KpiReport
 from routekit.models.agent import Agent, AgentStatus
@@ -225,6 +224,8 @@ class _Day:
         self.now = 0.0
         self.offers: dict[str, tuple[str, float]] = {}
         self.remaining_turns: dict[str, int] = {}
+        # The turns of each open conversation, so that closing it forgets them all.
+        self.turns_of: dict[str, list[str]] = {}
         self.contacts: dict[str, Contact] = {}
         self.on_shift: set[str] = set()
         self.fallback_probability = 1.0
@@ -510,7 +511,7 @@ class _Day:
         handle = self.handle[channel]() if traced is None else traced
         self.schedule(event.at + handle, _HANDLED, self.turn_handled, event.contact_id)
 
-    def on_finished(self, event: Completed | Abandoned | Transferred) -> None:
+    def on_finished(self, event: Completed | Abandoned) -> None:
         self.offers.pop(event.contact_id, None)
         contact = self.contacts.get(event.contact_id)
         if contact is not None and contact.conversation not in self.remaining_turns:
@@ -529,13 +530,13 @@ class _Day:
     def on_closed(self, event: ConversationClosed) -> None:
         conversation = event.conversation_id
         self.remaining_turns.pop(conversation, None)
-        for contact_id in [conversation, *(f"{conversation}#{n}" for n in range(2, 64))]:
-            if self.contacts.pop(contact_id, None) is None and contact_id != conversation:
-                break
+        for contact_id in self.turns_of.pop(conversation, [conversation]):
+            self.contacts.pop(contact_id, None)
 
     def on_resumed(self, event: Resumed) -> None:
         # The new turn's own events (ContactQueued, Offered) follow in the same list: register it first.
         self.contacts[event.contact_id] = self.router.contact(event.contact_id)
+        self.turns_of.setdefault(event.conversation_id, [event.conversation_id]).append(event.contact_id)
 
     def on_status(self, event: AgentStatusChanged) -> None:
         # A missed offer sets the agent away; the simulated agent notices and is back after 30 seconds.
@@ -550,7 +551,6 @@ _REACTIONS: dict[type, Callable[[_Day, Any], None]] = {
     Assigned: _Day.on_assigned,
     Completed: _Day.on_finished,
     Abandoned: _Day.on_finished,
-    Transferred: _Day.on_finished,
     Denied: _Day.on_denied,
     ConversationClosed: _Day.on_closed,
     AgentStatusChanged: _Day.on_status,
