@@ -228,7 +228,9 @@ class _Day:
         self.turns_of: dict[str, list[str]] = {}
         self.contacts: dict[str, Contact] = {}
         self.on_shift: set[str] = set()
-        self.fallback_probability = 1.0
+        # The share of a submitted contact's stream who take a fallback channel when gated: a gate
+        # denies within submit's own call, so the share is kept only for the length of that call.
+        self.fallback_share: dict[str, float] = {}
         self.immediate: list[tuple[str, str, float, bool]] = []
         self.observe = self.kpis.observe
         # Per-contact handle times and patience from a trace, by contact id; empty without a trace.
@@ -419,9 +421,9 @@ class _Day:
 
     def submit(self, contact: Contact, fallback_probability: float) -> None:
         self.contacts[contact.id] = contact
-        # A gated contact is denied within submit's own call, so on_denied reads the share of its stream.
-        self.fallback_probability = fallback_probability
+        self.fallback_share[contact.id] = fallback_probability
         events = self.call(self.router.submit, contact, self.now)
+        del self.fallback_share[contact.id]
         if events is None:
             del self.contacts[contact.id]
             return
@@ -518,14 +520,13 @@ class _Day:
             del self.contacts[event.contact_id]
 
     def on_denied(self, event: Denied) -> None:
-        if (
-            event.fallback is not None
-            and event.contact_id in self.contacts
-            and self.fallback_coin() < self.fallback_probability
-        ):
+        if event.contact_id not in self.contacts:
+            return
+        share = self.fallback_share.get(event.contact_id, 0.0)
+        if event.fallback is not None and self.fallback_coin() < share:
             self.schedule(event.at, _ARRIVAL, self.resubmit, event.contact_id, event)
-        elif event.contact_id in self.contacts and event.fallback is None:
-            del self.contacts[event.contact_id]
+        else:
+            del self.contacts[event.contact_id]  # denied for good: the customer goes elsewhere
 
     def on_closed(self, event: ConversationClosed) -> None:
         conversation = event.conversation_id
