@@ -34,6 +34,18 @@ def test_position_remove_and_reprioritize() -> None:
     queue._check()
 
 
+def test_place_of_counts_the_contacts_served_before_a_key() -> None:
+    """place_of gives the position a contact with that key would take, without pushing it."""
+    queue = ContactQueue()
+    for seq, contact_id in enumerate(["a", "b", "c"]):
+        queue.push(contact_id, queue_key(0, float(seq), 0.0, seq))
+    assert 0 == queue.place_of(queue_key(1, 9.0, 0.0, 9))
+    assert 2 == queue.place_of(queue_key(0, 1.5, 0.0, 9))
+    assert 3 == queue.place_of(queue_key(0, 9.0, 0.0, 9))
+    queue.push("d", queue_key(0, 1.5, 0.0, 9))
+    assert 2 == queue.position("d")
+
+
 def test_queue_refuses_duplicates_and_unknown_ids() -> None:
     """A contact pushed twice, or removed when absent, is refused with its id in the message."""
     queue = ContactQueue()

@@ -116,6 +116,10 @@ class ContactQueue:
         """The 0-based place of a contact in service order. O(log n)."""
         return self._entries.index((self.key(contact_id), contact_id))  # type: ignore[no-any-return]
 
+    def place_of(self, key: QueueKey) -> int:
+        """How many contacts in this queue are served before one with ``key``. O(log n)."""
+        return self._entries.bisect_left((key,))  # type: ignore[no-any-return]
+
     def _check(self) -> None:
         """Assert the invariants: the list and the dict hold the same entries, in sorted order."""
         self._entries._check()

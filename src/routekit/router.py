@@ -70,6 +70,9 @@ __all__ = ["AgentSnapshot", "ContactState", "Router", "RouterSettings"]
 
 SNAPSHOT_VERSION = 1
 
+# How many distinct plans the router remembers as indexed and routable before it starts over.
+_READY_PLANS = 1024
+
 DEFAULT_OFFER_TIMEOUT: dict[Channel, float] = {
     Channel.VOICE: 20.0,
     Channel.VIDEO: 20.0,
@@ -193,20 +196,25 @@ class _Contact:
     decision: _Decision | None = None
 
     target: Target = attrs.field(init=False)
+    # The queue key, kept at hand because dispatch compares keys on every offer: (-(priority + the
+    # stage's boost), arrival, seq). move_to and reprioritize keep it current.
+    key: QueueKey = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        self.target = self.plan.stages[self.stage].target
+        self.move_to(self.stage)
 
     def move_to(self, stage: int, plan: Plan | None = None) -> None:
-        """Go to ``stage`` (of a new ``plan`` when given); the current target is kept at hand."""
+        """Go to ``stage`` (of a new ``plan`` when given); the current target and key are kept at hand."""
         if plan is not None:
             self.plan = plan
         self.stage = stage
-        self.target = self.plan.stages[stage].target
+        current = self.plan.stages[stage]
+        self.target = current.target
+        self.key = (-(self.priority + current.boost), self.arrival, self.seq)
 
-    @property
-    def key(self) -> QueueKey:
-        return (-(self.priority + self.plan.stages[self.stage].boost), self.arrival, self.seq)
+    def reprioritize(self, priority: int) -> None:
+        self.priority = priority
+        self.key = (-(priority + self.plan.stages[self.stage].boost), self.arrival, self.seq)
 
 
 class _ConversationStatus(StrEnum):
@@ -286,6 +294,10 @@ class Router:
         self._answers: dict[Target, deque[float]] = {}
         self._dirty_contacts: dict[str, None] = {}
         self._dirty_agents: dict[str, None] = {}
+        # Plans already indexed (every target has its queue and pool) that some registered agent could
+        # serve, by id (the plan is kept, so that its id stays its own). A policy that caches its plans
+        # makes each later submit of the same plan skip both checks; any change to the roster clears it.
+        self._ready_plans: dict[int, Plan] = {}
 
     # ----------------------------------------------------------------------------------------------- time
 
@@ -507,7 +519,14 @@ class Router:
             out.append(self._denied(contact, now, plan.reason, plan.rule, plan.fallback))
             self._finish(contact.id, now, None, f"denied: {plan.reason}", (None, None, plan.rule, None, now))
             return out
-        self._check_routable(contact, plan, out)
+        ready = self._ready_plans
+        if id(plan) not in ready:
+            self._check_routable(contact, plan, out)
+            for stage in plan.stages:
+                self._ensure_target(stage.target)
+            if len(ready) >= _READY_PLANS:
+                ready.clear()  # a policy that builds a new plan each time must not grow this forever
+            ready[id(plan)] = plan
         if conversation_id is not None:
             record = Conversation(
                 id=conversation_id,
@@ -519,7 +538,21 @@ class Router:
             self._conversations[conversation_id] = _Conversation(
                 record=record, status=_ConversationStatus.ACTIVE, turn=contact.id, first=contact
             )
-        self._start(contact, plan, now, out)
+        cs = self._start(contact, plan, now, out, queue=False)
+        if cs.state == ContactState.WAITING:
+            # Nothing else changed since the last call left no waiting contact with an eligible agent
+            # (the stability invariant), so the only possible offer is of this contact to its best
+            # agent: make it without a trip through the queue.
+            agent_id = None
+            if not self._dirty_agents and not self._dirty_contacts:
+                agent_id = self._best_agent_for(cs)
+            if agent_id is None:
+                self._queue(cs.target).push(contact.id, cs.key)
+                self._dirty_contacts[contact.id] = None
+            else:
+                if self._decision_hook is not None:
+                    self._decision_hook(contact.id, agent_id)
+                self._offer(cs, agent_id, now, out, queued=False)
         self._dispatch(now, out)
         return out
 
@@ -673,7 +706,7 @@ class Router:
             raise self._refuse(ConfigError(f"priority must be an integer, got {priority!r}"), out)
         queue = self._queues[cs.target]
         queue.remove(contact_id)
-        cs.priority = priority
+        cs.reprioritize(priority)
         queue.push(contact_id, cs.key)
         out.append(Reprioritized(at=now, contact_id=contact_id, priority=priority))
         self._dirty_contacts[contact_id] = None
@@ -861,7 +894,13 @@ class Router:
         cs = self._contacts.get(contact_id)
         if cs is None or cs.state != ContactState.WAITING:
             return None
-        return self._queues[cs.target].position(contact_id)
+        queue = self._queues.get(cs.target)
+        if queue is None:
+            return 0
+        if contact_id in queue:
+            return queue.position(contact_id)
+        # Only inside submit, as a new contact goes straight to an agent: the place it would take.
+        return queue.place_of(cs.key)
 
     def waiting(self) -> list[str]:
         """Every waiting contact, in service order across all queues. O(n log targets)."""
@@ -1130,11 +1169,13 @@ class Router:
         return queue
 
     def _match_targets(self, state: _Agent) -> None:
+        self._ready_plans.clear()
         state.targets = [t for t in self._pools if t.matches(state.agent)]
         for target in state.targets:
             self._supply[target] += 1
 
     def _unmatch_targets(self, state: _Agent) -> None:
+        self._ready_plans.clear()
         for target in state.targets:
             self._pools[target].discard(state.agent.id)
             self._supply[target] -= 1
@@ -1162,7 +1203,7 @@ class Router:
         if eligible_any or agent_id in self._agent_queues:
             self._dirty_agents[agent_id] = None
 
-    def _start(self, contact: Contact, plan: Plan, now: float, out: list[Event]) -> None:
+    def _start(self, contact: Contact, plan: Plan, now: float, out: list[Event], *, queue: bool = True) -> _Contact:
         arrived = contact.arrived_at if contact.arrived_at is not None else now
         cs = _Contact(
             contact=contact,
@@ -1175,11 +1216,13 @@ class Router:
         )
         self._seq += 1
         self._contacts[contact.id] = cs
-        self._queued(cs, now, out)
+        self._queued(cs, now, out, queue=queue)
+        return cs
 
-    def _queued(self, cs: _Contact, now: float, out: list[Event]) -> None:
-        for stage in cs.plan.stages:
-            self._ensure_target(stage.target)
+    def _queued(self, cs: _Contact, now: float, out: list[Event], *, queue: bool = True) -> None:
+        if id(cs.plan) not in self._ready_plans:
+            for stage in cs.plan.stages:
+                self._ensure_target(stage.target)
         out.append(
             ContactQueued(
                 at=now,
@@ -1192,10 +1235,13 @@ class Router:
                 priority=cs.priority + cs.plan.stages[0].boost,
             )
         )
-        self._enter_stage(cs, now, out)
+        self._enter_stage(cs, now, out, queue=queue)
 
-    def _enter_stage(self, cs: _Contact, now: float, out: list[Event]) -> None:
-        """Start the contact's current stage: its timer, then its queue (or the next stage at once)."""
+    def _enter_stage(self, cs: _Contact, now: float, out: list[Event], *, queue: bool = True) -> None:
+        """Start the contact's current stage: its timer, then its queue (or the next stage at once).
+
+        With ``queue=False`` a waiting contact is left for the caller to queue or offer.
+        """
         while True:
             stage = cs.plan.stages[cs.stage]
             last = cs.stage == len(cs.plan.stages) - 1
@@ -1209,7 +1255,7 @@ class Router:
             cs.stage_timer = self._timers.set(now + stage.timeout, TimerKind.STAGE_TIMEOUT, (cs.contact.id, cs.stage))
         else:
             cs.stage_timer = None
-        if cs.state == ContactState.WAITING:
+        if queue and cs.state == ContactState.WAITING:
             self._queue(cs.target).push(cs.contact.id, cs.key)
             self._dirty_contacts[cs.contact.id] = None
 
@@ -1282,12 +1328,13 @@ class Router:
         self._finish(contact_id, now, cs.contact.conversation, "denied: unroutable", decision)
         self._close_conversation_of(cs.contact, now, "unroutable", out)
 
-    def _offer(self, cs: _Contact, agent_id: str, now: float, out: list[Event]) -> None:
+    def _offer(self, cs: _Contact, agent_id: str, now: float, out: list[Event], *, queued: bool = True) -> None:
         state = self._agents[agent_id]
         contact_id = cs.contact.id
         channel = cs.contact.channel
-        self._queues[cs.target].remove(contact_id)
-        self._drop_empty_agent_queue(cs.target)
+        if queued:
+            self._queues[cs.target].remove(contact_id)
+            self._drop_empty_agent_queue(cs.target)
         cs.state = ContactState.OFFERED
         cs.agent = agent_id
         cs.offered_at = now

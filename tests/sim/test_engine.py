@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,10 @@ def events(monkeypatch: pytest.MonkeyPatch) -> list[Event]:
         def observe(self, event: Event) -> None:
             seen.append(event)
             super().observe(event)
+
+        def observe_all(self, events: Iterable[Event]) -> None:
+            for event in events:
+                self.observe(event)
 
     monkeypatch.setattr(engine, "KpiCollector", Recording)
     return seen

@@ -69,6 +69,39 @@ class Contact:
         return self.conversation_id if self.conversation_id is not None else self.id
 
 
+def trusted_contact(
+    *,
+    id: str,
+    customer: Customer,
+    channel: Channel,
+    skills: dict[str, int],
+    priority: int,
+    head_start: float,
+    arrived_at: float,
+) -> Contact:
+    """A :class:`Contact` built without its validators and converters, from values checked before.
+
+    For a caller that makes many contacts from a few validated records (the simulator builds one per
+    arrival from a scenario's stream); ``skills`` is shared, not copied, so it must not be changed
+    afterwards. Anything else builds contacts with ``Contact(...)``.
+    """
+    contact = object.__new__(Contact)
+    _set(contact, "id", id)
+    _set(contact, "customer", customer)
+    _set(contact, "channel", channel)
+    _set(contact, "skills", skills)
+    _set(contact, "priority", priority)
+    _set(contact, "arrived_at", arrived_at)
+    _set(contact, "head_start", head_start)
+    _set(contact, "context", {})
+    _set(contact, "conversation_id", None)
+    _set(contact, "served_by", ())
+    return contact
+
+
+_set = object.__setattr__
+
+
 @attrs.frozen(kw_only=True)
 class Conversation:
     """An asynchronous conversation: its turns, the agents who served it, and its shared context.

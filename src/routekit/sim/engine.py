@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +42,7 @@ from routekit.events import (
 from routekit.metrics import KpiCollector, KpiReport
 from routekit.models.agent import Agent, AgentStatus
 from routekit.models.channel import Channel
-from routekit.models.contact import Contact
+from routekit.models.contact import Contact, trusted_contact
 from routekit.models.customer import Customer
 from routekit.policies.base import RoutingPolicy
 from routekit.policies.tiers import fallback_contact
@@ -120,16 +121,23 @@ class _Arrivals:
         cumulative = np.cumsum([share for _, share in stream.tiers]).tolist()
         self.tier_edges = list(zip(cumulative, [tier for tier, _ in stream.tiers], strict=True))
         self.customers: dict[str, Customer] = {}
+        # The segment of the profile the last draw fell in: arrivals are drawn in time order, so the next
+        # one almost always falls in it too.
+        self.segment = (math.inf, math.inf, 0.0)
 
     def _rate_at(self, t: float) -> tuple[float, float]:
-        rate, until = 0.0, math.inf
+        begin, until, rate = self.segment
+        if begin <= t < until:
+            return rate, until
+        rate, until, begin = 0.0, math.inf, -math.inf
         for i, (at, value) in enumerate(self.points):
             if at <= t:
-                rate = value
+                rate, begin = value, at
                 until = self.points[i + 1][0] if i + 1 < len(self.points) else math.inf
             else:
                 until = min(until, at)
                 break
+        self.segment = (begin, until, rate)
         return rate, until
 
     def next_after(self, t: float) -> float:
@@ -231,8 +239,9 @@ class _Day:
         # The share of a submitted contact's stream who take a fallback channel when gated: a gate
         # denies within submit's own call, so the share is kept only for the length of that call.
         self.fallback_share: dict[str, float] = {}
-        self.immediate: list[tuple[str, str, float, bool]] = []
-        self.observe = self.kpis.observe
+        self.immediate: deque[tuple[str, str, float, bool]] = deque()
+        self.observe_all = self.kpis.observe_all
+        self.reactions = {kind: reaction.__get__(self) for kind, reaction in _REACTIONS.items()}
         # Per-contact handle times and patience from a trace, by contact id; empty without a trace.
         self.traced_handle: dict[str, float] = {}
         self.traced_patience: dict[str, float] = {}
@@ -280,17 +289,17 @@ class _Day:
 
     def handle_events(self, events: list[Event]) -> None:
         self.events += len(events)
-        observe = self.observe
+        self.observe_all(events)
+        reactions = self.reactions
         for event in events:
-            observe(event)
-            reaction = _REACTIONS.get(type(event))
+            reaction = reactions.get(type(event))
             if reaction is not None:
-                reaction(self, event)
+                reaction(event)
         # Agents who answer with no delay answer once the router's call is over, not in the middle of
         # reading its events: the same order a platform sees, without a trip through the heap.
         immediate = self.immediate
         while immediate:
-            self.answer(*immediate.pop(0))
+            self.answer(*immediate.popleft())
 
     # ------------------------------------------------------------------------------------------ agents
 
@@ -357,7 +366,7 @@ class _Day:
             later = arrivals.next_after(self.now)
             if later < self.horizon:
                 self.schedule(later, _ARRIVAL, self.arrive, index)
-        contact = Contact(
+        contact = trusted_contact(
             id=f"{stream.channel.value}-{n}",
             customer=arrivals.customer(arrivals.tier()),
             channel=stream.channel,
@@ -421,9 +430,10 @@ class _Day:
 
     def submit(self, contact: Contact, fallback_probability: float) -> None:
         self.contacts[contact.id] = contact
-        self.fallback_share[contact.id] = fallback_probability
+        if fallback_probability:
+            self.fallback_share[contact.id] = fallback_probability
         events = self.call(self.router.submit, contact, self.now)
-        del self.fallback_share[contact.id]
+        self.fallback_share.pop(contact.id, None)
         if events is None:
             del self.contacts[contact.id]
             return
