@@ -283,7 +283,8 @@ class Router:
         self._finished: dict[str, str | None] = {}
         self._outcomes: dict[str, tuple[Any, ...]] = {}
         self._decision_hook: Any = None
-        self._finished_order: deque[tuple[float, str]] = deque()
+        # (when, id, whether the id is a conversation's), oldest first, to forget after the retention time.
+        self._finished_order: deque[tuple[float, str, bool]] = deque()
         self._closed: dict[str, float] = {}
         self._queues: dict[Target, ContactQueue] = {}
         self._pools: dict[Target, AgentPool] = {}
@@ -343,13 +344,13 @@ class Router:
         horizon = now - self.settings.retention
         order = self._finished_order
         while order and order[0][0] <= horizon:
-            _, key = order.popleft()
-            if key.startswith("contact:"):
-                self._finished.pop(key[8:], None)
-                self._outcomes.pop(key[8:], None)
+            _, some_id, conversation = order.popleft()
+            if conversation:
+                self._closed.pop(some_id, None)
+                self._conversations.pop(some_id, None)
             else:
-                self._closed.pop(key[13:], None)
-                self._conversations.pop(key[13:], None)
+                self._finished.pop(some_id, None)
+                self._outcomes.pop(some_id, None)
 
     @staticmethod
     def _refuse(error: RoutekitError, events: list[Event]) -> RoutekitError:
@@ -543,12 +544,13 @@ class Router:
             # Nothing else changed since the last call left no waiting contact with an eligible agent
             # (the stability invariant), so the only possible offer is of this contact to its best
             # agent: make it without a trip through the queue.
-            agent_id = None
-            if not self._dirty_agents and not self._dirty_contacts:
+            if self._dirty_agents or self._dirty_contacts:
+                agent_id = None
+                self._dirty_contacts[contact.id] = None  # let dispatch weigh it with the rest
+            else:
                 agent_id = self._best_agent_for(cs)
             if agent_id is None:
                 self._queue(cs.target).push(contact.id, cs.key)
-                self._dirty_contacts[contact.id] = None
             else:
                 if self._decision_hook is not None:
                     self._decision_hook(contact.id, agent_id)
@@ -1202,6 +1204,8 @@ class Router:
                 pools[target].discard(agent_id)
         if eligible_any or agent_id in self._agent_queues:
             self._dirty_agents[agent_id] = None
+        else:
+            self._dirty_agents.pop(agent_id, None)  # it can take nothing: no need to look for work
 
     def _start(self, contact: Contact, plan: Plan, now: float, out: list[Event], *, queue: bool = True) -> _Contact:
         arrived = contact.arrived_at if contact.arrived_at is not None else now
@@ -1466,6 +1470,8 @@ class Router:
         return conversation
 
     def _close_conversation_of(self, contact: Contact, now: float, reason: str, out: list[Event]) -> None:
+        if contact.channel.synchronous:
+            return  # only asynchronous channels hold conversations
         conversation = self._conversations.get(contact.conversation)
         if conversation is not None and conversation.turn == contact.id and contact.conversation not in self._closed:
             self._close(conversation, now, reason, out)
@@ -1475,7 +1481,7 @@ class Router:
         self._timers.cancel(conversation.ttl_timer)
         conversation.ttl_timer = None
         self._closed[conversation_id] = now
-        self._finished_order.append((now, "conversation:" + conversation_id))
+        self._finished_order.append((now, conversation_id, True))
         out.append(ConversationClosed(at=now, conversation_id=conversation_id, reason=reason))
 
     def _finish(
@@ -1488,7 +1494,7 @@ class Router:
     ) -> None:
         self._finished[contact_id] = conversation_id
         self._outcomes[contact_id] = (outcome, *(decision or (None, None, None, None, None)))
-        self._finished_order.append((now, "contact:" + contact_id))
+        self._finished_order.append((now, contact_id, False))
 
     def _end_wrap_up(self, state: _Agent, contact_id: str, now: float, out: list[Event]) -> None:
         del state.wrap_up_timers[contact_id]
@@ -1682,7 +1688,10 @@ class Router:
             "closed": self._closed,
             "finished": self._finished,
             "outcomes": {cid: list(outcome) for cid, outcome in self._outcomes.items()},
-            "finished_order": [list(entry) for entry in self._finished_order],
+            "finished_order": [
+                [at, ("conversation:" if conversation else "contact:") + some_id]
+                for at, some_id, conversation in self._finished_order
+            ],
             "answers": [[_target_to_data(t), list(times)] for t, times in self._answers.items()],
         }
 
@@ -1770,7 +1779,10 @@ class Router:
         router._closed = dict(snapshot["closed"])
         router._finished = dict(snapshot["finished"])
         router._outcomes = {cid: tuple(outcome) for cid, outcome in snapshot["outcomes"].items()}
-        router._finished_order = deque((at, key) for at, key in snapshot["finished_order"])
+        router._finished_order = deque(
+            (at, *((key[13:], True) if key.startswith("conversation:") else (key[8:], False)))
+            for at, key in snapshot["finished_order"]
+        )
         for target_data, times in snapshot["answers"]:
             router._answers[_target_from_data(target_data)] = deque(times, maxlen=settings.answer_window)
         for state in router._agents.values():
