@@ -9,6 +9,7 @@ import pytest
 
 import routekit as rk
 from routekit import Agent, Channel, ConfigError, Contact, Conversation, Customer, Tiers, UnknownIdError
+from routekit.models.contact import trusted_contact
 
 CUSTOMER = Customer(id="u-1")
 
@@ -128,3 +129,22 @@ def test_each_error_is_a_routekit_error_and_its_builtin(error: type[Exception], 
 def test_offer_state_error_is_a_state_error() -> None:
     """An answer to an offer that is not pending is a kind of state error."""
     assert issubclass(rk.OfferStateError, rk.StateError)
+
+
+def test_a_trusted_contact_equals_the_validated_one() -> None:
+    """trusted_contact sets every field (a new field would be missing and fail here) as Contact(...) does."""
+    customer = Customer(id="u-1", tier="gold")
+    fields: dict[str, Any] = {
+        "id": "voice-7",
+        "customer": customer,
+        "channel": Channel.VOICE,
+        "skills": {"billing": 3},
+        "priority": 2,
+        "head_start": 90.0,
+        "arrived_at": 12.5,
+    }
+    trusted = trusted_contact(**fields)
+    assert Contact(**fields) == trusted
+    assert hash(Contact(**fields)) == hash(trusted)
+    assert trusted.conversation == "voice-7"
+    assert ({}, None, ()) == (trusted.context, trusted.conversation_id, trusted.served_by)

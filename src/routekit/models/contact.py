@@ -85,21 +85,33 @@ def trusted_contact(
     arrival from a scenario's stream); ``skills`` is shared, not copied, so it must not be changed
     afterwards. Anything else builds contacts with ``Contact(...)``.
     """
-    contact = object.__new__(Contact)
-    _set(contact, "id", id)
-    _set(contact, "customer", customer)
-    _set(contact, "channel", channel)
-    _set(contact, "skills", skills)
-    _set(contact, "priority", priority)
-    _set(contact, "arrived_at", arrived_at)
-    _set(contact, "head_start", head_start)
-    _set(contact, "context", {})
-    _set(contact, "conversation_id", None)
-    _set(contact, "served_by", ())
+    contact = _new(Contact)
+    _SET_ID(contact, id)
+    _SET_CUSTOMER(contact, customer)
+    _SET_CHANNEL(contact, channel)
+    _SET_SKILLS(contact, skills)
+    _SET_PRIORITY(contact, priority)
+    _SET_ARRIVED_AT(contact, arrived_at)
+    _SET_HEAD_START(contact, head_start)
+    _SET_CONTEXT(contact, {})
+    _SET_CONVERSATION_ID(contact, None)
+    _SET_SERVED_BY(contact, ())
     return contact
 
 
-_set = object.__setattr__
+# The slots' own setters: they skip the frozen class's __setattr__ (which refuses) and its lookup.
+_new = object.__new__
+_SLOT_SETTERS = {field.name: Contact.__dict__[field.name].__set__ for field in attrs.fields(Contact)}
+_SET_ID = _SLOT_SETTERS["id"]
+_SET_CUSTOMER = _SLOT_SETTERS["customer"]
+_SET_CHANNEL = _SLOT_SETTERS["channel"]
+_SET_SKILLS = _SLOT_SETTERS["skills"]
+_SET_PRIORITY = _SLOT_SETTERS["priority"]
+_SET_ARRIVED_AT = _SLOT_SETTERS["arrived_at"]
+_SET_HEAD_START = _SLOT_SETTERS["head_start"]
+_SET_CONTEXT = _SLOT_SETTERS["context"]
+_SET_CONVERSATION_ID = _SLOT_SETTERS["conversation_id"]
+_SET_SERVED_BY = _SLOT_SETTERS["served_by"]
 
 
 @attrs.frozen(kw_only=True)
