@@ -16,6 +16,7 @@ batches, so that the same scenario and seed give the same day, event for event.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
@@ -226,7 +227,7 @@ class _Day:
         self.horizon = math.inf if horizon is None else horizon
         self.end = math.inf if horizon is None else horizon + scenario.run.drain
         self.heap: list[tuple[float, int, int, Callable[..., None], tuple[Any, ...]]] = []
-        self.seq = 0
+        self.seq = itertools.count(1)
         self.arrived = 0
         self.events = 0
         self.now = 0.0
@@ -249,8 +250,7 @@ class _Day:
     # --------------------------------------------------------------------------------------- the loop
 
     def schedule(self, at: float, rank: int, action: Callable[..., None], *args: Any) -> None:
-        self.seq += 1
-        heapq.heappush(self.heap, (at, rank, self.seq, action, args))
+        heapq.heappush(self.heap, (at, rank, next(self.seq), action, args))
 
     def run(self) -> DayResult:
         self.staff()
