@@ -1,0 +1,124 @@
+"""Where the simulator's time goes: cProfile of ``run_day`` on the Erlang A model, by part of the loop.
+
+What it measures
+    ``run_day`` on ``benchmarks/scenarios/erlang_a.toml`` (M/M/10+M, the model of
+    ``bench_sim_vs_peers.py``) under :mod:`cProfile`, and each function's own time (tottime) summed
+    by the part of the loop it belongs to:
+
+    - **router**: ``router.py``, ``queues.py``, ``_timers.py``, the policies, sortedcontainers;
+    - **engine**: ``sim/engine.py`` and the distributions (the loop, the reactions, the variate buffers);
+    - **metrics**: ``metrics.py`` (the KPI collector reading the router's events);
+    - **contacts**: building a ``Contact`` per arrival (``models/``);
+    - **events**: the attrs ``__init__`` of the router's events (``events.py``);
+    - **heapq** and **numpy**: the engine's and the router's heaps, and drawing variates.
+
+    A built-in call (``dict.get``, ``len``, ...) is charged to the part that made it, in proportion to
+    the time each caller spent in it. cProfile slows every Python call alike, so the shares, not the
+    absolute times, are the result.
+
+Run ``.venv/bin/python benchmarks/profile_sim.py`` (``--customers N``, default 50,000; ``--seed S``;
+``--top K`` functions to list). The table goes into docs/benchmarks.md with the command and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from _harness import machine
+
+from routekit.sim.engine import run_day
+from routekit.sim.scenario import load_scenario
+
+SCENARIO = Path(__file__).resolve().parent / "scenarios" / "erlang_a.toml"
+
+# The first pattern that matches a function's file (or attrs' generated name) gives its part.
+PARTS: list[tuple[str, str]] = [
+    (r"routekit[./]events", "events"),
+    (r"routekit[./]models", "contacts"),
+    (r"routekit/(router|queues|_timers)\.py|routekit[./]policies|sortedcontainers", "router"),
+    (r"routekit/sim/", "engine"),
+    (r"routekit/metrics\.py|routekit\.metrics", "metrics"),
+    (r"heapq", "heapq"),
+    (r"numpy", "numpy"),
+]
+
+Func = tuple[str, int, str]
+
+
+def part_of(func: Func) -> str | None:
+    """The part a function belongs to, or ``None`` for a built-in (charged to its callers)."""
+    filename, _, name = func
+    where = f"{filename} {name}"
+    for pattern, part in PARTS:
+        if re.search(pattern, where):
+            return part
+    return None if filename == "~" else "other"
+
+
+def label(func: Func) -> str:
+    filename, line, name = func
+    if filename == "~":
+        return name
+    return f"{Path(filename).name}:{line} {name}"
+
+
+def shares(stats: dict[Func, Any]) -> Counter[str]:
+    """Own time by part, with each built-in's time split among its callers' parts."""
+    by_part: Counter[str] = Counter()
+    for func, (_, _, tottime, _, callers) in stats.items():
+        part = part_of(func)
+        if part is not None:
+            by_part[part] += tottime
+            continue
+        if "heappush" in func[2] or "heappop" in func[2]:
+            by_part["heapq"] += tottime
+            continue
+        total = sum(entry[2] for entry in callers.values())
+        for caller, entry in callers.items():
+            share = tottime * (entry[2] / total) if total > 0 else tottime / len(callers)
+            by_part[part_of(caller) or "other"] += share
+    return by_part
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=50_000, help="customers (default 50,000)")
+    parser.add_argument("--seed", type=int, default=20260824, help="random seed (default 20260824)")
+    parser.add_argument("--top", type=int, default=15, help="functions to list by own time (default 15)")
+    args = parser.parse_args()
+
+    scenario = load_scenario(SCENARIO)
+    run_day(scenario, np.random.SeedSequence(args.seed), customers=2_000)  # imports and caches, untimed
+    profile = cProfile.Profile()
+    profile.enable()
+    result = run_day(scenario, np.random.SeedSequence(args.seed), customers=args.customers)
+    profile.disable()
+    stats: dict[Func, Any] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in stats.values())
+
+    info = machine()
+    print(f"# profile_sim: {info['python']} on {info['platform']}")
+    print(
+        f"# processor {info['processor']}, {info['cpus']} CPUs; run_day on M/M/10+M, {args.customers:,} customers, "
+        f"seed {args.seed}; cProfile own time"
+    )
+    print(f"# per customer: {result.events / args.customers:.2f} router events")
+    print(f"{'part':<10} {'share':>7}")
+    for part, seconds in shares(stats).most_common():
+        print(f"{part:<10} {seconds / total:>7.1%}")
+    print()
+    print(f"{'function':<60} {'own':>6} {'with callees':>12} {'calls':>10}")
+    ranked = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[: args.top]
+    for func, (_, calls, tottime, cumtime, _) in ranked:
+        print(f"{label(func)[:60]:<60} {tottime / total:>6.1%} {cumtime / total:>12.1%} {calls:>10,}")
+
+
+if __name__ == "__main__":
+    main()
