@@ -59,18 +59,12 @@ class Timers:
 
     def pop_due(self, now: float) -> tuple[float, TimerKind, tuple[Any, ...], int] | None:
         """Remove and return the earliest live timer due at or before ``now``, or ``None``."""
-        heap, live = self._heap, self._live
-        while heap:
-            due, _, seq = heap[0]
-            if seq not in live:
-                heapq.heappop(heap)  # cancelled: drop it and look again
-            elif due > now:
-                return None
-            else:
-                heapq.heappop(heap)
-                kind, payload, _ = live.pop(seq)
-                return due, kind, payload, seq
-        return None
+        self._drop_dead()
+        if not self._heap or self._heap[0][0] > now:
+            return None
+        due, _, seq = heapq.heappop(self._heap)
+        kind, payload, _ = self._live.pop(seq)
+        return due, kind, payload, seq
 
     def live(self) -> list[tuple[float, TimerKind, tuple[Any, ...], int]]:
         """Every live timer as ``(due, kind, payload, seq)``, in firing order."""

@@ -214,7 +214,7 @@ class _Contact:
 
     def reprioritize(self, priority: int) -> None:
         self.priority = priority
-        self.key = (-(priority + self.plan.stages[self.stage].boost), self.arrival, self.seq)
+        self.move_to(self.stage)
 
 
 class _ConversationStatus(StrEnum):
