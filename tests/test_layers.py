@@ -11,6 +11,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "routekit"
 
 # Lowest first. A module may import its own layer and those before it.
 LAYERS = [
+    "_slot_init",
     "errors",
     "models",
     "events",

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from routekit._slot_init import with_slot_init
 from routekit.errors import UnknownIdError
 from routekit.models.agent import AgentStatus
 from routekit.models.channel import Channel
@@ -302,6 +303,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AgentStatusChanged,
     )
 }
+
+# The router builds three to four events per contact: set their slots directly (see _slot_init).
+for _event_type in EVENT_TYPES.values():
+    with_slot_init(_event_type)
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
