@@ -640,7 +640,7 @@ class Router:
             )
         else:
             self._release(state, contact_id, now)
-        self._refresh(state)
+        self._serve_next(state, now, out)
         self._dispatch(now, out)
         return out
 
@@ -1206,6 +1206,25 @@ class Router:
             self._dirty_agents[agent_id] = None
         else:
             self._dirty_agents.pop(agent_id, None)  # it can take nothing: no need to look for work
+
+    def _serve_next(self, state: _Agent, now: float, out: list[Event]) -> None:
+        """An agent has capacity again: offer it its best waiting contact at once, or place it in its pools.
+
+        When nothing else is dirty, the stability invariant says no other agent can take any contact now
+        waiting, so this agent's own best contact is the only possible offer, and the agent need not go
+        into its pools only to come out again.
+        """
+        if self._dirty_agents or self._dirty_contacts:
+            self._refresh(state)
+            return
+        found = self._best_contact_for(state)
+        if found is None:
+            self._refresh(state)
+            self._dirty_agents.pop(state.agent.id, None)  # just looked: nothing it can take waits
+            return
+        if self._decision_hook is not None:
+            self._decision_hook(found.contact.id, state.agent.id)
+        self._offer(found, state.agent.id, now, out)
 
     def _start(self, contact: Contact, plan: Plan, now: float, out: list[Event], *, queue: bool = True) -> _Contact:
         arrived = contact.arrived_at if contact.arrived_at is not None else now
