@@ -47,22 +47,19 @@ class Timers:
         if seq is not None:
             self._live.pop(seq, None)
 
-    def _drop_dead(self) -> None:
-        heap = self._heap
-        while heap and heap[0][2] not in self._live:
-            heapq.heappop(heap)
-
     def next_due(self) -> float | None:
         """The due time of the earliest live timer, or ``None``."""
-        self._drop_dead()
-        return self._heap[0][0] if self._heap else None
+        heap, live = self._heap, self._live
+        while heap and heap[0][2] not in live:
+            heapq.heappop(heap)  # cancelled: dropped lazily, once it reaches the top
+        return heap[0][0] if heap else None
 
     def pop_due(self, now: float) -> tuple[float, TimerKind, tuple[Any, ...], int] | None:
         """Remove and return the earliest live timer due at or before ``now``, or ``None``."""
-        self._drop_dead()
-        if not self._heap or self._heap[0][0] > now:
+        due = self.next_due()
+        if due is None or due > now:
             return None
-        due, _, seq = heapq.heappop(self._heap)
+        _, _, seq = heapq.heappop(self._heap)
         kind, payload, _ = self._live.pop(seq)
         return due, kind, payload, seq
 
