@@ -577,12 +577,12 @@ class Router:
         cs.state = ContactState.ASSIGNED
         state.offer = None
         state.work[contact_id] = (cs.contact.channel, _Work.ASSIGNED)
-        for barred in list(self._bars.get(contact_id, ())):
-            self._lift_bar(contact_id, barred)
+        if contact_id in self._bars:
+            self._drop_bars(contact_id)
         self._note_answer(cs.target, now)
         stage, rule, selection = cs.offer_rule or (cs.stage, cs.target.rule, None)
         cs.decision = (agent_id, stage, rule, selection, now)
-        conversation = self._conversations.get(cs.contact.conversation)
+        conversation = self._conversations.get(cs.contact.conversation) if self._conversations else None
         if conversation is not None and conversation.turn == contact_id:
             conversation.record = attrs.evolve(conversation.record, agents=(*conversation.record.agents, agent_id))
         out.append(Assigned(at=now, contact_id=contact_id, agent_id=agent_id, waited=now - cs.clock_start))
@@ -1489,7 +1489,7 @@ class Router:
         return conversation
 
     def _close_conversation_of(self, contact: Contact, now: float, reason: str, out: list[Event]) -> None:
-        if contact.channel.synchronous:
+        if not self._conversations or contact.channel.synchronous:
             return  # only asynchronous channels hold conversations
         conversation = self._conversations.get(contact.conversation)
         if conversation is not None and conversation.turn == contact.id and contact.conversation not in self._closed:
