@@ -5,9 +5,12 @@ into a plan of stages over priority queues; a deterministic router applies them 
 simulator and Erlang staffing analytics run the very same policies.
 """
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from routekit import analytics, datasets, events, metrics, policies
+from routekit import datasets, events, metrics, policies
 from routekit.errors import (
     ClockError,
     ConfigError,
@@ -24,6 +27,9 @@ from routekit.explanation import Explanation
 from routekit.models import Agent, AgentStatus, Channel, Contact, Conversation, Customer, Tier, Tiers
 from routekit.queues import AgentPool, ContactQueue, queue_key
 from routekit.router import AgentSnapshot, ContactState, Router, RouterSettings
+
+if TYPE_CHECKING:
+    from routekit import analytics
 
 try:
     __version__ = version("routekit")
@@ -65,3 +71,11 @@ __all__ = [
     "policies",
     "queue_key",
 ]
+
+
+def __getattr__(name: str) -> ModuleType:
+    # routekit.analytics loads scipy (about half a second), which routing and simulating never need:
+    # it is imported on first use, as ``routekit.analytics`` or ``from routekit import analytics``.
+    if name == "analytics":
+        return importlib.import_module("routekit.analytics")
+    raise AttributeError(f"module 'routekit' has no attribute {name!r}")

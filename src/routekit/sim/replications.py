@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 
 import attrs
 import numpy as np
-from scipy import stats
 
 from routekit.metrics import KpiReport, KpiRow
 from routekit.policies.base import RoutingPolicy
@@ -69,6 +68,8 @@ def estimate(values: Sequence[float | None]) -> Estimate:
 @functools.lru_cache(maxsize=256)
 def _t975(degrees: int) -> float:
     # scipy's ppf costs ~0.1 ms a call and a sweep summarises thousands of rows with few distinct counts.
+    from scipy import stats  # imported here: scipy.stats takes ~0.5 s to load, and one run needs none of it
+
     return float(stats.t.ppf(0.975, degrees))
 
 
