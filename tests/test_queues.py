@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from sortedcontainers import SortedList
 
-from routekit import AgentPool, ContactQueue, DuplicateIdError, UnknownIdError, queue_key
+from routekit import AgentPool, ContactQueue, DuplicateIdError, UnknownIdError, queue_key, queues
 
 
 def test_higher_priority_then_earlier_arrival_then_submission_order() -> None:
@@ -177,8 +178,44 @@ class PoolMachine(RuleBasedStateMachine):
         assert (expected[0] if expected else None) == self.pool.first()
 
 
+class LargeQueueMachine(QueueMachine):
+    """The same, with queues that outgrow a plain list after 3 entries and become a SortedList."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.was, queues.LARGE = queues.LARGE, 3
+
+    def teardown(self) -> None:
+        queues.LARGE = self.was
+
+
+class LargePoolMachine(PoolMachine):
+    """The same, with pools that outgrow a plain list after 3 entries and become a SortedList."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.was, queues.LARGE = queues.LARGE, 3
+
+    def teardown(self) -> None:
+        queues.LARGE = self.was
+
+
 TestQueueAgainstSortedKeys = QueueMachine.TestCase
 TestPoolAgainstSortedKeys = PoolMachine.TestCase
+TestLargeQueueAgainstSortedKeys = LargeQueueMachine.TestCase
+TestLargePoolAgainstSortedKeys = LargePoolMachine.TestCase
+
+
+def test_a_queue_past_large_entries_becomes_a_sorted_list() -> None:
+    """Small queues are plain sorted lists; past ``LARGE`` entries the O(log n) SortedList takes over."""
+    queue = ContactQueue()
+    for seq in range(queues.LARGE + 1):
+        assert (type(queue._entries) is SortedList) == (seq > queues.LARGE)
+        queue.push(f"c{seq}", queue_key(0, float(-seq), 0.0, seq))
+    assert type(queue._entries) is SortedList
+    assert f"c{queues.LARGE}" == queue.peek()
+    assert queues.LARGE == queue.position("c0")
+    queue._check()
 
 
 @given(st.lists(st.tuples(st.integers(-3, 3), st.floats(0, 1e6), st.floats(0, 200)), max_size=60))

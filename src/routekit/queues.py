@@ -1,13 +1,20 @@
 """Ordered containers the router indexes by stage target: waiting contacts and available agents.
 
-Both keep a :class:`sortedcontainers.SortedList` of ``(key, id)`` entries beside a dict from id to key,
-so every operation is O(log n) and iteration is in service order. Each has a ``_check()`` that asserts
-its invariants, which the tests call after every step.
+Both keep a sorted list of ``(key, id)`` entries beside a dict from id to key, so iteration is in service
+order. Each has a ``_check()`` that asserts its invariants, which the tests call after every step.
+
+The sorted list starts as a plain list kept in order with :mod:`bisect` (:class:`_SmallSorted`): most
+queues and pools hold tens of entries, where a C-level ``insort`` costs less than
+:class:`sortedcontainers.SortedList`'s bookkeeping. Past :data:`LARGE` entries, where moving the tail
+of a plain list would cost more than that bookkeeping, it becomes a ``SortedList`` and every operation
+is O(log n). ``benchmarks/bench_queues.py`` measures both.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Hashable, Iterator
+from itertools import pairwise
 from typing import Any
 
 from sortedcontainers import SortedList
@@ -17,6 +24,43 @@ from routekit.errors import DuplicateIdError, UnknownIdError
 __all__ = ["AgentPool", "ContactQueue", "QueueKey", "queue_key"]
 
 QueueKey = tuple[int, float, int]
+
+# Entries past which a queue or pool moves from a plain sorted list to a SortedList. An add and a remove
+# cost 0.77x SortedList's at 10 entries, 0.92x at 100, but 1.06x at 1,000 and 2.0x at 10,000
+# (benchmarks/bench_queues.py, figures in docs/benchmarks.md).
+LARGE = 500
+
+
+class _SmallSorted(list[Any]):
+    """A list kept sorted with bisect, with the part of ``SortedList``'s interface the containers use."""
+
+    __slots__ = ()
+
+    def add(self, entry: Any) -> None:
+        insort(self, entry)
+
+    def remove(self, entry: Any) -> None:
+        i = bisect_left(self, entry)
+        if i == len(self) or self[i] != entry:
+            raise ValueError(f"{entry!r} not in list")
+        del self[i]
+
+    def index(self, entry: Any, *_: Any) -> int:
+        i = bisect_left(self, entry)
+        if i == len(self) or self[i] != entry:
+            raise ValueError(f"{entry!r} not in list")
+        return i
+
+    def bisect_left(self, entry: Any) -> int:
+        return bisect_left(self, entry)
+
+    def _check(self) -> None:
+        assert all(a < b for a, b in pairwise(self))
+
+
+def _grown(entries: _SmallSorted | SortedList) -> _SmallSorted | SortedList:
+    """The same entries, as a SortedList once they are too many for a plain list."""
+    return SortedList(entries) if type(entries) is _SmallSorted and len(entries) > LARGE else entries
 
 
 def queue_key(priority: int, arrived_at: float, head_start: float, seq: int) -> QueueKey:
@@ -41,7 +85,7 @@ class ContactQueue:
     """
 
     def __init__(self) -> None:
-        self._entries: SortedList = SortedList()
+        self._entries: _SmallSorted | SortedList = _SmallSorted()
         self._keys: dict[str, QueueKey] = {}
 
     def __len__(self) -> int:
@@ -64,6 +108,8 @@ class ContactQueue:
             raise DuplicateIdError(f"contact {contact_id!r} is already in this queue")
         self._keys[contact_id] = key
         self._entries.add((key, contact_id))
+        if len(self._keys) > LARGE:
+            self._entries = _grown(self._entries)
 
     def peek(self) -> str | None:
         """The contact served next, or ``None`` when empty. O(1)."""
@@ -114,15 +160,16 @@ class ContactQueue:
 
     def position(self, contact_id: str) -> int:
         """The 0-based place of a contact in service order. O(log n)."""
-        return self._entries.index((self.key(contact_id), contact_id))  # type: ignore[no-any-return]
+        return self._entries.index((self.key(contact_id), contact_id))
 
     def place_of(self, key: QueueKey) -> int:
         """How many contacts in this queue are served before one with ``key``. O(log n)."""
-        return self._entries.bisect_left((key,))  # type: ignore[no-any-return]
+        return self._entries.bisect_left((key,))
 
     def _check(self) -> None:
         """Assert the invariants: the list and the dict hold the same entries, in sorted order."""
         self._entries._check()
+        assert type(self._entries) is SortedList or len(self._entries) <= LARGE
         assert len(self._entries) == len(self._keys)
         for key, contact_id in self._entries:
             assert self._keys[contact_id] == key
@@ -141,7 +188,7 @@ class AgentPool:
     """
 
     def __init__(self) -> None:
-        self._entries: SortedList = SortedList()
+        self._entries: _SmallSorted | SortedList = _SmallSorted()
         self._keys: dict[str, tuple[Hashable, ...]] = {}
 
     def __len__(self) -> int:
@@ -164,6 +211,8 @@ class AgentPool:
             raise DuplicateIdError(f"agent {agent_id!r} is already in this pool")
         self._keys[agent_id] = key
         self._entries.add((key, agent_id))
+        if len(self._keys) > LARGE:
+            self._entries = _grown(self._entries)
 
     def remove(self, agent_id: str) -> None:
         """Remove an agent. O(log n).
@@ -189,6 +238,8 @@ class AgentPool:
             self._entries.remove((old, agent_id))
         self._keys[agent_id] = key
         self._entries.add((key, agent_id))
+        if len(self._keys) > LARGE:
+            self._entries = _grown(self._entries)
 
     def rekey(self, agent_id: str, key: tuple[Any, ...]) -> None:
         """Move an agent to a new key. O(log n)."""
@@ -213,6 +264,7 @@ class AgentPool:
     def _check(self) -> None:
         """Assert the invariants: the list and the dict hold the same entries, in sorted order."""
         self._entries._check()
+        assert type(self._entries) is SortedList or len(self._entries) <= LARGE
         assert len(self._entries) == len(self._keys)
         for key, agent_id in self._entries:
             assert self._keys[agent_id] == key
