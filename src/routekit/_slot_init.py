@@ -50,7 +50,9 @@ def with_slot_init(cls: C) -> C:
         body.append(f"    _set_{name}(self, {value})")
     signature = ", ".join(["self", "*", *params] if params else ["self"])
     source = f"def __init__({signature}):\n" + "\n".join(body or ["    pass"]) + "\n"
-    exec(source, namespace)  # the way attrs itself builds __init__: one straight-line function per class
+    # The way attrs itself builds __init__: one straight-line function per class, under a file name that
+    # says where it came from in tracebacks and profiles.
+    exec(compile(source, f"<slot init {cls.__module__}.{cls.__qualname__}>", "exec"), namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
