@@ -31,7 +31,6 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 
 import attrs
-from scipy import integrate
 from scipy.special import expit
 
 from routekit.analytics.erlang import (
@@ -454,6 +453,8 @@ def team_queue(
             low, high = (middle, high) if phi(middle) - top > -80.0 else (low, middle)
         end = high
     inner = [x for x in peak if 0.0 < x < end]
+    # Imported here: scipy.integrate takes about 0.2 s to load, and only this overflow model needs it.
+    from scipy import integrate
 
     def integral(f: Callable[[float], float], upper: float) -> float:
         if upper <= 0.0:
