@@ -168,7 +168,8 @@ class _Agent:
     load: dict[Channel, int] = attrs.field(factory=dict)
     exclusive_work: int = 0
     offer: str | None = None
-    targets: list[Target] = attrs.field(factory=list)
+    # Every general target the agent matches, with its pool: refreshing the agent needs no look-up.
+    targets: dict[Target, AgentPool] = attrs.field(factory=dict)
     wrap_up_timers: dict[str, int] = attrs.field(factory=dict)
 
     @property
@@ -1154,7 +1155,7 @@ class Router:
         for state in self._agents.values():
             if target.matches(state.agent):
                 supply += 1
-                state.targets.append(target)
+                state.targets[target] = pool
                 if self._eligible(state, target.channel):
                     pool.add(state.agent.id, self.settings.selection.key(state, target))
         self._supply[target] = supply
@@ -1172,16 +1173,16 @@ class Router:
 
     def _match_targets(self, state: _Agent) -> None:
         self._ready_plans.clear()
-        state.targets = [t for t in self._pools if t.matches(state.agent)]
+        state.targets = {t: pool for t, pool in self._pools.items() if t.matches(state.agent)}
         for target in state.targets:
             self._supply[target] += 1
 
     def _unmatch_targets(self, state: _Agent) -> None:
         self._ready_plans.clear()
-        for target in state.targets:
-            self._pools[target].discard(state.agent.id)
+        for target, pool in state.targets.items():
+            pool.discard(state.agent.id)
             self._supply[target] -= 1
-        state.targets = []
+        state.targets = {}
 
     def _eligible(self, state: _Agent, channel: Channel) -> bool:
         if state.status != AgentStatus.AVAILABLE or state.offer is not None or state.exclusive_work:
@@ -1195,13 +1196,12 @@ class Router:
         agent_id = state.agent.id
         key_of = self.settings.selection.key
         eligible_any = False
-        pools = self._pools
-        for target in state.targets:
+        for target, pool in state.targets.items():
             if self._eligible(state, target.channel):
-                pools[target].place(agent_id, key_of(state, target))
+                pool.place(agent_id, key_of(state, target))
                 eligible_any = True
             else:
-                pools[target].discard(agent_id)
+                pool.discard(agent_id)
         if eligible_any or agent_id in self._agent_queues:
             self._dirty_agents[agent_id] = None
         else:
@@ -1595,7 +1595,7 @@ class Router:
         barred = self._bars_by_agent.get(agent_id, {})
         best: _Contact | None = None
         best_key: QueueKey | None = None
-        targets: list[Target] = state.targets
+        targets: Iterable[Target] = state.targets
         own = self._agent_queues.get(agent_id)
         if own:
             targets = [*targets, *(t for t in own if t.matches(state.agent))]
@@ -1875,6 +1875,7 @@ class Router:
             for target in self._pools:
                 matches = target.matches(state.agent)
                 assert (target in state.targets) == matches
+                assert not matches or state.targets[target] is self._pools[target]
                 in_pool = agent_id in self._pools[target]
                 assert in_pool == (matches and self._eligible(state, target.channel)), f"{agent_id} pool {target}"
                 if in_pool:
