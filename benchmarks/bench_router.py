@@ -147,24 +147,16 @@ class Churn:
         router, assigned, clock = self.router, self.assigned, self.clock
         for contact in contacts:
             clock += 1.0
-            events = router.complete(assigned.popleft(), clock)
-            if record is not None:
-                record.extend(events)
-            for event in events:
-                if type(event) is Offered:
-                    accepted = router.accept(event.contact_id, event.agent_id, clock)
-                    if record is not None:
-                        record.extend(accepted)
-                    assigned.append(event.contact_id)
-            events = router.submit(contact, clock)
-            if record is not None:
-                record.extend(events)
-            for event in events:
-                if type(event) is Offered:
-                    accepted = router.accept(event.contact_id, event.agent_id, clock)
-                    if record is not None:
-                        record.extend(accepted)
-                    assigned.append(event.contact_id)
+            for call, argument in ((router.complete, assigned.popleft()), (router.submit, contact)):
+                events = call(argument, clock)
+                if record is not None:
+                    record.extend(events)
+                for event in events:
+                    if type(event) is Offered:
+                        accepted = router.accept(event.contact_id, event.agent_id, clock)
+                        if record is not None:
+                            record.extend(accepted)
+                        assigned.append(event.contact_id)
         self.clock = clock
 
 

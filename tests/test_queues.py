@@ -178,8 +178,8 @@ class PoolMachine(RuleBasedStateMachine):
         assert (expected[0] if expected else None) == self.pool.first()
 
 
-class LargeQueueMachine(QueueMachine):
-    """The same, with queues that outgrow a plain list after 3 entries and become a SortedList."""
+class SwitchAtThree(RuleBasedStateMachine):
+    """Containers outgrow their plain list after 3 entries and become a SortedList, for one run."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -189,15 +189,12 @@ class LargeQueueMachine(QueueMachine):
         queues.LARGE = self.was
 
 
-class LargePoolMachine(PoolMachine):
-    """The same, with pools that outgrow a plain list after 3 entries and become a SortedList."""
+class LargeQueueMachine(SwitchAtThree, QueueMachine):
+    """The queue machine, with queues that become a SortedList past 3 entries."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.was, queues.LARGE = queues.LARGE, 3
 
-    def teardown(self) -> None:
-        queues.LARGE = self.was
+class LargePoolMachine(SwitchAtThree, PoolMachine):
+    """The pool machine, with pools that become a SortedList past 3 entries."""
 
 
 TestQueueAgainstSortedKeys = QueueMachine.TestCase

@@ -40,10 +40,7 @@ class _SmallSorted(list[Any]):
         insort(self, entry)
 
     def remove(self, entry: Any) -> None:
-        i = bisect_left(self, entry)
-        if i == len(self) or self[i] != entry:
-            raise ValueError(f"{entry!r} not in list")
-        del self[i]
+        del self[self.index(entry)]
 
     def index(self, entry: Any, *_: Any) -> int:
         i = bisect_left(self, entry)

@@ -553,8 +553,6 @@ class Router:
             if agent_id is None:
                 self._queue(cs.target).push(contact.id, cs.key)
             else:
-                if self._decision_hook is not None:
-                    self._decision_hook(contact.id, agent_id)
                 self._offer(cs, agent_id, now, out, queued=False)
         self._dispatch(now, out)
         return out
@@ -1222,8 +1220,6 @@ class Router:
             self._refresh(state)
             self._dirty_agents.pop(state.agent.id, None)  # just looked: nothing it can take waits
             return
-        if self._decision_hook is not None:
-            self._decision_hook(found.contact.id, state.agent.id)
         self._offer(found, state.agent.id, now, out)
 
     def _start(self, contact: Contact, plan: Plan, now: float, out: list[Event], *, queue: bool = True) -> _Contact:
@@ -1352,6 +1348,8 @@ class Router:
         self._close_conversation_of(cs.contact, now, "unroutable", out)
 
     def _offer(self, cs: _Contact, agent_id: str, now: float, out: list[Event], *, queued: bool = True) -> None:
+        if self._decision_hook is not None:  # a test's look at the state the decision was made in
+            self._decision_hook(cs.contact.id, agent_id)
         state = self._agents[agent_id]
         contact_id = cs.contact.id
         channel = cs.contact.channel
@@ -1640,8 +1638,6 @@ class Router:
             if best_agent is None:
                 best_agent = self._best_agent_for(best)
                 assert best_agent is not None
-            if self._decision_hook is not None:
-                self._decision_hook(best.contact.id, best_agent)
             self._offer(best, best_agent, now, out)
 
     # ---------------------------------------------------------------------------------------- snapshots
