@@ -22,7 +22,9 @@ class Timers:
     """Pending timers. ``set`` returns a handle (the timer's seq) that ``cancel`` takes. O(log n) each."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, int]] = []
+        # Entries (due, kind rank, seq), cancelled ones included until they reach the top. The router reads
+        # ``heap[0][0]`` to skip ``pop_due`` when nothing can be due: most calls have no timer to fire.
+        self.heap: list[tuple[float, int, int]] = []
         self._live: dict[int, tuple[TimerKind, tuple[Any, ...], float]] = {}
         self.next_seq = 0
 
@@ -34,13 +36,13 @@ class Timers:
         seq = self.next_seq
         self.next_seq += 1
         self._live[seq] = (kind, payload, due)
-        heapq.heappush(self._heap, (due, int(kind), seq))
+        heapq.heappush(self.heap, (due, int(kind), seq))
         return seq
 
     def restore(self, due: float, kind: TimerKind, payload: tuple[Any, ...], seq: int) -> None:
         """Put back a timer from a snapshot under its original handle."""
         self._live[seq] = (kind, payload, due)
-        heapq.heappush(self._heap, (due, int(kind), seq))
+        heapq.heappush(self.heap, (due, int(kind), seq))
 
     def cancel(self, seq: int | None) -> None:
         """Cancel a timer; cancelling one that already fired or was cancelled is a no-op."""
@@ -49,7 +51,7 @@ class Timers:
 
     def next_due(self) -> float | None:
         """The due time of the earliest live timer, or ``None``."""
-        heap, live = self._heap, self._live
+        heap, live = self.heap, self._live
         while heap and heap[0][2] not in live:
             heapq.heappop(heap)  # cancelled: dropped lazily, once it reaches the top
         return heap[0][0] if heap else None
@@ -59,13 +61,13 @@ class Timers:
         due = self.next_due()
         if due is None or due > now:
             return None
-        _, _, seq = heapq.heappop(self._heap)
+        _, _, seq = heapq.heappop(self.heap)
         kind, payload, _ = self._live.pop(seq)
         return due, kind, payload, seq
 
     def live(self) -> list[tuple[float, TimerKind, tuple[Any, ...], int]]:
         """Every live timer as ``(due, kind, payload, seq)``, in firing order."""
-        entries = sorted(entry for entry in self._heap if entry[2] in self._live)
+        entries = sorted(entry for entry in self.heap if entry[2] in self._live)
         return [(due, self._live[seq][0], self._live[seq][1], seq) for due, _, seq in entries]
 
     def due_of(self, seq: int | None) -> float | None:

@@ -112,6 +112,10 @@ class ContactQueue:
         """The contact served next, or ``None`` when empty. O(1)."""
         return self._entries[0][1] if self._keys else None
 
+    def head(self) -> tuple[QueueKey, str] | None:
+        """The key and id of the contact served next, or ``None`` when empty. O(1)."""
+        return self._entries[0] if self._keys else None
+
     def first_key(self) -> QueueKey | None:
         """The key of the contact served next, or ``None`` when empty. O(1)."""
         return self._entries[0][0] if self._keys else None

@@ -177,32 +177,70 @@ class _Agent:
         return len(self.work)
 
 
-@attrs.define(eq=False)
 class _Contact:
-    contact: Contact
-    plan: Plan
-    stage: int
-    priority: int
-    arrival: float
-    seq: int
-    clock_start: float
-    state: ContactState = ContactState.WAITING
-    agent: str | None = None
-    stage_timer: int | None = None
-    offer_timer: int | None = None
-    hold_timer: int | None = None
-    offered_at: float = math.nan
-    stage_since: float = math.nan
-    offer_rule: tuple[int, str, str] | None = None
-    decision: _Decision | None = None
+    """A live contact's routing state. A plain slotted class: one is built per contact, and a direct
+    ``__init__`` that also places the contact at its stage costs half of attrs' with a post-init hook."""
 
-    target: Target = attrs.field(init=False)
-    # The queue key, kept at hand because dispatch compares keys on every offer: (-(priority + the
-    # stage's boost), arrival, seq). move_to and reprioritize keep it current.
-    key: QueueKey = attrs.field(init=False)
+    __slots__ = (
+        "agent",
+        "arrival",
+        "clock_start",
+        "contact",
+        "decision",
+        "hold_timer",
+        "key",
+        "offer_rule",
+        "offer_timer",
+        "offered_at",
+        "plan",
+        "priority",
+        "seq",
+        "stage",
+        "stage_since",
+        "stage_timer",
+        "state",
+        "target",
+    )
 
-    def __attrs_post_init__(self) -> None:
-        self.move_to(self.stage)
+    def __init__(
+        self,
+        *,
+        contact: Contact,
+        plan: Plan,
+        stage: int,
+        priority: int,
+        arrival: float,
+        seq: int,
+        clock_start: float,
+        state: ContactState = ContactState.WAITING,
+        agent: str | None = None,
+        offered_at: float = math.nan,
+        stage_since: float = math.nan,
+        offer_rule: tuple[int, str, str] | None = None,
+        decision: _Decision | None = None,
+    ) -> None:
+        self.contact = contact
+        self.plan = plan
+        self.priority = priority
+        self.arrival = arrival
+        self.seq = seq
+        self.clock_start = clock_start
+        self.state = state
+        self.agent = agent
+        self.stage_timer: int | None = None
+        self.offer_timer: int | None = None
+        self.hold_timer: int | None = None
+        self.offered_at = offered_at
+        self.stage_since = stage_since
+        self.offer_rule = offer_rule
+        self.decision = decision
+        # move_to, inlined
+        self.stage = stage
+        current = plan.stages[stage]
+        # The current target and queue key, kept at hand because dispatch compares keys on every offer:
+        # (-(priority + the stage's boost), arrival, seq). move_to and reprioritize keep them current.
+        self.target: Target = current.target
+        self.key: QueueKey = (-(priority + current.boost), arrival, seq)
 
     def move_to(self, stage: int, plan: Plan | None = None) -> None:
         """Go to ``stage`` (of a new ``plan`` when given); the current target and key are kept at hand."""
@@ -273,7 +311,14 @@ class Router:
         if "selection" in kwargs and isinstance(kwargs["selection"], str):
             kwargs["selection"] = selection_named(kwargs["selection"])
         self.policy = policy
-        self.settings = settings if settings is not None else RouterSettings(**kwargs)
+        self._settings = settings if settings is not None else RouterSettings(**kwargs)
+        # Settings read on every contact, kept at hand (the settings are frozen).
+        self._retention = self._settings.retention
+        self._exclusive = self._settings.exclusive
+        self._offer_timeout = self._settings.offer_timeout
+        self._selection_key = self._settings.selection.key
+        self._selection_name = self._settings.selection.name
+        self._wrap_up = self._settings.wrap_up
         self._now = -math.inf
         self._seq = 0
         self._agent_order = 0
@@ -304,6 +349,11 @@ class Router:
     # ----------------------------------------------------------------------------------------------- time
 
     @property
+    def settings(self) -> RouterSettings:
+        """The settings the router was built with; they do not change."""
+        return self._settings
+
+    @property
     def now(self) -> float:
         """The latest time the router was given (``-inf`` before the first call)."""
         return self._now
@@ -331,18 +381,20 @@ class Router:
             raise ClockError(f"time went backwards: now={now!r} is before the last call at {self._now!r}")
         out: list[Event] = []
         timers = self._timers
-        while (timer := timers.pop_due(now)) is not None:
-            due, kind, payload, _ = timer
-            self._now = due
-            self._fire(due, kind, payload, out)
+        heap = timers.heap
+        if heap and heap[0][0] <= now:  # else nothing is due: most calls stop at this look
+            while (timer := timers.pop_due(now)) is not None:
+                due, kind, payload, _ = timer
+                self._now = due
+                self._fire(due, kind, payload, out)
         self._now = now
         order = self._finished_order
-        if order and order[0][0] <= now - self.settings.retention:
+        if order and order[0][0] <= now - self._retention:
             self._forget(now)
         return out
 
     def _forget(self, now: float) -> None:
-        horizon = now - self.settings.retention
+        horizon = now - self._retention
         order = self._finished_order
         while order and order[0][0] <= horizon:
             _, some_id, conversation = order.popleft()
@@ -568,10 +620,15 @@ class Router:
         """
         out = self._begin(now)
         now = self._now
-        cs = self._pending_offer(contact_id, agent_id, out)
+        cs = self._contacts.get(contact_id)
+        if cs is None or cs.state is not ContactState.OFFERED or cs.agent != agent_id:
+            self._pending_offer(contact_id, agent_id, out)  # raises, saying what the contact is instead
+        assert cs is not None
         state = self._agents[agent_id]
-        self._timers.cancel(cs.offer_timer)
-        self._timers.cancel(cs.stage_timer)
+        timers = self._timers
+        timers.cancel(cs.offer_timer)
+        if cs.stage_timer is not None:
+            timers.cancel(cs.stage_timer)
         cs.offer_timer = cs.stage_timer = None
         cs.state = ContactState.ASSIGNED
         state.offer = None
@@ -619,19 +676,22 @@ class Router:
         """
         out = self._begin(now)
         now = self._now
-        cs = self._live_contact(contact_id, out)
-        if cs.state not in (ContactState.ASSIGNED, ContactState.HELD):
+        cs = self._contacts.get(contact_id) or self._live_contact(contact_id, out)
+        if cs.state is not ContactState.ASSIGNED and cs.state is not ContactState.HELD:
             raise self._refuse(StateError(f"contact {contact_id!r} is {cs.state.value}, not assigned"), out)
         agent_id = cs.agent
         assert agent_id is not None
         state = self._agents[agent_id]
-        self._timers.cancel(cs.hold_timer)
-        channel = cs.contact.channel
-        wrap_up = state.agent.wrap_up.get(channel, self.settings.wrap_up)
+        if cs.hold_timer is not None:
+            self._timers.cancel(cs.hold_timer)
+        contact = cs.contact
+        channel = contact.channel
+        wrap_up = state.agent.wrap_up.get(channel, self._wrap_up)
         out.append(Completed(at=now, contact_id=contact_id, agent_id=agent_id, wrap_up_until=now + wrap_up))
         del self._contacts[contact_id]
-        self._finish(contact_id, now, cs.contact.conversation, "completed", cs.decision)
-        self._close_conversation_of(cs.contact, now, "completed", out)
+        self._finish(contact_id, now, contact.conversation, "completed", cs.decision)
+        if self._conversations:
+            self._close_conversation_of(contact, now, "completed", out)
         if wrap_up > 0:
             state.work[contact_id] = (channel, _Work.WRAP_UP)
             state.wrap_up_timers[contact_id] = self._timers.set(
@@ -1183,23 +1243,31 @@ class Router:
         state.targets = {}
 
     def _eligible(self, state: _Agent, channel: Channel) -> bool:
-        if state.status != AgentStatus.AVAILABLE or state.offer is not None or state.exclusive_work:
+        if state.status is not AgentStatus.AVAILABLE or state.offer is not None or state.exclusive_work:
             return False
         if state.load.get(channel, 0) >= state.agent.capacity.get(channel, 0):
             return False
-        return not (channel in self.settings.exclusive and state.work)
+        return not (channel in self._exclusive and state.work)
 
     def _refresh(self, state: _Agent) -> None:
         """Re-place an agent in every pool it matches after any change to its state. O(targets log n)."""
         agent_id = state.agent.id
-        key_of = self.settings.selection.key
         eligible_any = False
-        for target, pool in state.targets.items():
-            if self._eligible(state, target.channel):
-                pool.place(agent_id, key_of(state, target))
-                eligible_any = True
-            else:
+        # _eligible, inlined and split: the agent-wide half once, the per-channel half per target. This
+        # runs after every change to an agent.
+        if state.status is not AgentStatus.AVAILABLE or state.offer is not None or state.exclusive_work:
+            for pool in state.targets.values():
                 pool.discard(agent_id)
+        else:
+            key_of, exclusive = self._selection_key, self._exclusive
+            load, capacity, busy = state.load, state.agent.capacity, bool(state.work)
+            for target, pool in state.targets.items():
+                channel = target.channel
+                if load.get(channel, 0) < capacity.get(channel, 0) and not (busy and channel in exclusive):
+                    pool.place(agent_id, key_of(state, target))
+                    eligible_any = True
+                else:
+                    pool.discard(agent_id)
         if eligible_any or agent_id in self._agent_queues:
             self._dirty_agents[agent_id] = None
         else:
@@ -1353,20 +1421,27 @@ class Router:
         state = self._agents[agent_id]
         contact_id = cs.contact.id
         channel = cs.contact.channel
+        target = cs.target
         if queued:
-            self._queues[cs.target].remove(contact_id)
-            self._drop_empty_agent_queue(cs.target)
+            self._queues[target].remove(contact_id)
+            if target.agent is not None:
+                self._drop_empty_agent_queue(target)
         cs.state = ContactState.OFFERED
         cs.agent = agent_id
         cs.offered_at = now
-        expires = now + self.settings.offer_timeout[channel]
+        expires = now + self._offer_timeout[channel]
         cs.offer_timer = self._timers.set(expires, TimerKind.OFFER_EXPIRY, (contact_id, agent_id))
         state.offer = contact_id
         state.last_offer_at = now
         self._add_work(state, contact_id, channel, _Work.OFFERED)
-        self._refresh(state)
-        target = cs.target
-        selection = "sticky" if target.agent is not None else self.settings.selection.name
+        # _refresh, knowing the answer: an agent with an offer pending is eligible for nothing.
+        for pool in state.targets.values():
+            pool.discard(agent_id)
+        if agent_id in self._agent_queues:
+            self._dirty_agents[agent_id] = None
+        else:
+            self._dirty_agents.pop(agent_id, None)
+        selection = "sticky" if target.agent is not None else self._selection_name
         cs.offer_rule = (cs.stage, target.rule, selection)
         out.append(
             Offered(
@@ -1383,13 +1458,13 @@ class Router:
     def _add_work(self, state: _Agent, contact_id: str, channel: Channel, kind: _Work) -> None:
         state.work[contact_id] = (channel, kind)
         state.load[channel] = state.load.get(channel, 0) + 1
-        if channel in self.settings.exclusive:
+        if channel in self._exclusive:
             state.exclusive_work += 1
 
     def _remove_work(self, state: _Agent, contact_id: str) -> None:
         channel, _ = state.work.pop(contact_id)
         state.load[channel] -= 1
-        if channel in self.settings.exclusive:
+        if channel in self._exclusive:
             state.exclusive_work -= 1
 
     def _release(self, state: _Agent, contact_id: str, now: float) -> None:
@@ -1589,27 +1664,38 @@ class Router:
         return None
 
     def _best_contact_for(self, state: _Agent) -> _Contact | None:
+        if state.status is not AgentStatus.AVAILABLE or state.offer is not None or state.exclusive_work:
+            return None  # eligible for no channel: the agent-wide half of _eligible
         agent_id = state.agent.id
-        barred = self._bars_by_agent.get(agent_id, {})
-        best: _Contact | None = None
+        barred = self._bars_by_agent.get(agent_id)
         best_key: QueueKey | None = None
+        best_id = ""
         targets: Iterable[Target] = state.targets
         own = self._agent_queues.get(agent_id)
         if own:
             targets = [*targets, *(t for t in own if t.matches(state.agent))]
+        queues = self._queues
         for target in targets:
-            if not self._eligible(state, target.channel):
+            queue = queues.get(target)
+            if queue is None:
                 continue
-            queue = self._queues.get(target)
-            if not queue:
+            if barred is None:
+                head = queue.head()
+                if head is None or (best_key is not None and head[0] >= best_key):
+                    continue
+                if not self._eligible(state, target.channel):
+                    continue
+                best_key, best_id = head
+                continue
+            if not queue or not self._eligible(state, target.channel):
                 continue
             for contact_id in queue:
                 if contact_id not in barred:
                     key = queue.key(contact_id)
                     if best_key is None or key < best_key:
-                        best, best_key = self._contacts[contact_id], key
+                        best_key, best_id = key, contact_id
                     break
-        return best
+        return None if best_key is None else self._contacts[best_id]
 
     def _dispatch(self, now: float, out: list[Event]) -> None:
         """Offer while some waiting contact has an eligible agent: best contact first, to its best agent."""
