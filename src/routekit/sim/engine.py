@@ -62,6 +62,19 @@ _SHIFT, _HANDLED, _ANSWER, _REPLY, _PATIENCE, _ARRIVAL, _RETURN = range(7)
 # Draws a censored patience may take, by rejection, before it falls back (see _Day.censored_patience).
 _CENSORED_TRIES = 1000
 
+# An offer as the agent answers it: (contact id, agent id, offered at, accepts).
+_Offer = tuple[str, str, float, bool]
+
+# A platform event in the heap: (time, rank, seq, action, argument). Each action takes one argument (a
+# tuple where it needs several), so that the loop calls it without building and spreading *args.
+_Entry = tuple[float, int, int, Callable[[Any], None], Any]
+
+_WAITING, _OFFERED, _ASSIGNED = ContactState.WAITING, ContactState.OFFERED, ContactState.ASSIGNED
+_STILL_WAITING = (_WAITING, _OFFERED)  # the states in which a customer can still give up
+
+# Outside a submit: no contact, no share taking a fallback.
+_NOT_SUBMITTING = ("", 0.0)
+
 
 # One variate per call. A generator's own __next__ hands them out: resuming it is a C-level call, about
 # half the cost of a Python __call__ that indexes a buffer, and the simulator makes four or five per contact.
@@ -88,6 +101,22 @@ def _uniforms(rng: np.random.Generator) -> Draw:
     return _batched(rng.random)
 
 
+def _exponential_gaps(rng: np.random.Generator, rate: float) -> Draw:
+    """Gaps of a Poisson stream of ``rate`` per second, by inversion of uniforms from one generator.
+
+    The batches of _uniforms and the expression of _Arrivals.next_after, so that the same generator
+    gives the same times.
+    """
+    log = math.log
+
+    def gaps() -> Iterator[float]:
+        while True:
+            for u in rng.random(_BATCH).tolist():
+                yield -log(1.0 - u) / rate
+
+    return gaps().__next__
+
+
 @attrs.frozen(kw_only=True)
 class DayResult:
     """One simulated run: its KPIs, how many customers arrived, and how many events the router returned."""
@@ -111,6 +140,14 @@ class _Arrivals:
         cumulative = np.cumsum([share for _, share in stream.tiers]).tolist()
         self.tier_edges = list(zip(cumulative, [tier for tier, _ in stream.tiers], strict=True))
         self.customers: dict[str, Customer] = {}
+        # With one tier every arrival is that tier's customer, found without a search of the edges.
+        self.only_customer = self.customer(stream.tiers[0][0]) if len(stream.tiers) == 1 else None
+        # A stream whose one rate holds from the start needs no search of the profile: each gap is the
+        # variate next_after would draw from the same generator (whose draw, self.unit, then stays unused).
+        first_at, first_rate = self.points[0]
+        self.steady_gap = (
+            _exponential_gaps(rng, first_rate) if len(self.points) == 1 and first_at <= 0.0 < first_rate else None
+        )
         # The segment of the profile the last draw fell in: arrivals are drawn in time order, so the next
         # one almost always falls in it too.
         self.segment = (math.inf, math.inf, 0.0)
@@ -131,6 +168,8 @@ class _Arrivals:
         return rate, until
 
     def next_after(self, t: float) -> float:
+        if self.steady_gap is not None:
+            return t + self.steady_gap()
         while True:
             rate, until = self._rate_at(t)
             if rate <= 0:
@@ -211,12 +250,13 @@ class _Day:
             interval=scenario.run.interval,
             capacity=capacity,
         )
-        self.limit = customers if customers is not None else scenario.run.customers
+        limit = customers if customers is not None else scenario.run.customers
+        self.limit: float = math.inf if limit is None else limit
         horizon = scenario.run.horizon
         self.horizon = math.inf if horizon is None else horizon
         self.end = math.inf if horizon is None else horizon + scenario.run.drain
-        self.heap: list[tuple[float, int, int, Callable[..., None], tuple[Any, ...]]] = []
-        self.seq = itertools.count(1)
+        self.heap: list[_Entry] = []
+        self.next_seq = itertools.count(1).__next__
         self.arrived = 0
         self.events = 0
         self.now = 0.0
@@ -226,46 +266,59 @@ class _Day:
         self.turns_of: dict[str, list[str]] = {}
         self.contacts: dict[str, Contact] = {}
         self.on_shift: set[str] = set()
-        # The share of a submitted contact's stream who take a fallback channel when gated: a gate
-        # denies within submit's own call, so the share is kept only for the length of that call.
-        self.fallback_share: dict[str, float] = {}
-        self.immediate: deque[tuple[str, str, float, bool]] = deque()
-        self.observe_all = self.kpis.observe_all
-        self.reactions = {kind: reaction.__get__(self) for kind, reaction in _REACTIONS.items()}
+        # The contact being submitted and the share of its stream who take a fallback channel when gated:
+        # a gate denies within submit's own call, so the share is kept only for the length of that call.
+        self.submitting = _NOT_SUBMITTING
+        self.immediate: deque[_Offer] = deque()
         # Per-contact handle times and patience from a trace, by contact id; empty without a trace.
         self.traced_handle: dict[str, float] = {}
         self.traced_patience: dict[str, float] = {}
+        # The router's and the collector's methods called once or more per contact, looked up once.
+        self.state_of = self.router.state
+        self.expected_wait = self.router.expected_wait
+        self.observe_all = self.kpis.observe_all
+        self.observe_estimate = self.kpis.observe_estimate
+        # Without conversations of several turns, a handled contact is simply completed, and a finished
+        # one is simply forgotten: the scenario decides once which reactions the day needs.
+        conversations = any(draw is not None for draw in self.turns.values())
+        self.work_done = self.turn_handled if conversations else self.contact_handled
+        reactions = _REACTIONS if conversations else {**_REACTIONS, **_SINGLE_TURN_REACTIONS}
+        self.reactions = {kind: reaction.__get__(self) for kind, reaction in reactions.items()}
 
     # --------------------------------------------------------------------------------------- the loop
 
-    def schedule(self, at: float, rank: int, action: Callable[..., None], *args: Any) -> None:
-        heapq.heappush(self.heap, (at, rank, next(self.seq), action, args))
+    def schedule(self, at: float, rank: int, action: Callable[[Any], None], argument: Any) -> None:
+        heapq.heappush(self.heap, (at, rank, self.next_seq(), action, argument))
 
     def run(self) -> DayResult:
         self.staff()
-        for index, arrivals in enumerate(self.arrivals):
+        for arrivals in self.arrivals:
             first = arrivals.next_after(0.0)
             if first < self.horizon:
-                self.schedule(first, _ARRIVAL, self.arrive, index)
+                self.schedule(first, _ARRIVAL, self.arrive, arrivals)
         for index in range(len(self.scenario.traces)):
             self.schedule_traced(index, 0)
-        heap, router = self.heap, self.router
-        while True:
-            next_event = heap[0][0] if heap else math.inf
-            deadline = router.next_deadline()
-            if deadline is not None and deadline < next_event:
-                if deadline > self.end:
-                    break
-                self.now = deadline
-                self.handle_events(router.advance(deadline))
-                continue
-            if next_event == math.inf or next_event > self.end:
-                break
-            at, _, _, action, args = heapq.heappop(heap)
-            self.now = at
-            action(*args)
+        self.play()
         until = self.now if self.end == math.inf else self.end
         return DayResult(report=self.kpis.report(until), customers=self.arrived, events=self.events, ended_at=until)
+
+    def play(self) -> None:
+        """Take the next platform event or router deadline, whichever comes first, until the run ends."""
+        heap, pop, end = self.heap, heapq.heappop, self.end
+        next_deadline, advance = self.router.next_deadline, self.router.advance
+        while True:
+            next_event = heap[0][0] if heap else math.inf
+            deadline = next_deadline()
+            if deadline is not None and deadline < next_event:
+                if deadline > end:
+                    return
+                self.now = deadline
+                self.handle_events(advance(deadline))
+                continue
+            if next_event == math.inf or next_event > end:
+                return
+            self.now, _, _, action, argument = pop(heap)
+            action(argument)
 
     def call(self, method: Callable[..., list[Event]], *args: Any) -> list[Event] | None:
         try:
@@ -288,7 +341,7 @@ class _Day:
         # reading its events: the same order a platform sees, without a trip through the heap.
         immediate = self.immediate
         while immediate:
-            self.answer(*immediate.popleft())
+            self.answer(immediate.popleft())
 
     # ------------------------------------------------------------------------------------------ agents
 
@@ -344,25 +397,30 @@ class _Day:
 
     # ---------------------------------------------------------------------------------------- contacts
 
-    def arrive(self, index: int) -> None:
-        if self.limit is not None and self.arrived >= self.limit:
+    def arrive(self, arrivals: _Arrivals) -> None:
+        if self.arrived >= self.limit:
             return  # another stream brought the last customer; this one stops too
-        arrivals = self.arrivals[index]
-        stream = arrivals.stream
-        self.arrived += 1
-        n = self.arrived
-        if self.limit is None or n < self.limit:
-            later = arrivals.next_after(self.now)
+        self.arrived = n = self.arrived + 1
+        now = self.now
+        if n < self.limit:
+            gap = arrivals.steady_gap  # next_after's own shortcut, taken here without the call
+            later = now + gap() if gap is not None else arrivals.next_after(now)
             if later < self.horizon:
-                self.schedule(later, _ARRIVAL, self.arrive, index)
+                heapq.heappush(self.heap, (later, _ARRIVAL, self.next_seq(), self.arrive, arrivals))
+        customer = arrivals.only_customer
+        if customer is None:
+            customer = arrivals.customer(arrivals.tier())
+        else:
+            arrivals.tier_draw()  # drawn all the same: the arrival gaps' batches come from the same generator
+        stream = arrivals.stream
         contact = trusted_contact(
             id=f"{arrivals.id_prefix}{n}",
-            customer=arrivals.customer(arrivals.tier()),
+            customer=customer,
             channel=stream.channel,
             skills=stream.skills,
             priority=stream.priority,
             head_start=stream.head_start,
-            arrived_at=self.now,
+            arrived_at=now,
         )
         self.submit(contact, stream.fallback_probability)
 
@@ -370,17 +428,18 @@ class _Day:
         """Schedule record ``k`` of trace ``index``, if there is one and it arrives before the horizon."""
         records = self.scenario.traces[index].records
         if k < len(records) and records[k].arrival < self.horizon:
-            self.schedule(records[k].arrival, _ARRIVAL, self.arrive_traced, index, k)
+            self.schedule(records[k].arrival, _ARRIVAL, self.arrive_traced, (index, k))
 
-    def arrive_traced(self, index: int, k: int) -> None:
-        """Submit record ``k`` of trace ``index`` with its own handle time and patience, where it has them."""
-        if self.limit is not None and self.arrived >= self.limit:
+    def arrive_traced(self, record_at: tuple[int, int]) -> None:
+        """Submit a trace's record, given as (trace index, record number), with its own handle time and patience."""
+        if self.arrived >= self.limit:
             return
+        index, k = record_at
         trace = self.scenario.traces[index]
         record = trace.records[k]
         self.arrived += 1
         n = self.arrived
-        if self.limit is None or n < self.limit:
+        if n < self.limit:
             self.schedule_traced(index, k + 1)
         channel = record.channel
         contact = Contact(
@@ -418,14 +477,18 @@ class _Day:
         return above + draw()
 
     def submit(self, contact: Contact, fallback_probability: float) -> None:
-        self.contacts[contact.id] = contact
-        if fallback_probability:
-            self.fallback_share[contact.id] = fallback_probability
-        events = self.call(self.router.submit, contact, self.now)
-        self.fallback_share.pop(contact.id, None)
-        if events is None:
-            del self.contacts[contact.id]
+        contact_id = contact.id
+        self.contacts[contact_id] = contact
+        self.submitting = (contact_id, fallback_probability)
+        try:
+            events = self.router.submit(contact, self.now)
+        except RoutekitError as error:
+            self.handle_events(error.events)
+            self.submitting = _NOT_SUBMITTING
+            del self.contacts[contact_id]
             return
+        self.handle_events(events)
+        self.submitting = _NOT_SUBMITTING
         self.start_contact(contact)
 
     def start_contact(self, contact: Contact) -> None:
@@ -434,31 +497,53 @@ class _Day:
         turns = self.turns[channel]
         if turns is not None and contact.conversation == contact_id:
             self.remaining_turns[contact_id] = max(1, round(turns()))
-        state = self.router.state(contact_id)
-        if state == ContactState.WAITING:
-            estimate = self.router.expected_wait(contact_id, self.now)
+        state = self.state_of(contact_id)
+        if state == _WAITING:
+            estimate = self.expected_wait(contact_id, self.now)
             if estimate is not None:
-                self.kpis.observe_estimate(contact_id, estimate)
-        if state in (ContactState.WAITING, ContactState.OFFERED):
-            traced = self.traced_patience.pop(contact_id, None) if self.traced_patience else None
-            if traced is not None and traced < math.inf:
+                self.observe_estimate(contact_id, estimate)
+        elif state != _OFFERED:
+            return  # already with an agent (or denied): the customer waits for nobody
+        traced = self.traced_patience.pop(contact_id, None) if self.traced_patience else None
+        if traced is not None:
+            if traced < math.inf:
                 self.schedule(self.now + traced, _PATIENCE, self.give_up, contact_id)
-            patience = self.patience[channel] if traced is None else None
-            if patience is not None:
-                self.schedule(self.now + patience(), _PATIENCE, self.give_up, contact_id)
+            return
+        patience = self.patience[channel]
+        if patience is not None:
+            heapq.heappush(self.heap, (self.now + patience(), _PATIENCE, self.next_seq(), self.give_up, contact_id))
 
     def give_up(self, contact_id: str) -> None:
-        if self.router.state(contact_id) in (ContactState.WAITING, ContactState.OFFERED):
-            self.call(self.router.abandon, contact_id, self.now)
+        if self.state_of(contact_id) in _STILL_WAITING:
+            try:
+                events = self.router.abandon(contact_id, self.now)
+            except RoutekitError as error:
+                events = error.events
+            self.handle_events(events)
 
-    def answer(self, contact_id: str, agent_id: str, offered_at: float, accept: bool) -> None:
+    def answer(self, offer: _Offer) -> None:
+        contact_id, agent_id, offered_at, accept = offer
         if self.offers.get(contact_id) != (agent_id, offered_at):
             return  # the offer ended before the agent answered (expired, rescinded)
         method = self.router.accept if accept else self.router.reject
-        self.call(method, contact_id, agent_id, self.now)
+        try:
+            events = method(contact_id, agent_id, self.now)
+        except RoutekitError as error:
+            events = error.events
+        self.handle_events(events)
+
+    def contact_handled(self, contact_id: str) -> None:
+        """The agent is done with a contact of one turn: it completes, unless it ended some other way."""
+        if self.state_of(contact_id) == _ASSIGNED:
+            try:
+                events = self.router.complete(contact_id, self.now)
+            except RoutekitError as error:
+                events = error.events
+            self.handle_events(events)
 
     def turn_handled(self, contact_id: str) -> None:
-        if self.router.state(contact_id) != ContactState.ASSIGNED:
+        """The agent is done with a turn: the conversation awaits the customer's reply, or it completes."""
+        if self.state_of(contact_id) != _ASSIGNED:
             return
         contact = self.contacts[contact_id]
         conversation = contact.conversation
@@ -482,35 +567,37 @@ class _Day:
         for event in events:
             if isinstance(event, CustomerReplied):
                 channel = self.contacts[event.contact_id].channel
-                self.schedule(self.now + self.handle[channel](), _HANDLED, self.turn_handled, event.contact_id)
+                self.schedule(self.now + self.handle[channel](), _HANDLED, self.work_done, event.contact_id)
             elif isinstance(event, Resumed) and event.contact_id in self.contacts:
                 self.start_contact(self.contacts[event.contact_id])
 
-    def resubmit(self, contact_id: str, fallback: Denied) -> None:
-        contact = self.contacts.pop(contact_id)
-        self.submit(fallback_contact(contact, fallback, f"{contact_id}-fb"), 1.0)
+    def resubmit(self, denial: Denied) -> None:
+        contact = self.contacts.pop(denial.contact_id)
+        self.submit(fallback_contact(contact, denial, f"{denial.contact_id}-fb"), 1.0)
 
     # ------------------------------------------------------------------------------ reacting to events
 
     def on_offered(self, event: Offered) -> None:
-        self.offers[event.contact_id] = (event.agent_id, event.at)
-        channel = self.contacts[event.contact_id].channel
-        accept = self.reject[channel] == 0.0 or self.coin[channel]() >= self.reject[channel]
+        contact_id, agent_id, at = event.contact_id, event.agent_id, event.at
+        self.offers[contact_id] = (agent_id, at)
+        channel = self.contacts[contact_id].channel
+        reject = self.reject[channel]
+        offer = (contact_id, agent_id, at, reject == 0.0 or self.coin[channel]() >= reject)
         delay = self.accept[channel]()
         if delay == 0.0:
-            self.immediate.append((event.contact_id, event.agent_id, event.at, accept))
+            self.immediate.append(offer)
         else:
-            self.schedule(event.at + delay, _ANSWER, self.answer, event.contact_id, event.agent_id, event.at, accept)
+            heapq.heappush(self.heap, (at + delay, _ANSWER, self.next_seq(), self.answer, offer))
 
     def on_offer_ended(self, event: OfferExpired | OfferRescinded) -> None:
         self.offers.pop(event.contact_id, None)
 
     def on_assigned(self, event: Assigned) -> None:
-        self.offers.pop(event.contact_id, None)
-        channel = self.contacts[event.contact_id].channel
-        traced = self.traced_handle.pop(event.contact_id, None) if self.traced_handle else None
-        handle = self.handle[channel]() if traced is None else traced
-        self.schedule(event.at + handle, _HANDLED, self.turn_handled, event.contact_id)
+        contact_id = event.contact_id
+        self.offers.pop(contact_id, None)
+        traced = self.traced_handle.pop(contact_id, None) if self.traced_handle else None
+        handle = self.handle[self.contacts[contact_id].channel]() if traced is None else traced
+        heapq.heappush(self.heap, (event.at + handle, _HANDLED, self.next_seq(), self.work_done, contact_id))
 
     def on_finished(self, event: Completed | Abandoned) -> None:
         self.offers.pop(event.contact_id, None)
@@ -518,12 +605,19 @@ class _Day:
         if contact is not None and contact.conversation not in self.remaining_turns:
             del self.contacts[event.contact_id]
 
+    def on_single_turn_finished(self, event: Completed | Abandoned) -> None:
+        """on_finished when no contact is a turn of a longer conversation: the contact is simply forgotten."""
+        self.offers.pop(event.contact_id, None)
+        self.contacts.pop(event.contact_id, None)
+
     def on_denied(self, event: Denied) -> None:
         if event.contact_id not in self.contacts:
             return
-        share = self.fallback_share.get(event.contact_id, 0.0)
+        submitted, share = self.submitting
+        if submitted != event.contact_id:
+            share = 0.0  # denied outside its own submit: nobody takes a fallback
         if event.fallback is not None and self.fallback_coin() < share:
-            self.schedule(event.at, _ARRIVAL, self.resubmit, event.contact_id, event)
+            self.schedule(event.at, _ARRIVAL, self.resubmit, event)
         else:
             del self.contacts[event.contact_id]  # denied for good: the customer goes elsewhere
 
@@ -555,6 +649,12 @@ _REACTIONS: dict[type, Callable[[_Day, Any], None]] = {
     ConversationClosed: _Day.on_closed,
     AgentStatusChanged: _Day.on_status,
     Resumed: _Day.on_resumed,
+}
+
+# The reactions that differ in a day without conversations of several turns.
+_SINGLE_TURN_REACTIONS: dict[type, Callable[[_Day, Any], None]] = {
+    Completed: _Day.on_single_turn_finished,
+    Abandoned: _Day.on_single_turn_finished,
 }
 
 
