@@ -274,6 +274,11 @@ class _Day:
         self.traced_handle: dict[str, float] = {}
         self.traced_patience: dict[str, float] = {}
         # The router's and the collector's methods called once or more per contact, looked up once.
+        self.submit_contact = self.router.submit
+        self.accept_offer = self.router.accept
+        self.reject_offer = self.router.reject
+        self.complete_contact = self.router.complete
+        self.abandon_contact = self.router.abandon
         self.state_of = self.router.state
         self.expected_wait = self.router.expected_wait
         self.observe_all = self.kpis.observe_all
@@ -481,7 +486,7 @@ class _Day:
         self.contacts[contact_id] = contact
         self.submitting = (contact_id, fallback_probability)
         try:
-            events = self.router.submit(contact, self.now)
+            events = self.submit_contact(contact, self.now)
         except RoutekitError as error:
             self.handle_events(error.events)
             self.submitting = _NOT_SUBMITTING
@@ -516,7 +521,7 @@ class _Day:
     def give_up(self, contact_id: str) -> None:
         if self.state_of(contact_id) in _STILL_WAITING:
             try:
-                events = self.router.abandon(contact_id, self.now)
+                events = self.abandon_contact(contact_id, self.now)
             except RoutekitError as error:
                 events = error.events
             self.handle_events(events)
@@ -525,7 +530,7 @@ class _Day:
         contact_id, agent_id, offered_at, accept = offer
         if self.offers.get(contact_id) != (agent_id, offered_at):
             return  # the offer ended before the agent answered (expired, rescinded)
-        method = self.router.accept if accept else self.router.reject
+        method = self.accept_offer if accept else self.reject_offer
         try:
             events = method(contact_id, agent_id, self.now)
         except RoutekitError as error:
@@ -536,7 +541,7 @@ class _Day:
         """The agent is done with a contact of one turn: it completes, unless it ended some other way."""
         if self.state_of(contact_id) == _ASSIGNED:
             try:
-                events = self.router.complete(contact_id, self.now)
+                events = self.complete_contact(contact_id, self.now)
             except RoutekitError as error:
                 events = error.events
             self.handle_events(events)
