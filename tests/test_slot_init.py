@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from test_events import events_of
 
 from routekit import Channel
-from routekit._slot_init import with_slot_init
+from routekit._slot_init import slot_builder, with_slot_init
 from routekit.events import EVENT_TYPES, ContactQueued, Denied
 
 
@@ -31,6 +31,27 @@ def test_every_event_is_built_as_attrs_builds_it(name: str, data: st.DataObject)
     event = data.draw(events_of(cls))
     given_fields = attrs.asdict(event, recurse=False)
     assert attrs.astuple(attrs_twin(cls)(**given_fields), recurse=False) == attrs.astuple(event, recurse=False)
+
+
+@pytest.mark.parametrize("name", sorted(EVENT_TYPES))
+@given(data=st.data())
+def test_every_event_is_built_positionally_as_by_keywords(name: str, data: st.DataObject) -> None:
+    """The router's positional builder, given the fields in order, makes an event equal field for field."""
+    cls = EVENT_TYPES[name]
+    event = data.draw(events_of(cls))
+    built = slot_builder(cls)(*attrs.astuple(event, recurse=False))
+    assert type(event) is type(built)
+    assert attrs.astuple(event, recurse=False) == attrs.astuple(built, recurse=False)
+    assert event == built
+
+
+def test_a_builder_takes_every_field_and_no_keyword_it_does_not_know() -> None:
+    """No defaults: a missing field is refused, as is a name that is not a field."""
+    build = slot_builder(Denied)
+    with pytest.raises(TypeError):
+        build(0.0, "c", Channel.VOICE, "gold", "gated", "r")
+    with pytest.raises(TypeError):
+        build(0.0, "c", Channel.VOICE, "gold", "gated", "r", None, colour=1)
 
 
 def test_converters_and_defaults_apply() -> None:
@@ -69,6 +90,8 @@ def test_a_record_it_could_not_build_faithfully_is_refused(field: Any) -> None:
     cls = attrs.make_class("Record", {"x": field}, frozen=True, kw_only=True)
     with pytest.raises(TypeError, match=r"Record\.x"):
         with_slot_init(cls)
+    with pytest.raises(TypeError, match=r"Record\.x"):
+        slot_builder(cls)
 
 
 def test_a_post_init_hook_is_refused() -> None:

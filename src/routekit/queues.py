@@ -138,9 +138,14 @@ class ContactQueue:
         Raises:
             UnknownIdError: The contact is not in this queue.
         """
-        key = self.key(contact_id)
-        self._entries.remove((key, contact_id))
-        del self._keys[contact_id]
+        key = self._keys.pop(contact_id, None)
+        if key is None:
+            raise UnknownIdError(f"contact {contact_id!r} is not in this queue")
+        entries = self._entries
+        if entries[0][1] == contact_id:
+            del entries[0]  # the usual case: the contact served next leaves for an agent
+        else:
+            entries.remove((key, contact_id))
         return key
 
     def key(self, contact_id: str) -> QueueKey:
@@ -221,24 +226,32 @@ class AgentPool:
         Raises:
             UnknownIdError: The agent is not in this pool.
         """
-        key = self.key(agent_id)
-        self._entries.remove((key, agent_id))
-        del self._keys[agent_id]
+        if agent_id not in self._keys:
+            raise UnknownIdError(f"agent {agent_id!r} is not in this pool")
+        self.discard(agent_id)
 
     def discard(self, agent_id: str) -> None:
         """Remove an agent if present. O(log n)."""
-        if agent_id in self._keys:
-            self.remove(agent_id)
+        key = self._keys.pop(agent_id, None)
+        if key is None:
+            return
+        entries = self._entries
+        if entries[0][1] == agent_id:
+            del entries[0]  # the usual case: the best agent leaves with an offer
+        else:
+            entries.remove((key, agent_id))
 
     def place(self, agent_id: str, key: tuple[Any, ...]) -> None:
         """Add an agent, or move it to ``key`` if its key changed; nothing when it is already there. O(log n)."""
-        old = self._keys.get(agent_id)
+        keys = self._keys
+        old = keys.get(agent_id)
         if old == key:
             return
+        entries = self._entries
         if old is not None:
-            self._entries.remove((old, agent_id))
-        self._keys[agent_id] = key
-        self._entries.add((key, agent_id))
+            entries.remove((old, agent_id))
+        keys[agent_id] = key
+        entries.add((key, agent_id))
         if len(self._keys) > LARGE:
             self._entries = _grown(self._entries)
 
