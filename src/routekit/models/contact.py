@@ -70,7 +70,6 @@ class Contact:
 
 
 def trusted_contact(
-    *,
     id: str,
     customer: Customer,
     channel: Channel,
@@ -83,7 +82,8 @@ def trusted_contact(
 
     For a caller that makes many contacts from a few validated records (the simulator builds one per
     arrival from a scenario's stream); ``skills`` is shared, not copied, so it must not be changed
-    afterwards. Anything else builds contacts with ``Contact(...)``.
+    afterwards. Anything else builds contacts with ``Contact(...)``. It takes its arguments by position too,
+    which on the simulator's hot path costs less than by keyword.
     """
     contact = _new(Contact)
     _SET_ID(contact, id)
