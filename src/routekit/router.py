@@ -965,9 +965,8 @@ class Router:
         queue = self._queues.get(cs.target)
         if queue is None:
             return 0
-        if contact_id in queue:
-            return queue.position(contact_id)
-        # Only inside submit, as a new contact goes straight to an agent: the place it would take.
+        # The contacts ahead of its key: its place when queued (the key it is queued under is cs.key), and
+        # the place it would take while submit offers it straight to an agent.
         return queue.place_of(cs.key)
 
     def waiting(self) -> list[str]:
