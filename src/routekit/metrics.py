@@ -264,9 +264,27 @@ def _merged(tallies: Iterable[_Tally]) -> _Tally:
     return total
 
 
-@attrs.define
 class _Open:
     """What the collector keeps of a contact between its first ``ContactQueued`` and its end."""
+
+    # A plain slotted class rather than attrs: one is built per contact, and this __init__ sets the
+    # defaulted fields without taking them as arguments.
+    __slots__ = (
+        "agent",
+        "answered",
+        "arrived_at",
+        "assigned_at",
+        "assigned_for",
+        "channel",
+        "conversation",
+        "estimate",
+        "interval",
+        "offered",
+        "queued_at",
+        "sticky_agent",
+        "tally",
+        "threshold",
+    )
 
     channel: Channel
     tally: _Tally | None  # None: a warm-up contact, left out of the contact KPIs
@@ -276,23 +294,57 @@ class _Open:
     queued_at: float
     estimate: float | None
     sticky_agent: str | None
-    offered: bool = False
-    answered: bool = False
-    agent: str | None = None
-    assigned_at: float = 0.0
-    assigned_for: float = 0.0  # time assigned before a transfer, for AHT
-    conversation: str | None = None
+    offered: bool
+    answered: bool
+    agent: str | None
+    assigned_at: float
+    assigned_for: float  # time assigned before a transfer, for AHT
+    conversation: str | None
+
+    def __init__(
+        self,
+        channel: Channel,
+        tally: _Tally | None,
+        interval: _Tally | None,
+        threshold: float | None,
+        arrived_at: float,
+        queued_at: float,
+        estimate: float | None,
+        sticky_agent: str | None,
+    ) -> None:
+        self.channel = channel
+        self.tally = tally
+        self.interval = interval
+        self.threshold = threshold
+        self.arrived_at = arrived_at
+        self.queued_at = queued_at
+        self.estimate = estimate
+        self.sticky_agent = sticky_agent
+        self.offered = False
+        self.answered = False
+        self.agent = None
+        self.assigned_at = 0.0
+        self.assigned_for = 0.0
+        self.conversation = None
 
 
-@attrs.define
 class _AgentClock:
     """An agent's presence and work, and when they last changed."""
 
+    __slots__ = ("capacity", "last", "logged_in", "units", "work")
+
     capacity: dict[Channel, int]
-    logged_in: bool = False
-    last: float = -math.inf
-    work: int = 0
-    units: dict[Channel, int] = attrs.field(factory=dict)
+    logged_in: bool
+    last: float
+    work: int
+    units: dict[Channel, int]
+
+    def __init__(self, capacity: dict[Channel, int]) -> None:
+        self.capacity = capacity
+        self.logged_in = False
+        self.last = -math.inf
+        self.work = 0
+        self.units = {}
 
 
 def _per_channel() -> dict[Channel, float]:
