@@ -328,6 +328,25 @@ class _Open:
         self.conversation = None
 
 
+class _Counting:
+    """Where a new contact of one (channel, tier) is counted: the pair's tally and its latest interval's.
+
+    Contacts are queued in time order, so most land in the interval of the one before: keeping it saves
+    looking its tally up by (channel, tier, index) for each contact.
+    """
+
+    __slots__ = ("index", "interval", "tally")
+
+    tally: _Tally
+    index: float  # at // interval of the latest contact; NaN before the first
+    interval: _Tally | None
+
+    def __init__(self, tally: _Tally) -> None:
+        self.tally = tally
+        self.index = math.nan
+        self.interval = None
+
+
 class _AgentClock:
     """An agent's presence and work, and when they last changed."""
 
@@ -337,14 +356,14 @@ class _AgentClock:
     logged_in: bool
     last: float
     work: int
-    units: dict[Channel, int]
+    units: dict[Channel, int]  # every channel, so that adding work needs no default
 
     def __init__(self, capacity: dict[Channel, int]) -> None:
         self.capacity = capacity
         self.logged_in = False
         self.last = -math.inf
         self.work = 0
-        self.units = {}
+        self.units = dict.fromkeys(Channel, 0)
 
 
 def _per_channel() -> dict[Channel, float]:
@@ -379,7 +398,7 @@ class _AgentTime:
         for channel, slots in agent.capacity.items():
             self.channel_logged[channel] += seconds
             self.slot_capacity[channel] += seconds * slots
-            units = agent.units.get(channel)
+            units = agent.units[channel]
             if units:
                 self.channel_busy[channel] += seconds
                 self.slot_busy[channel] += seconds * units
@@ -471,6 +490,7 @@ class KpiCollector:
     _queued: int = attrs.field(init=False, default=0)
     _measure_from: float = attrs.field(init=False, default=-math.inf)
     _dispatch: dict[type, Callable[[Any], None]] = attrs.field(init=False, factory=dict)
+    _counting: dict[tuple[Channel, str], _Counting] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         if self.warmup_contacts:
@@ -675,14 +695,14 @@ class KpiCollector:
         if self._queued > self.warmup_contacts:
             if self._queued == self.warmup_contacts + 1 and self.warmup_contacts:
                 self._measure_from = event.at
-            key = (channel, event.tier)
-            tally = self._tallies.get(key)
-            if tally is None:
-                tally = self._tallies[key] = _Tally()
-            index_key = (channel, event.tier, int(event.at // self.interval))
-            interval = self._interval_tallies.get(index_key)
-            if interval is None:
-                interval = self._interval_tallies[index_key] = _Tally()
+            counting = self._counting_for(channel, event.tier)
+            tally = counting.tally
+            index = event.at // self.interval
+            if index != counting.index:
+                counting.index = index
+                counting.interval = self._interval_tally(channel, event.tier, int(index))
+            interval = counting.interval
+            assert interval is not None  # set on the first contact
             tally.offered += 1
             interval.offered += 1
             if threshold is not None:
@@ -691,6 +711,24 @@ class KpiCollector:
         self._open[contact_id] = _Open(
             channel, tally, interval, threshold, event.arrived_at, event.at, estimate, sticky
         )
+
+    def _counting_for(self, channel: Channel, tier: str) -> _Counting:
+        counting = self._counting.get((channel, tier))
+        if counting is None:
+            counting = self._counting[(channel, tier)] = _Counting(self._tally(channel, tier))
+        return counting
+
+    def _tally(self, channel: Channel, tier: str) -> _Tally:
+        tally = self._tallies.get((channel, tier))
+        if tally is None:
+            tally = self._tallies[(channel, tier)] = _Tally()
+        return tally
+
+    def _interval_tally(self, channel: Channel, tier: str, index: int) -> _Tally:
+        tally = self._interval_tallies.get((channel, tier, index))
+        if tally is None:
+            tally = self._interval_tallies[(channel, tier, index)] = _Tally()
+        return tally
 
     def _on_offered(self, event: Offered) -> None:
         contact = self._open.get(event.contact_id)
@@ -704,28 +742,34 @@ class KpiCollector:
         contact = self._open.get(event.contact_id)
         if contact is None:
             return  # queued before the collector started observing
-        contact.agent = event.agent_id
+        agent_id = event.agent_id
+        contact.agent = agent_id
         contact.assigned_at = event.at
-        self._add_work(event.agent_id, contact.channel, event.at, 1)
+        self._add_work(agent_id, contact.channel, event.at, 1)
         if contact.answered:
             return  # after a transfer: handled once
         contact.answered = True
         tally = contact.tally
         if tally is None:
             return
+        interval = contact.interval
+        assert interval is not None  # counted contacts have both tallies
         waited = event.waited
-        in_time = contact.threshold is not None and waited <= contact.threshold
-        for part in (tally, contact.interval):
-            assert part is not None  # counted contacts have both tallies
-            part.handled += 1
-            part.wait_sum += waited
-            if waited > part.wait_max:
-                part.wait_max = waited
-            if in_time:
-                part.sl_answered += 1
+        tally.handled += 1
+        interval.handled += 1
+        tally.wait_sum += waited
+        interval.wait_sum += waited
+        if waited > tally.wait_max:
+            tally.wait_max = waited
+        if waited > interval.wait_max:
+            interval.wait_max = waited
+        threshold = contact.threshold
+        if threshold is not None and waited <= threshold:
+            tally.sl_answered += 1
+            interval.sl_answered += 1
         if contact.sticky_agent is not None:
             tally.sticky_turns += 1
-            if contact.sticky_agent == event.agent_id:
+            if contact.sticky_agent == agent_id:
                 tally.sticky_hits += 1
         if contact.estimate is not None:
             error = contact.estimate - (event.at - contact.queued_at)
@@ -737,17 +781,20 @@ class KpiCollector:
         contact = self._open.pop(event.contact_id, None)
         if contact is None:
             return
-        self._release(contact)
-        wrap_up = event.wrap_up_until - event.at
-        if contact.tally is not None:
-            contact.tally.aht_n += 1
-            contact.tally.aht_sum += contact.assigned_for + (event.at - contact.assigned_at) + max(0.0, wrap_up)
+        if contact.conversation is not None:
+            self._held.pop(contact.conversation, None)
+        at = event.at
+        wrap_up = event.wrap_up_until - at
+        tally = contact.tally
+        if tally is not None:
+            tally.aht_n += 1
+            tally.aht_sum += contact.assigned_for + (at - contact.assigned_at) + (wrap_up if wrap_up > 0.0 else 0.0)
         if contact.agent is None:
             return  # not assigned as far as this stream shows: no work to end
         if wrap_up > 0:
             self._wrapping[(event.agent_id, event.contact_id)] = contact.channel
         else:
-            self._add_work(event.agent_id, contact.channel, event.at, -1)
+            self._add_work(event.agent_id, contact.channel, at, -1)
 
     def _on_wrap_up_ended(self, event: WrapUpEnded) -> None:
         channel = self._wrapping.pop((event.agent_id, event.contact_id), None)
@@ -787,10 +834,7 @@ class KpiCollector:
                 self._resumed.pop(event.contact_id, None)
             if self._queued < self.warmup_contacts:
                 return
-            key = (event.channel, event.tier)
-            tally = self._tallies.get(key)
-            if tally is None:
-                tally = self._tallies[key] = _Tally()
+            tally = self._tally(event.channel, event.tier)
             tally.denied += 1
             if event.fallback is not None:
                 tally.denied_with_fallback += 1
@@ -864,13 +908,28 @@ class KpiCollector:
         if agent is None:
             agent = self._agent(agent_id)
         # _settle, inlined: this runs twice per handled contact.
-        start = agent.last if agent.last > self._measure_from else self._measure_from
-        if at > start:
-            if agent.logged_in:
-                self._time.accrue(agent, at - start)
-            agent.last = at
+        last = agent.last
+        if at > last:
+            measure_from = self._measure_from
+            if at > measure_from:
+                if agent.logged_in:
+                    # _AgentTime.accrue, inlined.
+                    seconds = at - (last if last > measure_from else measure_from)
+                    time = self._time
+                    time.logged += seconds
+                    if agent.work:
+                        time.busy += seconds
+                    working = agent.units
+                    for on, slots in agent.capacity.items():
+                        time.channel_logged[on] += seconds
+                        time.slot_capacity[on] += seconds * slots
+                        busy_slots = working[on]
+                        if busy_slots:
+                            time.channel_busy[on] += seconds
+                            time.slot_busy[on] += seconds * busy_slots
+                agent.last = at
         agent.work += units
-        agent.units[channel] = agent.units.get(channel, 0) + units
+        agent.units[channel] += units
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
