@@ -226,7 +226,11 @@ def summary_table(report: KpiReport) -> str:
 
 @attrs.define
 class _Tally:
-    """Counts and sums for one (channel, tier), or one interval of it; KPIs are ratios of these."""
+    """Counts and sums for one (channel, tier), or one interval of it; KPIs are ratios of these.
+
+    An interval's ``wait_max`` stays 0: the interval series has no max wait, and keeping it would cost a
+    comparison per contact.
+    """
 
     offered: int = 0
     handled: int = 0
@@ -335,14 +339,16 @@ class _Counting:
     looking its tally up by (channel, tier, index) for each contact.
     """
 
-    __slots__ = ("index", "interval", "tally")
+    __slots__ = ("index", "interval", "tally", "threshold")
 
     tally: _Tally
+    threshold: float | None  # the channel's service level
     index: float  # at // interval of the latest contact; NaN before the first
     interval: _Tally | None
 
-    def __init__(self, tally: _Tally) -> None:
+    def __init__(self, tally: _Tally, threshold: float | None) -> None:
         self.tally = tally
+        self.threshold = threshold
         self.index = math.nan
         self.interval = None
 
@@ -366,8 +372,25 @@ class _AgentClock:
         self.units = dict.fromkeys(Channel, 0)
 
 
-def _per_channel() -> dict[Channel, float]:
-    return dict.fromkeys(Channel, 0.0)
+class _ChannelTime:
+    """Agent seconds on one channel: logged in with capacity on it, busy on it, and the same in slots."""
+
+    __slots__ = ("busy", "logged", "slot_busy", "slot_capacity")
+
+    logged: float
+    busy: float
+    slot_capacity: float
+    slot_busy: float
+
+    def __init__(self, logged: float = 0.0, busy: float = 0.0, slot_capacity: float = 0.0, slot_busy: float = 0.0):
+        self.logged = logged
+        self.busy = busy
+        self.slot_capacity = slot_capacity
+        self.slot_busy = slot_busy
+
+
+def _per_channel() -> dict[Channel, _ChannelTime]:
+    return {channel: _ChannelTime() for channel in Channel}
 
 
 @attrs.define
@@ -376,32 +399,30 @@ class _AgentTime:
 
     logged: float = 0.0
     busy: float = 0.0
-    channel_logged: dict[Channel, float] = attrs.field(factory=_per_channel)
-    channel_busy: dict[Channel, float] = attrs.field(factory=_per_channel)
-    slot_capacity: dict[Channel, float] = attrs.field(factory=_per_channel)
-    slot_busy: dict[Channel, float] = attrs.field(factory=_per_channel)
+    # One record per channel rather than four dicts: accruing looks the channel up once.
+    channels: dict[Channel, _ChannelTime] = attrs.field(factory=_per_channel)
 
     def copy(self) -> _AgentTime:
-        return _AgentTime(
-            self.logged,
-            self.busy,
-            dict(self.channel_logged),
-            dict(self.channel_busy),
-            dict(self.slot_capacity),
-            dict(self.slot_busy),
-        )
+        channels = {
+            channel: _ChannelTime(spent.logged, spent.busy, spent.slot_capacity, spent.slot_busy)
+            for channel, spent in self.channels.items()
+        }
+        return _AgentTime(self.logged, self.busy, channels)
 
     def accrue(self, agent: _AgentClock, seconds: float) -> None:
         self.logged += seconds
         if agent.work:
             self.busy += seconds
+        units = agent.units
+        channels = self.channels
         for channel, slots in agent.capacity.items():
-            self.channel_logged[channel] += seconds
-            self.slot_capacity[channel] += seconds * slots
-            units = agent.units[channel]
-            if units:
-                self.channel_busy[channel] += seconds
-                self.slot_busy[channel] += seconds * units
+            spent = channels[channel]
+            spent.logged += seconds
+            spent.slot_capacity += seconds * slots
+            working = units[channel]
+            if working:
+                spent.busy += seconds
+                spent.slot_busy += seconds * working
 
 
 def _thresholds(value: Mapping[Channel, float] | Mapping[str, float] | None) -> dict[Channel, float]:
@@ -491,11 +512,13 @@ class KpiCollector:
     _measure_from: float = attrs.field(init=False, default=-math.inf)
     _dispatch: dict[type, Callable[[Any], None]] = attrs.field(init=False, factory=dict)
     _counting: dict[tuple[Channel, str], _Counting] = attrs.field(init=False, factory=dict)
+    _first_counted: int = attrs.field(init=False, default=0)  # the count of queued contacts that ends warm-up
 
     def __attrs_post_init__(self) -> None:
         if self.warmup_contacts:
             # Agent time starts counting when the first counted contact is queued.
             self._measure_from = math.inf
+            self._first_counted = self.warmup_contacts + 1
         ignore = self._ignore
         self._dispatch = {
             ContactQueued: self._on_queued,
@@ -610,9 +633,10 @@ class KpiCollector:
             for original in (contact.tally, contact.interval):
                 tally = copies[id(original)]
                 tally.still_waiting += 1
-                tally.wait_max = max(tally.wait_max, waited)
                 if undecided:
                     tally.sl_undecided += 1
+            pair = copies[id(contact.tally)]
+            pair.wait_max = max(pair.wait_max, waited)
         return KpiReport(
             until=until,
             interval=self.interval,
@@ -659,8 +683,9 @@ class KpiCollector:
                 if channel is None:
                     occupancy = _ratio(time.busy, time.logged)
                 else:
-                    occupancy = _ratio(time.channel_busy[channel], time.channel_logged[channel])
-                    slot_utilisation = _ratio(time.slot_busy[channel], time.slot_capacity[channel])
+                    spent = time.channels[channel]
+                    occupancy = _ratio(spent.busy, spent.logged)
+                    slot_utilisation = _ratio(spent.slot_busy, spent.slot_capacity)
             total = _merged(v for (c, t), v in tallies.items() if match(c, t))
             return _row(
                 ALL if channel is None else channel.value,
@@ -686,17 +711,20 @@ class KpiCollector:
         contact_id = event.contact_id
         if contact_id in self._open:
             return  # back in routing after a transfer: the same offered contact
-        self._queued += 1
+        queued = self._queued = self._queued + 1
         estimate = self._estimates.pop(contact_id, None) if self._estimates else None
         sticky = self._resumed.pop(contact_id, None) if self._resumed else None
         channel = event.channel
-        threshold = self.service_levels.get(channel)
-        tally = interval = None
-        if self._queued > self.warmup_contacts:
-            if self._queued == self.warmup_contacts + 1 and self.warmup_contacts:
+        # A warm-up contact needs no tallies and no threshold: it is never counted.
+        tally = interval = threshold = None
+        if queued > self.warmup_contacts:
+            if queued == self._first_counted:
                 self._measure_from = event.at
-            counting = self._counting_for(channel, event.tier)
+            counting = self._counting.get((channel, event.tier))
+            if counting is None:
+                counting = self._start_counting(channel, event.tier)
             tally = counting.tally
+            threshold = counting.threshold
             index = event.at // self.interval
             if index != counting.index:
                 counting.index = index
@@ -712,10 +740,10 @@ class KpiCollector:
             channel, tally, interval, threshold, event.arrived_at, event.at, estimate, sticky
         )
 
-    def _counting_for(self, channel: Channel, tier: str) -> _Counting:
-        counting = self._counting.get((channel, tier))
-        if counting is None:
-            counting = self._counting[(channel, tier)] = _Counting(self._tally(channel, tier))
+    def _start_counting(self, channel: Channel, tier: str) -> _Counting:
+        counting = self._counting[(channel, tier)] = _Counting(
+            self._tally(channel, tier), self.service_levels.get(channel)
+        )
         return counting
 
     def _tally(self, channel: Channel, tier: str) -> _Tally:
@@ -761,8 +789,6 @@ class KpiCollector:
         interval.wait_sum += waited
         if waited > tally.wait_max:
             tally.wait_max = waited
-        if waited > interval.wait_max:
-            interval.wait_max = waited
         threshold = contact.threshold
         if threshold is not None and waited <= threshold:
             tally.sl_answered += 1
@@ -817,12 +843,12 @@ class KpiCollector:
         if contact.agent is not None:
             self._add_work(contact.agent, contact.channel, event.at, -1)
         elif not contact.answered and contact.tally is not None:
+            assert contact.interval is not None  # counted contacts have both tallies
+            contact.tally.abandoned += 1
+            contact.interval.abandoned += 1
             waited = event.at - contact.arrived_at
-            for part in (contact.tally, contact.interval):
-                assert part is not None
-                part.abandoned += 1
-                if waited > part.wait_max:
-                    part.wait_max = waited
+            if waited > contact.tally.wait_max:
+                contact.tally.wait_max = waited
 
     def _on_denied(self, event: Denied) -> None:
         contact = self._open.pop(event.contact_id, None)
@@ -846,8 +872,6 @@ class KpiCollector:
             contact.tally.denied_after_queue += 1
             waited = event.at - contact.arrived_at
             contact.tally.wait_max = max(contact.tally.wait_max, waited)
-            assert contact.interval is not None
-            contact.interval.wait_max = max(contact.interval.wait_max, waited)
 
     def _on_awaiting(self, event: AwaitingCustomer) -> None:
         contact = self._open.get(event.contact_id)
@@ -913,20 +937,7 @@ class KpiCollector:
             measure_from = self._measure_from
             if at > measure_from:
                 if agent.logged_in:
-                    # _AgentTime.accrue, inlined.
-                    seconds = at - (last if last > measure_from else measure_from)
-                    time = self._time
-                    time.logged += seconds
-                    if agent.work:
-                        time.busy += seconds
-                    working = agent.units
-                    for on, slots in agent.capacity.items():
-                        time.channel_logged[on] += seconds
-                        time.slot_capacity[on] += seconds * slots
-                        busy_slots = working[on]
-                        if busy_slots:
-                            time.channel_busy[on] += seconds
-                            time.slot_busy[on] += seconds * busy_slots
+                    self._time.accrue(agent, at - (last if last > measure_from else measure_from))
                 agent.last = at
         agent.work += units
         agent.units[channel] += units
