@@ -292,8 +292,8 @@ class _Open:
 
     channel: Channel
     tally: _Tally | None  # None: a warm-up contact, left out of the contact KPIs
-    interval: _Tally | None
-    threshold: float | None
+    interval: _Tally | None  # None for a warm-up contact
+    threshold: float | None  # None for a warm-up contact, and on a channel without a service level
     arrived_at: float
     queued_at: float
     estimate: float | None
@@ -808,7 +808,7 @@ class KpiCollector:
         contact = self._open.pop(event.contact_id, None)
         if contact is None:
             return
-        if contact.conversation is not None:
+        if contact.conversation is not None:  # _release, inlined: once per handled contact
             self._held.pop(contact.conversation, None)
         at = event.at
         wrap_up = event.wrap_up_until - at
