@@ -468,6 +468,26 @@ def test_report_changes_nothing() -> None:
     assert report(events + later, until=50.0) == kpis.report(until=50.0)
 
 
+def test_an_observer_per_event_type_observes_as_observe_does() -> None:
+    """Handing each event to ``observer(type(event))`` gives the report that ``observe_all`` gives."""
+    stream = [
+        AgentStatusChanged(at=0.0, agent_id="a-1", status="available"),
+        ContactQueued(
+            at=1.0, contact_id="c-1", channel="voice", tier="gold", arrived_at=1.0, stage=0, rule="r", priority=0
+        ),
+        Assigned(at=4.0, contact_id="c-1", agent_id="a-1", waited=3.0),
+        Completed(at=64.0, contact_id="c-1", agent_id="a-1", wrap_up_until=64.0),
+        StageChanged(at=70.0, contact_id="x", stage=1, rule="any"),
+    ]
+    by_type, together = KpiCollector(service_levels={"voice": 20}), KpiCollector(service_levels={"voice": 20})
+    for event in stream:
+        by_type.observer(type(event))(event)
+    together.observe_all(stream)
+    assert together.report(until=100.0) == by_type.report(until=100.0)
+    with pytest.raises(TypeError, match="not a router event type"):
+        by_type.observer(str)
+
+
 def test_ignored_events_and_non_events() -> None:
     """Events without KPI effect are accepted; anything else is a TypeError."""
     kpis = KpiCollector()

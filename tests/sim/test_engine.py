@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +51,14 @@ def events(monkeypatch: pytest.MonkeyPatch) -> list[Event]:
     seen: list[Event] = []
 
     class Recording(KpiCollector):
-        def observe(self, event: Event) -> None:
-            seen.append(event)
-            super().observe(event)
+        def observer(self, kind: type) -> Callable[[Any], None]:
+            handler = super().observer(kind)
 
-        def observe_all(self, events: Iterable[Event]) -> None:
-            for event in events:
-                self.observe(event)
+            def record(event: Event) -> None:
+                seen.append(event)
+                handler(event)
+
+            return record
 
     monkeypatch.setattr(engine, "KpiCollector", Recording)
     return seen

@@ -27,6 +27,7 @@ import numpy as np
 
 from routekit.errors import RoutekitError, StateError
 from routekit.events import (
+    EVENT_TYPES,
     Abandoned,
     AgentStatusChanged,
     Assigned,
@@ -281,14 +282,18 @@ class _Day:
         self.abandon_contact = self.router.abandon
         self.state_of = self.router.state
         self.expected_wait = self.router.expected_wait
-        self.observe_all = self.kpis.observe_all
         self.observe_estimate = self.kpis.observe_estimate
         # Without conversations of several turns, a handled contact is simply completed, and a finished
         # one is simply forgotten: the scenario decides once which reactions the day needs.
         conversations = any(draw is not None for draw in self.turns.values())
         self.work_done = self.turn_handled if conversations else self.contact_handled
         reactions = _REACTIONS if conversations else {**_REACTIONS, **_SINGLE_TURN_REACTIONS}
-        self.reactions = {kind: reaction.__get__(self) for kind, reaction in reactions.items()}
+        # For each event type, what the KPI collector does with it and how the platform reacts (if at all):
+        # one look-up per event for both.
+        self.dispatch: dict[type, tuple[Callable[[Any], None], Callable[[Any], None] | None]] = {}
+        for kind in EVENT_TYPES.values():
+            reaction = reactions.get(kind)
+            self.dispatch[kind] = (self.kpis.observer(kind), None if reaction is None else reaction.__get__(self))
 
     # --------------------------------------------------------------------------------------- the loop
 
@@ -336,12 +341,12 @@ class _Day:
 
     def handle_events(self, events: list[Event]) -> None:
         self.events += len(events)
-        self.observe_all(events)
-        reactions = self.reactions
+        dispatch = self.dispatch
         for event in events:
-            reaction = reactions.get(type(event))
-            if reaction is not None:
-                reaction(event)
+            observe, react = dispatch[type(event)]
+            observe(event)
+            if react is not None:
+                react(event)
         # Agents who answer with no delay answer once the router's call is over, not in the middle of
         # reading its events: the same order a platform sees, without a trip through the heap.
         immediate = self.immediate
