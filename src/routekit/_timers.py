@@ -36,7 +36,7 @@ class Timers:
         seq = self.next_seq
         self.next_seq += 1
         self._live[seq] = (kind, payload, due)
-        heapq.heappush(self.heap, (due, int(kind), seq))
+        heapq.heappush(self.heap, (due, kind, seq))  # a TimerKind is an int: it ranks as its value
         return seq
 
     def restore(self, due: float, kind: TimerKind, payload: tuple[Any, ...], seq: int) -> None:

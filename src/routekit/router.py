@@ -367,7 +367,8 @@ class Router:
 
     def next_deadline(self) -> float | None:
         """The earliest pending timer's due time, or ``None``: when the host should call :meth:`advance`."""
-        return self._timers.next_due()
+        timers = self._timers
+        return timers.next_due() if timers.heap else None  # the host asks after every event: spare a call
 
     def advance(self, now: float) -> list[Event]:
         """Fire every timer due at or before ``now``, in order of due time, kind and setting.
