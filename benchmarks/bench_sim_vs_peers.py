@@ -30,7 +30,9 @@ How it times
     are customers per second at the best (min time) and the median run; the ratios routekit/SimPy and
     routekit/Ciw are of the medians (above 1: routekit is faster). The same figures from process CPU
     time (:func:`time.process_time`) are printed beside them: on a shared machine, wall-clock time
-    also counts the time spent waiting for a core, CPU time does not.
+    also counts the time spent waiting for a core, CPU time does not. Last, the median over rounds of
+    each round's CPU-time ratio: the three runs of a round follow each other within seconds, so their
+    ratio is the least disturbed by a neighbour's load that comes and goes over minutes.
 
 Targets (issue 6)
     Faster than Ciw and at least 0.75x SimPy; parity with SimPy is the aim.
@@ -255,6 +257,15 @@ def main(argv: list[str] | None = None) -> int:
     ours_cpu = results["routekit"]["median_cpu_per_s"]
     ratios = {f"routekit/{peer}": ours / results[peer]["median_per_s"] for peer in ("SimPy", "Ciw")}
     cpu_ratios = {f"routekit/{peer}": ours_cpu / results[peer]["median_cpu_per_s"] for peer in ("SimPy", "Ciw")}
+    # Each round runs the three tools back to back, so a round's ratio compares runs made under nearly the
+    # same load; the median over rounds is the steadiest figure on a shared machine.
+    round_ratios = {
+        f"routekit/{peer}": statistics.median(
+            theirs / mine
+            for mine, theirs in zip(results["routekit"]["cpu_seconds"], results[peer]["cpu_seconds"], strict=True)
+        )
+        for peer in ("SimPy", "Ciw")
+    }
 
     if args.json:
         print(
@@ -267,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                     "tools": results,
                     "ratios": ratios,
                     "cpu_ratios": cpu_ratios,
+                    "round_ratios": round_ratios,
                 },
                 indent=2,
             )
@@ -293,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("# ratios of medians, wall clock: " + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()))
     print("# ratios of medians, CPU time:   " + ", ".join(f"{k} {v:.2f}x" for k, v in cpu_ratios.items()))
+    print("# median of each round's ratio, CPU time: " + ", ".join(f"{k} {v:.2f}x" for k, v in round_ratios.items()))
     return 0
 
 
