@@ -576,7 +576,10 @@ class Router:
                 DuplicateIdError(f"conversation {conversation_id!r} is already open; a reply is customer_replied()"),
                 out,
             )
-        plan = self._plan(contact, now, out)
+        try:
+            plan = self.policy.plan(contact, now)
+        except RoutekitError as error:
+            raise self._refuse(error, out) from None
         if isinstance(plan, Denial):
             out.append(self._denied(contact, now, plan.reason, plan.rule, plan.fallback))
             self._finish(contact.id, now, None, f"denied: {plan.reason}", (None, None, plan.rule, None, now))
@@ -650,7 +653,11 @@ class Router:
         if conversation is not None and conversation.turn == contact_id:
             conversation.record = attrs.evolve(conversation.record, agents=(*conversation.record.agents, agent_id))
         out.append(_assigned(now, contact_id, agent_id, now - cs.clock_start))
-        self._refresh(state)
+        if state.exclusive_work:
+            # Still eligible for nothing, and in no pool since the offer: only whether it is dirty may change.
+            self._mark_if_owning_queues(state.agent.id)
+        else:
+            self._refresh(state)
         self._dispatch(now, out)
         return out
 
@@ -1275,7 +1282,14 @@ class Router:
                     eligible_any = True
                 else:
                     pool.discard(agent_id)
-        if eligible_any or agent_id in self._agent_queues:
+        if eligible_any:
+            self._dirty_agents[agent_id] = None
+        else:
+            self._mark_if_owning_queues(agent_id)
+
+    def _mark_if_owning_queues(self, agent_id: str) -> None:
+        """An agent eligible in no pool looks for work only in the queues of contacts waiting for it alone."""
+        if agent_id in self._agent_queues:
             self._dirty_agents[agent_id] = None
         else:
             self._dirty_agents.pop(agent_id, None)  # it can take nothing: no need to look for work
@@ -1439,10 +1453,7 @@ class Router:
         # _refresh, knowing the answer: an agent with an offer pending is eligible for nothing.
         for pool in state.targets.values():
             pool.discard(agent_id)
-        if agent_id in self._agent_queues:
-            self._dirty_agents[agent_id] = None
-        else:
-            self._dirty_agents.pop(agent_id, None)
+        self._mark_if_owning_queues(agent_id)
         selection = "sticky" if target.agent is not None else self._selection_name
         cs.offer_rule = (cs.stage, target.rule, selection)
         # at, contact_id, agent_id, stage, rule, selection, expires_at
@@ -1642,10 +1653,10 @@ class Router:
 
     def _best_agent_for(self, cs: _Contact) -> str | None:
         target = cs.target
-        barred = self._bars.get(cs.contact.id, {})
+        barred = self._bars.get(cs.contact.id) if self._bars else None
         if target.agent is not None:
             state = self._agents.get(target.agent)
-            if state is None or target.agent in barred or not target.matches(state.agent):
+            if state is None or (barred and target.agent in barred) or not target.matches(state.agent):
                 return None
             return target.agent if self._eligible(state, target.channel) else None
         pool = self._pools[target]
