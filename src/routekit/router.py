@@ -147,6 +147,7 @@ class RouterSettings:
 
 # Who decided, at which stage, by which rule and selection, and when: (agent, stage, rule, selection, at).
 _Decision = tuple[str | None, int | None, str | None, str | None, float | None]
+_NO_DECISION: _Decision = (None, None, None, None, None)
 
 
 class ContactState(StrEnum):
@@ -334,7 +335,9 @@ class Router:
         self._contacts: dict[str, _Contact] = {}
         self._conversations: dict[str, _Conversation] = {}
         self._finished: dict[str, str | None] = {}
-        self._outcomes: dict[str, tuple[Any, ...]] = {}
+        # A finished contact's outcome and its decision, kept apart (unpacking one into the other would cost
+        # a tuple per contact that explain rarely reads).
+        self._outcomes: dict[str, tuple[str, _Decision | None]] = {}
         self._decision_hook: Any = None
         # (when, id, whether the id is a conversation's), oldest first, to forget after the retention time.
         self._finished_order: deque[tuple[float, str, bool]] = deque()
@@ -1061,7 +1064,7 @@ class Router:
                 at=at,
                 state=cs.state.value,
                 plan=plan,
-                decision=_decision((cs.state.value, *(cs.decision or (None,) * 5))),
+                decision=_decision((cs.state.value, cs.decision)),
             )
         timeout = cs.plan.stages[cs.stage].timeout
         position = self.position(contact_id)
@@ -1589,7 +1592,7 @@ class Router:
         decision: _Decision | None,
     ) -> None:
         self._finished[contact_id] = conversation_id
-        self._outcomes[contact_id] = (outcome, *(decision or (None, None, None, None, None)))
+        self._outcomes[contact_id] = (outcome, decision)
         self._finished_order.append((now, contact_id, False))
 
     def _end_wrap_up(self, state: _Agent, contact_id: str, now: float, out: list[Event]) -> None:
@@ -1792,7 +1795,9 @@ class Router:
             ],
             "closed": self._closed,
             "finished": self._finished,
-            "outcomes": {cid: list(outcome) for cid, outcome in self._outcomes.items()},
+            "outcomes": {
+                cid: [outcome, *(decision or _NO_DECISION)] for cid, (outcome, decision) in self._outcomes.items()
+            },
             "finished_order": [
                 [at, ("conversation:" if conversation else "contact:") + some_id]
                 for at, some_id, conversation in self._finished_order
@@ -1883,7 +1888,7 @@ class Router:
             router._attach_timer(kind, tuple(payload), seq)
         router._closed = dict(snapshot["closed"])
         router._finished = dict(snapshot["finished"])
-        router._outcomes = {cid: tuple(outcome) for cid, outcome in snapshot["outcomes"].items()}
+        router._outcomes = {cid: (name, tuple(decision)) for cid, (name, *decision) in snapshot["outcomes"].items()}
         router._finished_order = deque(
             (at, *((key[13:], True) if key.startswith("conversation:") else (key[8:], False)))
             for at, key in snapshot["finished_order"]
@@ -1989,8 +1994,9 @@ def _t(value: float | None) -> str:
     return "?" if value is None else f"{value:g}"
 
 
-def _decision(outcome: tuple[Any, ...]) -> Decision:
-    name, agent, stage, rule, selection, at = outcome
+def _decision(outcome: tuple[str, _Decision | None]) -> Decision:
+    name, decision = outcome
+    agent, stage, rule, selection, at = decision or _NO_DECISION
     return Decision(outcome=name, agent_id=agent, stage=stage, rule=rule, selection=selection, at=at)
 
 
