@@ -138,6 +138,7 @@ class QueueMachine(RuleBasedStateMachine):
         assert len(expected) == len(self.queue)
         for position, contact_id in enumerate(expected):
             assert position == self.queue.position(contact_id)
+        assert ((self.model[expected[0]], expected[0]) if expected else None) == self.queue.head()
 
 
 class PoolMachine(RuleBasedStateMachine):

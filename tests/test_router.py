@@ -27,6 +27,7 @@ from routekit import (
     OfferStateError,
     RoutekitError,
     Router,
+    RouterSettings,
     StateError,
     UnknownIdError,
     UnroutableContactError,
@@ -1588,3 +1589,11 @@ def test_reply_to_a_closed_conversation_is_refused() -> None:
     _held(router)
     router.complete("m1", 5.0)
     refused(router, 6.0, StateError, lambda: router.customer_replied("m1", 6.0))
+
+
+def test_settings_are_read_only() -> None:
+    """The router keeps the settings it reads for every contact at hand, so they cannot be swapped later."""
+    router = Router(Skills(), reoffer_delay=5.0)
+    assert 5.0 == router.settings.reoffer_delay
+    with pytest.raises(AttributeError):
+        router.settings = RouterSettings()  # type: ignore[misc]
