@@ -42,7 +42,7 @@ class Timers:
     def restore(self, due: float, kind: TimerKind, payload: tuple[Any, ...], seq: int) -> None:
         """Put back a timer from a snapshot under its original handle."""
         self._live[seq] = (kind, payload, due)
-        heapq.heappush(self.heap, (due, int(kind), seq))
+        heapq.heappush(self.heap, (due, kind, seq))
 
     def cancel(self, seq: int | None) -> None:
         """Cancel a timer; cancelling one that already fired or was cancelled is a no-op."""

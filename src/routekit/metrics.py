@@ -822,8 +822,7 @@ class KpiCollector:
         contact = self._open.pop(event.contact_id, None)
         if contact is None:
             return
-        if contact.conversation is not None:  # _release, inlined: once per handled contact
-            self._held.pop(contact.conversation, None)
+        self._release(contact)
         at = event.at
         wrap_up = event.wrap_up_until - at
         tally = contact.tally

@@ -60,6 +60,14 @@ def _grown(entries: _SmallSorted | SortedList) -> _SmallSorted | SortedList:
     return SortedList(entries) if type(entries) is _SmallSorted and len(entries) > LARGE else entries
 
 
+def _drop(entries: _SmallSorted | SortedList, entry: Any) -> None:
+    """Remove an entry; the first one, the usual case (a contact or agent leaving first), without a search."""
+    if entries[0] == entry:
+        del entries[0]
+    else:
+        entries.remove(entry)
+
+
 def queue_key(priority: int, arrived_at: float, head_start: float, seq: int) -> QueueKey:
     """The order of waiting contacts: higher priority, then earlier arrival less head start, then seq.
 
@@ -141,11 +149,7 @@ class ContactQueue:
         key = self._keys.pop(contact_id, None)
         if key is None:
             raise UnknownIdError(f"contact {contact_id!r} is not in this queue")
-        entries = self._entries
-        if entries[0][1] == contact_id:
-            del entries[0]  # the usual case: the contact served next leaves for an agent
-        else:
-            entries.remove((key, contact_id))
+        _drop(self._entries, (key, contact_id))
         return key
 
     def key(self, contact_id: str) -> QueueKey:
@@ -235,11 +239,7 @@ class AgentPool:
         key = self._keys.pop(agent_id, None)
         if key is None:
             return
-        entries = self._entries
-        if entries[0][1] == agent_id:
-            del entries[0]  # the usual case: the best agent leaves with an offer
-        else:
-            entries.remove((key, agent_id))
+        _drop(self._entries, (key, agent_id))
 
     def place(self, agent_id: str, key: tuple[Any, ...]) -> None:
         """Add an agent, or move it to ``key`` if its key changed; nothing when it is already there. O(log n)."""

@@ -185,10 +185,14 @@ class _Agent:
     def busy(self) -> int:
         return len(self.work)
 
+    def takes_offers(self) -> bool:
+        """The agent-wide half of eligibility: available, no offer pending, no exclusive work in hand."""
+        return self.status is AgentStatus.AVAILABLE and self.offer is None and not self.exclusive_work
+
 
 class _Contact:
-    """A live contact's routing state. A plain slotted class: one is built per contact, and a direct
-    ``__init__`` that also places the contact at its stage costs half of attrs' with a post-init hook."""
+    """A live contact's routing state. A plain slotted class: one is built per contact, and a plain
+    ``__init__`` costs less than attrs' with its defaults and post-init hook."""
 
     __slots__ = (
         "agent",
@@ -242,13 +246,7 @@ class _Contact:
         self.stage_since = stage_since
         self.offer_rule = offer_rule
         self.decision = decision
-        # move_to, inlined
-        self.stage = stage
-        current = plan.stages[stage]
-        # The current target and queue key, kept at hand because dispatch compares keys on every offer:
-        # (-(priority + the stage's boost), arrival, seq). move_to and reprioritize keep them current.
-        self.target: Target = current.target
-        self.key: QueueKey = (-(priority + current.boost), arrival, seq)
+        self.move_to(stage)
 
     def move_to(self, stage: int, plan: Plan | None = None) -> None:
         """Go to ``stage`` (of a new ``plan`` when given); the current target and key are kept at hand."""
@@ -256,8 +254,10 @@ class _Contact:
             self.plan = plan
         self.stage = stage
         current = self.plan.stages[stage]
-        self.target = current.target
-        self.key = (-(self.priority + current.boost), self.arrival, self.seq)
+        # The current target and queue key, kept at hand because dispatch compares keys on every offer:
+        # (-(priority + the stage's boost), arrival, seq). move_to and reprioritize keep them current.
+        self.target: Target = current.target
+        self.key: QueueKey = (-(self.priority + current.boost), self.arrival, self.seq)
 
     def reprioritize(self, priority: int) -> None:
         self.priority = priority
@@ -370,8 +370,7 @@ class Router:
 
     def next_deadline(self) -> float | None:
         """The earliest pending timer's due time, or ``None``: when the host should call :meth:`advance`."""
-        timers = self._timers
-        return timers.next_due() if timers.heap else None  # the host asks after every event: spare a call
+        return self._timers.next_due()
 
     def advance(self, now: float) -> list[Event]:
         """Fire every timer due at or before ``now``, in order of due time, kind and setting.
@@ -634,15 +633,11 @@ class Router:
         """
         out = self._begin(now)
         now = self._now
-        cs = self._contacts.get(contact_id)
-        if cs is None or cs.state is not ContactState.OFFERED or cs.agent != agent_id:
-            self._pending_offer(contact_id, agent_id, out)  # raises, saying what the contact is instead
-        assert cs is not None
+        cs = self._pending_offer(contact_id, agent_id, out)
         state = self._agents[agent_id]
-        timers = self._timers
-        timers.cancel(cs.offer_timer)
-        if cs.stage_timer is not None:
-            timers.cancel(cs.stage_timer)
+        self._timers.cancel(cs.offer_timer)
+        if cs.stage_timer is not None:  # most plans have one stage, without a timer: spare the call
+            self._timers.cancel(cs.stage_timer)
         cs.offer_timer = cs.stage_timer = None
         cs.state = ContactState.ASSIGNED
         state.offer = None
@@ -656,11 +651,7 @@ class Router:
         if conversation is not None and conversation.turn == contact_id:
             conversation.record = attrs.evolve(conversation.record, agents=(*conversation.record.agents, agent_id))
         out.append(_assigned(now, contact_id, agent_id, now - cs.clock_start))
-        if state.exclusive_work:
-            # Still eligible for nothing, and in no pool since the offer: only whether it is dirty may change.
-            self._mark_if_owning_queues(state.agent.id)
-        else:
-            self._refresh(state)
+        self._refresh(state)
         self._dispatch(now, out)
         return out
 
@@ -694,13 +685,13 @@ class Router:
         """
         out = self._begin(now)
         now = self._now
-        cs = self._contacts.get(contact_id) or self._live_contact(contact_id, out)
+        cs = self._live_contact(contact_id, out)
         if cs.state is not ContactState.ASSIGNED and cs.state is not ContactState.HELD:
             raise self._refuse(StateError(f"contact {contact_id!r} is {cs.state.value}, not assigned"), out)
         agent_id = cs.agent
         assert agent_id is not None
         state = self._agents[agent_id]
-        if cs.hold_timer is not None:
+        if cs.hold_timer is not None:  # only a held conversation has one: spare the call
             self._timers.cancel(cs.hold_timer)
         contact = cs.contact
         channel = contact.channel
@@ -708,8 +699,7 @@ class Router:
         out.append(_completed(now, contact_id, agent_id, now + wrap_up))
         del self._contacts[contact_id]
         self._finish(contact_id, now, contact.conversation, "completed", cs.decision)
-        if self._conversations:
-            self._close_conversation_of(contact, now, "completed", out)
+        self._close_conversation_of(contact, now, "completed", out)
         if wrap_up > 0:
             state.work[contact_id] = (channel, _Work.WRAP_UP)
             state.wrap_up_timers[contact_id] = self._timers.set(
@@ -1260,38 +1250,46 @@ class Router:
         state.targets = {}
 
     def _eligible(self, state: _Agent, channel: Channel) -> bool:
-        if state.status is not AgentStatus.AVAILABLE or state.offer is not None or state.exclusive_work:
-            return False
+        return state.takes_offers() and self._has_room(state, channel)
+
+    def _has_room(self, state: _Agent, channel: Channel) -> bool:
+        """The per-channel half of eligibility: a free slot, and no other work if the channel is exclusive."""
         if state.load.get(channel, 0) >= state.agent.capacity.get(channel, 0):
             return False
         return not (channel in self._exclusive and state.work)
 
     def _refresh(self, state: _Agent) -> None:
         """Re-place an agent in every pool it matches after any change to its state. O(targets log n)."""
+        # The agent-wide half of eligibility once, the per-channel half per target.
+        if not state.takes_offers():
+            self._withdraw_from_pools(state)
+            return
         agent_id = state.agent.id
         eligible_any = False
-        # _eligible, inlined and split: the agent-wide half once, the per-channel half per target. This
-        # runs after every change to an agent.
-        if state.status is not AgentStatus.AVAILABLE or state.offer is not None or state.exclusive_work:
-            for pool in state.targets.values():
+        key_of, exclusive = self._selection_key, self._exclusive
+        load, capacity, busy = state.load, state.agent.capacity, bool(state.work)
+        for target, pool in state.targets.items():
+            channel = target.channel
+            # _has_room, inlined: this loop runs after every change to an agent
+            if load.get(channel, 0) < capacity.get(channel, 0) and not (busy and channel in exclusive):
+                pool.place(agent_id, key_of(state, target))
+                eligible_any = True
+            else:
                 pool.discard(agent_id)
-        else:
-            key_of, exclusive = self._selection_key, self._exclusive
-            load, capacity, busy = state.load, state.agent.capacity, bool(state.work)
-            for target, pool in state.targets.items():
-                channel = target.channel
-                if load.get(channel, 0) < capacity.get(channel, 0) and not (busy and channel in exclusive):
-                    pool.place(agent_id, key_of(state, target))
-                    eligible_any = True
-                else:
-                    pool.discard(agent_id)
         if eligible_any:
             self._dirty_agents[agent_id] = None
         else:
-            self._mark_if_owning_queues(agent_id)
+            self._look_in_own_queues(agent_id)
 
-    def _mark_if_owning_queues(self, agent_id: str) -> None:
-        """An agent eligible in no pool looks for work only in the queues of contacts waiting for it alone."""
+    def _withdraw_from_pools(self, state: _Agent) -> None:
+        """An agent eligible for nothing (say, with an offer pending) leaves every pool it is in."""
+        agent_id = state.agent.id
+        for pool in state.targets.values():
+            pool.discard(agent_id)
+        self._look_in_own_queues(agent_id)
+
+    def _look_in_own_queues(self, agent_id: str) -> None:
+        """An agent in no pool still looks for work in the queues of contacts waiting for it alone."""
         if agent_id in self._agent_queues:
             self._dirty_agents[agent_id] = None
         else:
@@ -1453,10 +1451,7 @@ class Router:
         state.offer = contact_id
         state.last_offer_at = now
         self._add_work(state, contact_id, channel, _Work.OFFERED)
-        # _refresh, knowing the answer: an agent with an offer pending is eligible for nothing.
-        for pool in state.targets.values():
-            pool.discard(agent_id)
-        self._mark_if_owning_queues(agent_id)
+        self._withdraw_from_pools(state)  # an offer pending: eligible for nothing
         selection = "sticky" if target.agent is not None else self._selection_name
         cs.offer_rule = (cs.stage, target.rule, selection)
         # at, contact_id, agent_id, stage, rule, selection, expires_at
@@ -1671,38 +1666,28 @@ class Router:
         return None
 
     def _best_contact_for(self, state: _Agent) -> _Contact | None:
-        if state.status is not AgentStatus.AVAILABLE or state.offer is not None or state.exclusive_work:
-            return None  # eligible for no channel: the agent-wide half of _eligible
+        if not state.takes_offers():
+            return None
         agent_id = state.agent.id
         barred = self._bars_by_agent.get(agent_id)
-        best_key: QueueKey | None = None
-        best_id = ""
+        best: tuple[QueueKey, str] | None = None
         targets: Iterable[Target] = state.targets
         own = self._agent_queues.get(agent_id)
         if own:
             targets = [*targets, *(t for t in own if t.matches(state.agent))]
-        queues = self._queues
         for target in targets:
-            queue = queues.get(target)
+            queue = self._queues.get(target)
             if queue is None:
                 continue
             if barred is None:
-                head = queue.head()
-                if head is None or (best_key is not None and head[0] >= best_key):
-                    continue
-                if not self._eligible(state, target.channel):
-                    continue
-                best_key, best_id = head
+                first = queue.head()
+            elif queue:
+                first = next(((queue.key(c), c) for c in queue if c not in barred), None)
+            else:
                 continue
-            if not queue or not self._eligible(state, target.channel):
-                continue
-            for contact_id in queue:
-                if contact_id not in barred:
-                    key = queue.key(contact_id)
-                    if best_key is None or key < best_key:
-                        best_key, best_id = key, contact_id
-                    break
-        return None if best_key is None else self._contacts[best_id]
+            if first is not None and (best is None or first[0] < best[0]) and self._has_room(state, target.channel):
+                best = first
+        return None if best is None else self._contacts[best[1]]
 
     def _dispatch(self, now: float, out: list[Event]) -> None:
         """Offer while some waiting contact has an eligible agent: best contact first, to its best agent."""

@@ -76,8 +76,7 @@ class Skills:
 
     def plan(self, contact: Contact, now: float) -> Plan:
         """The stages for ``contact``: its skills, then each relaxation step."""
-        skills = contact.skills
-        return _plan(self.relax, contact.channel, tuple(sorted(skills.items())) if skills else ())
+        return _plan(self.relax, contact.channel, tuple(sorted(contact.skills.items())))
 
     def hold(self, contact: Contact) -> Hold | None:
         """Skills alone holds no conversation slot: a turn that awaits the customer is parked at once."""
