@@ -76,6 +76,27 @@ def test_empty_schedule_never_relaxes() -> None:
     assert [("skills:billing>=3", None)] == stages(Skills(), {"billing": 3})
 
 
+def test_contacts_with_the_same_needs_share_one_plan() -> None:
+    """Skills in any order, on another Skills with the same schedule, give the very same plan object."""
+    policy = Skills(relax=DEFAULT_RELAX)
+    first = policy.plan(contact("c1", skills={"billing": 3, "tech": 2}), 0.0)
+    assert policy.plan(contact("c2", skills={"tech": 2, "billing": 3}), 5.0) is first
+    assert Skills(relax=DEFAULT_RELAX).plan(contact("c3", skills={"billing": 3, "tech": 2}), 9.0) is first
+    assert policy.plan(contact("c4", skills={"billing": 2, "tech": 2}), 9.0) is not first
+
+
+def test_plans_kept_by_a_policy_are_bounded_and_do_not_change_equality() -> None:
+    """A policy keeps at most 4,096 skill sets, and compares and hashes by its schedule alone."""
+    policy = Skills(relax=DEFAULT_RELAX)
+    for level in range(1, 6):
+        for n in range(1_000):
+            policy.plan(contact(f"c{level}-{n}", skills={f"skill-{n}": level}), 0.0)
+    assert len(policy._plans) <= 4_096
+    assert policy == Skills(relax=DEFAULT_RELAX)
+    assert hash(policy) == hash(Skills(relax=DEFAULT_RELAX))
+    assert stages(Skills(relax=DEFAULT_RELAX), {"skill-7": 2}) == stages(policy, {"skill-7": 2})
+
+
 def test_skills_holds_no_conversation() -> None:
     """Skills alone holds no conversation slot: ``hold`` is ``None``."""
     assert None is Skills(relax=DEFAULT_RELAX).hold(contact("m", "messaging"))

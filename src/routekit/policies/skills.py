@@ -73,17 +73,32 @@ class Skills:
     """
 
     relax: tuple[Relaxation, ...] = attrs.field(default=(), converter=_relax, validator=_check_relax)
+    # Plans by (channel, the skills' items in the contact's order): most contacts share a few skill sets, and
+    # this look-up costs a quarter of sorting the items and hashing them with ``relax`` for ``_plan``'s
+    # cache. Items in another order are another key for the same plan.
+    _plans: dict[tuple[Channel, tuple[tuple[str, int], ...]], Plan] = attrs.field(
+        factory=dict, init=False, repr=False, eq=False
+    )
 
     def plan(self, contact: Contact, now: float) -> Plan:
         """The stages for ``contact``: its skills, then each relaxation step."""
-        return _plan(self.relax, contact.channel, tuple(sorted(contact.skills.items())))
+        key = (contact.channel, tuple(contact.skills.items()))
+        found = self._plans.get(key)
+        if found is None:
+            if len(self._plans) >= _PLANS:
+                self._plans.clear()  # skill sets that keep changing must not grow this forever
+            found = self._plans[key] = _plan(self.relax, contact.channel, tuple(sorted(contact.skills.items())))
+        return found
 
     def hold(self, contact: Contact) -> Hold | None:
         """Skills alone holds no conversation slot: a turn that awaits the customer is parked at once."""
         return None
 
 
-@lru_cache(maxsize=4096)
+_PLANS = 4096  # skill sets kept by each Skills policy, and by all of them in _plan's cache
+
+
+@lru_cache(maxsize=_PLANS)
 def _plan(relax: tuple[Relaxation, ...], channel: Channel, skills: tuple[tuple[str, int], ...]) -> Plan:
     # Plans are shared between contacts with the same needs: they are immutable, and a router holding
     # 100,000 waiting contacts should not hold 100,000 copies of the same four stages.
