@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import heapq
 from enum import IntEnum
+from heapq import heappop, heappush
 from typing import Any
 
 
@@ -36,13 +36,13 @@ class Timers:
         seq = self.next_seq
         self.next_seq += 1
         self._live[seq] = (kind, payload, due)
-        heapq.heappush(self.heap, (due, kind, seq))  # a TimerKind is an int: it ranks as its value
+        heappush(self.heap, (due, kind, seq))  # a TimerKind is an int: it ranks as its value
         return seq
 
     def restore(self, due: float, kind: TimerKind, payload: tuple[Any, ...], seq: int) -> None:
         """Put back a timer from a snapshot under its original handle."""
         self._live[seq] = (kind, payload, due)
-        heapq.heappush(self.heap, (due, kind, seq))
+        heappush(self.heap, (due, kind, seq))
 
     def cancel(self, seq: int | None) -> None:
         """Cancel a timer; cancelling one that already fired or was cancelled is a no-op."""
@@ -53,7 +53,7 @@ class Timers:
         """The due time of the earliest live timer, or ``None``."""
         heap, live = self.heap, self._live
         while heap and heap[0][2] not in live:
-            heapq.heappop(heap)  # cancelled: dropped lazily, once it reaches the top
+            heappop(heap)  # cancelled: dropped lazily, once it reaches the top
         return heap[0][0] if heap else None
 
     def pop_due(self, now: float) -> tuple[float, TimerKind, tuple[Any, ...], int] | None:
@@ -61,7 +61,7 @@ class Timers:
         due = self.next_due()
         if due is None or due > now:
             return None
-        _, _, seq = heapq.heappop(self.heap)
+        _, _, seq = heappop(self.heap)
         kind, payload, _ = self._live.pop(seq)
         return due, kind, payload, seq
 

@@ -280,6 +280,8 @@ _AVAILABLE, _AWAY, _OFFLINE = AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStat
 _OFFER_EXPIRY, _REOFFER_END, _STAGE_TIMEOUT = TimerKind.OFFER_EXPIRY, TimerKind.REOFFER_END, TimerKind.STAGE_TIMEOUT
 _HOLD_EXPIRY, _WRAP_UP_END, _PARK_TTL = TimerKind.HOLD_EXPIRY, TimerKind.WRAP_UP_END, TimerKind.PARK_TTL
 _INF = math.inf
+# Channel.synchronous as a set: the property is a Python call, and submit asks it of every contact.
+_SYNCHRONOUS = frozenset(channel for channel in Channel if channel.synchronous)
 
 
 @attrs.define(eq=False)
@@ -585,7 +587,7 @@ class Router:
         now = self._now
         if contact.id in self._contacts or contact.id in self._finished:
             raise self._refuse(DuplicateIdError(f"contact {contact.id!r} was already submitted"), out)
-        conversation_id = contact.conversation if not contact.channel.synchronous else None
+        conversation_id = contact.conversation if contact.channel not in _SYNCHRONOUS else None
         if conversation_id is not None and conversation_id in self._conversations:
             raise self._refuse(
                 DuplicateIdError(f"conversation {conversation_id!r} is already open; a reply is customer_replied()"),
@@ -1575,7 +1577,7 @@ class Router:
         return conversation
 
     def _close_conversation_of(self, contact: Contact, now: float, reason: str, out: list[Event]) -> None:
-        if not self._conversations or contact.channel.synchronous:
+        if not self._conversations or contact.channel in _SYNCHRONOUS:
             return  # only asynchronous channels hold conversations
         conversation = self._conversations.get(contact.conversation)
         if conversation is not None and conversation.turn == contact.id and contact.conversation not in self._closed:

@@ -15,11 +15,11 @@ batches, so that the same scenario and seed give the same day, event for event.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Iterator
+from heapq import heappop, heappush
 from typing import Any
 
 import attrs
@@ -75,6 +75,8 @@ _STILL_WAITING = (_WAITING, _OFFERED)  # the states in which a customer can stil
 
 # Outside a submit: no contact, no share taking a fallback.
 _NOT_SUBMITTING = ("", 0.0)
+
+_INF = math.inf  # a module name: the loop reads it twice per event
 
 
 # One variate per call. A generator's own __next__ hands them out: resuming it is a C-level call, about
@@ -298,7 +300,7 @@ class _Day:
     # --------------------------------------------------------------------------------------- the loop
 
     def schedule(self, at: float, rank: int, action: Callable[[Any], None], argument: Any) -> None:
-        heapq.heappush(self.heap, (at, rank, self.next_seq(), action, argument))
+        heappush(self.heap, (at, rank, self.next_seq(), action, argument))
 
     def run(self) -> DayResult:
         self.staff()
@@ -314,10 +316,10 @@ class _Day:
 
     def play(self) -> None:
         """Take the next platform event or router deadline, whichever comes first, until the run ends."""
-        heap, pop, end = self.heap, heapq.heappop, self.end
+        heap, pop, end = self.heap, heappop, self.end
         next_deadline, advance = self.router.next_deadline, self.router.advance
         while True:
-            next_event = heap[0][0] if heap else math.inf
+            next_event = heap[0][0] if heap else _INF
             deadline = next_deadline()
             if deadline is not None and deadline < next_event:
                 if deadline > end:
@@ -325,7 +327,7 @@ class _Day:
                 self.now = deadline
                 self.handle_events(advance(deadline))
                 continue
-            if next_event == math.inf or next_event > end:
+            if next_event == _INF or next_event > end:
                 return
             self.now, _, _, action, argument = pop(heap)
             action(argument)
@@ -422,7 +424,7 @@ class _Day:
             gap = arrivals.steady_gap  # next_after's own shortcut, taken here without the call
             later = now + gap() if gap is not None else arrivals.next_after(now)
             if later < self.horizon:
-                heapq.heappush(self.heap, (later, _ARRIVAL, self.next_seq(), self.arrive, arrivals))
+                heappush(self.heap, (later, _ARRIVAL, self.next_seq(), self.arrive, arrivals))
         customer = arrivals.only_customer
         if customer is None:
             customer = arrivals.customer(arrivals.tier())
@@ -522,7 +524,7 @@ class _Day:
             return
         patience = self.patience[channel]
         if patience is not None:
-            heapq.heappush(self.heap, (self.now + patience(), _PATIENCE, self.next_seq(), self.give_up, contact_id))
+            heappush(self.heap, (self.now + patience(), _PATIENCE, self.next_seq(), self.give_up, contact_id))
 
     def give_up(self, contact_id: str) -> None:
         if self.state_of(contact_id) in _STILL_WAITING:
@@ -598,7 +600,7 @@ class _Day:
         if delay == 0.0:
             self.immediate.append(offer)
         else:
-            heapq.heappush(self.heap, (at + delay, _ANSWER, self.next_seq(), self.answer, offer))
+            heappush(self.heap, (at + delay, _ANSWER, self.next_seq(), self.answer, offer))
 
     def on_offer_ended(self, event: OfferExpired | OfferRescinded) -> None:
         self.offers.pop(event.contact_id, None)
@@ -608,7 +610,7 @@ class _Day:
         self.offers.pop(contact_id, None)
         traced = self.traced_handle.pop(contact_id, None) if self.traced_handle else None
         handle = self.handle[self.contacts[contact_id].channel]() if traced is None else traced
-        heapq.heappush(self.heap, (event.at + handle, _HANDLED, self.next_seq(), self.work_done, contact_id))
+        heappush(self.heap, (event.at + handle, _HANDLED, self.next_seq(), self.work_done, contact_id))
 
     def on_finished(self, event: Completed | Abandoned) -> None:
         self.offers.pop(event.contact_id, None)
