@@ -506,7 +506,8 @@ class KpiCollector:
     _agents: dict[str, _AgentClock] = attrs.field(init=False, factory=dict)
     _time: _AgentTime = attrs.field(init=False, factory=_AgentTime)
     _wrapping: dict[tuple[str, str], Channel] = attrs.field(init=False, factory=dict)
-    _held: dict[str, str] = attrs.field(init=False, factory=dict)
+    # Keyed by conversation id; a finished contact pops its conversation, None outside one (never a key).
+    _held: dict[str | None, str] = attrs.field(init=False, factory=dict)
     _resumed: dict[str, str] = attrs.field(init=False, factory=dict)
     _estimates: dict[str, float] = attrs.field(init=False, factory=dict)
     _queued: int = attrs.field(init=False, default=0)
@@ -822,7 +823,7 @@ class KpiCollector:
         contact = self._open.pop(event.contact_id, None)
         if contact is None:
             return
-        self._release(contact)
+        self._held.pop(contact.conversation, None)  # None outside a conversation: nothing to pop
         at = event.at
         wrap_up = event.wrap_up_until - at
         tally = contact.tally
@@ -853,7 +854,7 @@ class KpiCollector:
         contact = self._open.pop(event.contact_id, None)
         if contact is None:
             return  # e.g. a parked conversation, whose turn already ended
-        self._release(contact)
+        self._held.pop(contact.conversation, None)  # None outside a conversation: nothing to pop
         if contact.agent is not None:
             self._add_work(contact.agent, contact.channel, event.at, -1)
         elif not contact.answered and contact.tally is not None:
@@ -879,7 +880,7 @@ class KpiCollector:
             if event.fallback is not None:
                 tally.denied_with_fallback += 1
             return
-        self._release(contact)
+        self._held.pop(contact.conversation, None)  # None outside a conversation: nothing to pop
         if contact.agent is not None:
             self._add_work(contact.agent, contact.channel, event.at, -1)
         if not contact.answered and contact.tally is not None:
@@ -897,7 +898,7 @@ class KpiCollector:
         contact = self._open.pop(event.contact_id, None)
         if contact is None:
             return
-        self._release(contact)
+        self._held.pop(contact.conversation, None)  # None outside a conversation: nothing to pop
         if contact.agent is not None:
             self._add_work(contact.agent, contact.channel, event.at, -1)
 
@@ -922,10 +923,6 @@ class KpiCollector:
             self.login(event.agent_id, event.at)
 
     # -- agent time ----------------------------------------------------------------------------------
-
-    def _release(self, contact: _Open) -> None:
-        if contact.conversation is not None:
-            self._held.pop(contact.conversation, None)
 
     def _agent(self, agent_id: str) -> _AgentClock:
         agent = self._agents.get(agent_id)
