@@ -660,7 +660,11 @@ class Router:
         state.work[contact_id] = (cs.contact.channel, _WORK_ASSIGNED)
         if contact_id in self._bars:
             self._drop_bars(contact_id)
-        self._note_answer(cs.target, now)
+        # The answer times behind expected_wait, the last answer_window of them per target.
+        answers = self._answers.get(cs.target)
+        if answers is None:
+            answers = self._answers[cs.target] = deque(maxlen=self._settings.answer_window)
+        answers.append(now)
         stage, rule, selection = cs.offer_rule or (cs.stage, cs.target.rule, None)
         cs.decision = (agent_id, stage, rule, selection, now)
         conversation = self._conversations.get(cs.contact.conversation) if self._conversations else None
@@ -1279,8 +1283,9 @@ class Router:
 
     def _refresh(self, state: _Agent) -> None:
         """Re-place an agent in every pool it matches after any change to its state. O(targets log n)."""
-        # The agent-wide half of eligibility once, the per-channel half per target.
-        if not state.takes_offers():
+        # The agent-wide half of eligibility once (takes_offers, inlined: this runs after every change to an
+        # agent), the per-channel half per target.
+        if not (state.status is _AVAILABLE and state.offer is None and not state.exclusive_work):
             self._withdraw_from_pools(state)
             return
         agent_id = state.agent.id
@@ -1305,7 +1310,11 @@ class Router:
         agent_id = state.agent.id
         for pool in state.targets.values():
             pool.discard(agent_id)
-        self._look_in_own_queues(agent_id)
+        # _look_in_own_queues, inlined: every offer comes this way
+        if agent_id in self._agent_queues:
+            self._dirty_agents[agent_id] = None
+        else:
+            self._dirty_agents.pop(agent_id, None)
 
     def _look_in_own_queues(self, agent_id: str) -> None:
         """An agent in no pool still looks for work in the queues of contacts waiting for it alone."""
@@ -1615,12 +1624,6 @@ class Router:
         out.append(WrapUpEnded(at=now, agent_id=state.agent.id, contact_id=contact_id))
         self._refresh(state)
 
-    def _note_answer(self, target: Target, now: float) -> None:
-        answers = self._answers.get(target)
-        if answers is None:
-            answers = self._answers[target] = deque(maxlen=self.settings.answer_window)
-        answers.append(now)
-
     # -------------------------------------------------------------------------------------------- timers
 
     def _fire(self, at: float, kind: TimerKind, payload: tuple[Any, ...], out: list[Event]) -> None:
@@ -1685,7 +1688,7 @@ class Router:
         return None
 
     def _best_contact_for(self, state: _Agent) -> _Contact | None:
-        if not state.takes_offers():
+        if not (state.status is _AVAILABLE and state.offer is None and not state.exclusive_work):  # takes_offers
             return None
         agent_id = state.agent.id
         barred = self._bars_by_agent.get(agent_id)
