@@ -8,11 +8,12 @@ What it measures
     at ``--small`` and ``--large`` customers, and the difference over the difference in customers is
     the count per customer: start-up, imports and warm-up cancel out.
 
-    A count is the same from one run to the next (within 0.2% here, with ``PYTHONHASHSEED=0``, which
-    the script sets), whatever else the host runs, where a timing on this machine moves by 5 to 15%. It
-    is not a time: memory stalls and branch misses are not in it, so a change that saves instructions
-    must still be confirmed by ``ab_sim.py`` or ``bench_sim_vs_peers.py``. It is the tool for telling
-    apart changes of 0.5 to 2%, which timings here cannot. On this machine a Python-level call costs
+    A count barely moves from one run to the next (about 0.1% back to back and up to 0.5% an hour apart
+    here, with ``PYTHONHASHSEED=0``, which the script sets), whatever else the host runs, where a timing
+    on this machine moves by 5 to 15%. It is not a time: memory stalls and branch misses are not in it,
+    so a change that saves instructions must still be confirmed by ``ab_sim.py`` or
+    ``bench_sim_vs_peers.py``. It is the tool for telling apart changes of 1 to 2%, which timings here
+    cannot. On this machine a Python-level call costs
     about 400 to 600 instructions.
 
 Run ``.venv/bin/python benchmarks/count_instructions.py --base HEAD --peers`` (valgrind from Debian's
