@@ -279,7 +279,7 @@ _ACTIVE, _PARKED = _ConversationStatus.ACTIVE, _ConversationStatus.PARKED
 _AVAILABLE, _AWAY, _OFFLINE = AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.OFFLINE
 _OFFER_EXPIRY, _REOFFER_END, _STAGE_TIMEOUT = TimerKind.OFFER_EXPIRY, TimerKind.REOFFER_END, TimerKind.STAGE_TIMEOUT
 _HOLD_EXPIRY, _WRAP_UP_END, _PARK_TTL = TimerKind.HOLD_EXPIRY, TimerKind.WRAP_UP_END, TimerKind.PARK_TTL
-_INF = math.inf
+_INF, _NEG_INF = math.inf, -math.inf
 # Channel.synchronous as a set: the property is a Python call, and submit asks it of every contact.
 _SYNCHRONOUS = frozenset(channel for channel in Channel if channel.synchronous)
 
@@ -400,14 +400,14 @@ class Router:
             if isinstance(now, bool) or not isinstance(now, int | float):
                 raise ClockError(f"now must be a finite number of seconds, got {now!r}")
             now = float(now)
-        if not self._now <= now < _INF or now == -_INF:  # NaN fails every comparison
+        if not self._now <= now < _INF or now == _NEG_INF:  # NaN fails every comparison
             if not math.isfinite(now):
                 raise ClockError(f"now must be a finite number of seconds, got {now!r}")
             raise ClockError(f"time went backwards: now={now!r} is before the last call at {self._now!r}")
         out: list[Event] = []
-        timers = self._timers
-        heap = timers.heap
+        heap = self._timers.heap
         if heap and heap[0][0] <= now:  # else nothing is due: most calls stop at this look
+            timers = self._timers
             while (timer := timers.pop_due(now)) is not None:
                 due, kind, payload, _ = timer
                 self._now = due
@@ -984,8 +984,11 @@ class Router:
     def position(self, contact_id: str) -> int | None:
         """The 0-based place of a waiting contact in its current queue, ``None`` when it is not waiting."""
         cs = self._contacts.get(contact_id)
-        if cs is None or cs.state != _WAITING:
+        if cs is None or cs.state is not _WAITING:
             return None
+        return self._place(cs)
+
+    def _place(self, cs: _Contact) -> int:
         queue = self._queues.get(cs.target)
         if queue is None:
             return 0
@@ -1033,17 +1036,17 @@ class Router:
         ``now``). It is ``None`` when the contact is not waiting or the target has fewer than two answers
         on record. It reads no state it changes and fires no timers.
         """
-        position = self.position(contact_id)
-        if position is None:
+        cs = self._contacts.get(contact_id)
+        if cs is None or cs.state is not _WAITING:
             return None
-        answers = self._answers.get(self._contacts[contact_id].target)
+        answers = self._answers.get(cs.target)
         if answers is None or len(answers) < 2:
             return None
         span = max(now, answers[-1]) - answers[0]
         if span <= 0:
             return 0.0
         rate = (len(answers) - 1) / span
-        return (position + 1) / rate
+        return (self._place(cs) + 1) / rate
 
     def explain(self, contact_id: str, now: float | None = None) -> Explanation:
         """Why a contact is where it is: its plan, stage, place, and every agent's standing. O(agents).
