@@ -16,8 +16,15 @@ What it measures
     the time each caller spent in it. cProfile slows every Python call alike, so the shares, not the
     absolute times, are the result.
 
-Run ``.venv/bin/python benchmarks/profile_sim.py`` (``--customers N``, default 50,000; ``--seed S``;
-``--top K`` functions to list). The table goes into docs/benchmarks.md with the command and machine.
+With ``--opcodes`` it counts instead, through :func:`sys.settrace` with ``f_trace_opcodes``, the
+bytecodes CPython executes per customer in each part and each function. The count is exact and the
+same at every run, whatever the machine is doing, and it does not favour functions that call many
+others as cProfile's own time does; a bytecode is not a fixed time (a dict look-up costs more than a
+local load), so it ranks the work rather than timing it. Tracing is slow: 5,000 customers by default.
+
+Run ``.venv/bin/python benchmarks/profile_sim.py`` (``--customers N``, default 50,000, or 5,000 with
+``--opcodes``; ``--seed S``; ``--top K`` functions to list). The table goes into docs/benchmarks.md with
+the command and machine.
 """
 
 from __future__ import annotations
@@ -26,8 +33,10 @@ import argparse
 import cProfile
 import pstats
 import re
+import sys
 from collections import Counter
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -87,29 +96,75 @@ def shares(stats: dict[Func, Any]) -> Counter[str]:
     return by_part
 
 
+def opcodes_per_function(scenario: Any, seed: int, customers: int) -> Counter[Func]:
+    """Bytecodes executed in each function during ``run_day``, counted by a trace function."""
+    counts: Counter[Func] = Counter()
+
+    def on_call(frame: FrameType, event: str, arg: Any) -> Any:
+        frame.f_trace_opcodes = True
+        frame.f_trace_lines = False
+        code = frame.f_code
+        func = (code.co_filename, code.co_firstlineno, code.co_name)
+
+        def on_opcode(frame: FrameType, event: str, arg: Any) -> Any:
+            if event == "opcode":
+                counts[func] += 1
+            return on_opcode
+
+        return on_opcode
+
+    sys.settrace(on_call)
+    try:
+        run_day(scenario, np.random.SeedSequence(seed), customers=customers)
+    finally:
+        sys.settrace(None)
+    return counts
+
+
+def print_opcodes(counts: Counter[Func], customers: int, top: int) -> None:
+    total = sum(counts.values())
+    by_part: Counter[str] = Counter()
+    for func, n in counts.items():
+        by_part[part_of(func) or "other"] += n
+    print(f"# bytecodes per customer: {total / customers:,.0f}")
+    print(f"{'part':<10} {'per customer':>13} {'share':>7}")
+    for part, n in by_part.most_common():
+        print(f"{part:<10} {n / customers:>13,.1f} {n / total:>7.1%}")
+    print()
+    print(f"{'function':<60} {'per customer':>13} {'share':>7}")
+    for func, n in counts.most_common(top):
+        print(f"{label(func)[:60]:<60} {n / customers:>13,.1f} {n / total:>7.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=50_000, help="customers (default 50,000)")
+    parser.add_argument("--customers", type=int, help="customers (default 50,000; 5,000 with --opcodes)")
     parser.add_argument("--seed", type=int, default=20260824, help="random seed (default 20260824)")
     parser.add_argument("--top", type=int, default=15, help="functions to list by own time (default 15)")
+    parser.add_argument("--opcodes", action="store_true", help="count bytecodes per function instead of timing")
     args = parser.parse_args()
+    customers = args.customers or (5_000 if args.opcodes else 50_000)
 
     scenario = load_scenario(SCENARIO)
-    run_day(scenario, np.random.SeedSequence(args.seed), customers=2_000)  # imports and caches, untimed
+    run_day(scenario, np.random.SeedSequence(args.seed), customers=2_000)  # imports and caches, not counted
+    info = machine()
+    print(f"# profile_sim: {info['python']} on {info['platform']}")
+    what = "bytecodes (sys.settrace)" if args.opcodes else "cProfile own time"
+    print(
+        f"# processor {info['processor']}, {info['cpus']} CPUs; run_day on M/M/10+M, {customers:,} customers, "
+        f"seed {args.seed}; {what}"
+    )
+    if args.opcodes:
+        print_opcodes(opcodes_per_function(scenario, args.seed, customers), customers, args.top)
+        return
+
     profile = cProfile.Profile()
     profile.enable()
-    result = run_day(scenario, np.random.SeedSequence(args.seed), customers=args.customers)
+    result = run_day(scenario, np.random.SeedSequence(args.seed), customers=customers)
     profile.disable()
     stats: dict[Func, Any] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     total = sum(entry[2] for entry in stats.values())
-
-    info = machine()
-    print(f"# profile_sim: {info['python']} on {info['platform']}")
-    print(
-        f"# processor {info['processor']}, {info['cpus']} CPUs; run_day on M/M/10+M, {args.customers:,} customers, "
-        f"seed {args.seed}; cProfile own time"
-    )
-    print(f"# per customer: {result.events / args.customers:.2f} router events")
+    print(f"# per customer: {result.events / customers:.2f} router events")
     print(f"{'part':<10} {'share':>7}")
     for part, seconds in shares(stats).most_common():
         print(f"{part:<10} {seconds / total:>7.1%}")
