@@ -593,10 +593,7 @@ class Router:
                 DuplicateIdError(f"conversation {conversation_id!r} is already open; a reply is customer_replied()"),
                 out,
             )
-        try:
-            plan = self.policy.plan(contact, now)
-        except RoutekitError as error:
-            raise self._refuse(error, out) from None
+        plan = self._plan(contact, now, out)
         if isinstance(plan, Denial):
             out.append(self._denied(contact, now, plan.reason, plan.rule, plan.fallback))
             self._finish(contact.id, now, None, f"denied: {plan.reason}", (None, None, plan.rule, None, now))
