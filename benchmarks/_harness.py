@@ -13,11 +13,15 @@ import gc
 import os
 import platform
 import statistics
-from collections.abc import Callable
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
-__all__ = ["Timing", "fmt_seconds", "header", "machine", "measure", "measure_side_by_side", "parser"]
+__all__ = ["Timing", "checkout", "fmt_seconds", "header", "machine", "measure", "measure_side_by_side", "parser"]
 
 
 def parser(description: str, *, size: int, repeat: int, seed: int = 20260824) -> argparse.ArgumentParser:
@@ -109,3 +113,18 @@ def fmt_seconds(seconds: float) -> str:
         if seconds >= scale:
             return f"{seconds / scale:.4g} {unit}"
     return f"{seconds / 1e-9:.4g} ns"
+
+
+@contextmanager
+def checkout(revision: str) -> Iterator[Path]:
+    """The project at ``revision``, checked out into a temporary git worktree that is removed afterwards."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        worktree = Path(tmp) / "base"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(worktree), revision], cwd=root, check=True, capture_output=True
+        )
+        try:
+            yield worktree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=root, check=True)

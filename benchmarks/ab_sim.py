@@ -19,10 +19,9 @@ import argparse
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from _harness import machine
+from _harness import checkout, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "benchmarks" / "scenarios" / "erlang_a.toml"
@@ -64,19 +63,14 @@ def main() -> None:
     args = parser.parse_args()
 
     info = machine()
-    with tempfile.TemporaryDirectory() as tmp:
-        worktree = Path(tmp) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.base], cwd=ROOT, check=True)
-        try:
-            speeds: dict[str, list[float]] = {"base": [], "new": []}
-            kpis: dict[str, set[str]] = {"base": set(), "new": set()}
-            for _ in range(args.repeat):
-                for side, src in (("base", worktree / "src"), ("new", ROOT / "src")):
-                    speed, measured = one_run(src, args.customers)
-                    speeds[side].append(speed)
-                    kpis[side].add(measured)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=True)
+    speeds: dict[str, list[float]] = {"base": [], "new": []}
+    kpis: dict[str, set[str]] = {"base": set(), "new": set()}
+    with checkout(args.base) as worktree:
+        for _ in range(args.repeat):
+            for side, src in (("base", worktree / "src"), ("new", ROOT / "src")):
+                speed, measured = one_run(src, args.customers)
+                speeds[side].append(speed)
+                kpis[side].add(measured)
 
     print(f"# ab_sim: {info['python']} on {info['platform']}")
     print(f"# processor {info['processor']}, {info['cpus']} CPUs; M/M/10+M, {args.customers:,} customers")

@@ -33,7 +33,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _harness import machine
+from _harness import checkout, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "benchmarks" / "scenarios" / "erlang_a.toml"
@@ -100,20 +100,11 @@ def main() -> None:
         sys.exit("--small must be at least 2,500 (the peers' KPIs skip 2,000 warm-up customers) and below --large")
 
     counts: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         if args.base is not None:
-            worktree = Path(tmp) / "base"
-            subprocess.run(
-                ["git", "worktree", "add", "--detach", str(worktree), args.base],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
-            try:
+            with checkout(args.base) as worktree:
                 base = per_customer("routekit", worktree / "src", args.small, args.large, pool)
-                counts[f"routekit {args.base}"] = base
-            finally:
-                subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=True)
+            counts[f"routekit {args.base}"] = base
         counts["routekit (working tree)"] = per_customer("routekit", ROOT / "src", args.small, args.large, pool)
         if args.peers:
             counts["SimPy"] = per_customer("simpy", None, args.small, args.large, pool)
