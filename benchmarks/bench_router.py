@@ -57,6 +57,7 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import math
 import random
 import statistics
 import sys
@@ -141,6 +142,9 @@ class Churn:
     router: Any
     assigned: deque[str]
     clock: float
+    # What the fill registered and submitted, by id (for building the reference router from a snapshot).
+    agents: dict[str, Agent] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
 
     def run(self, contacts: Iterable[Contact], record: list[Event] | None = None) -> None:
         """One cycle per contact: complete the oldest assignment, accept the offers, submit the contact."""
@@ -163,12 +167,14 @@ class Churn:
 def fill(agents: int, waiting: int, stream: ContactStream) -> Churn:
     """A router filled by real calls: every agent busy, ``waiting`` contacts waiting."""
     router = Router(Skills())
+    churn = Churn(router, deque(), 0.0)
     for agent in make_agents(agents):
         router.add_agent(agent, 0.0)
-    churn = Churn(router, deque(), 0.0)
+        churn.agents[agent.id] = agent
     queued = 0
     while len(churn.assigned) < agents or queued < waiting:
         (contact,) = stream.take(1)
+        churn.contacts[contact.id] = contact
         offered = [e for e in router.submit(contact, 0.0) if type(e) is Offered]
         for event in offered:
             router.accept(event.contact_id, event.agent_id, 0.0)
@@ -181,45 +187,53 @@ def fill(agents: int, waiting: int, stream: ContactStream) -> Churn:
 
 def waiting_count(router: Router) -> int:
     """How many contacts wait in the router's queues."""
-    return sum(len(queue) for queue in router._queues.values())
+    return len(router.waiting())
 
 
 def reference_copy(churn: Churn) -> Churn:
-    """A reference router whose dicts are built directly from the fast router's state (no calls)."""
+    """A reference router whose dicts are built from the fast router's snapshot (no calls).
+
+    The snapshot is the router's documented plain-data view of its whole state; the contacts and agents
+    themselves are the ones the fill submitted, and each contact's plan is the policy's (``Skills`` caches
+    its plans, so it is the very plan the router holds).
+    """
     sys.path.insert(0, str(ROOT / "tests"))
     try:
         ref_module = importlib.import_module("reference_router")
     finally:
         sys.path.pop(0)
     router: Router = churn.router
-    if len(router._timers) or router._bars or router._conversations:
+    data = router.snapshot()
+    if data["timers"] or data["conversations"]:
         raise RuntimeError("the copy handles no timers, re-offer bars or conversations")
     ref = ref_module.ReferenceRouter(router.policy)
-    ref.now, ref.seq = router._now, router._seq
-    for agent_id, s in router._agents.items():
-        ref.agents[agent_id] = ref_module.RefAgent(
-            agent=s.agent,
-            status=s.status,
-            idle_since=s.idle_since,
-            last_offer_at=s.last_offer_at,
-            work={cid: (channel, kind.value) for cid, (channel, kind) in s.work.items()},
-            offer=s.offer,
+    ref.now, ref.seq = data["now"], data["seq"]
+    for agent_data in data["agents"]:
+        agent = churn.agents[agent_data["agent"]["id"]]
+        ref.agents[agent.id] = ref_module.RefAgent(
+            agent=agent,
+            status=AgentStatus(agent_data["status"]),
+            idle_since=agent_data["idle_since"],
+            last_offer_at=-math.inf if agent_data["last_offer_at"] is None else agent_data["last_offer_at"],
+            work={cid: (Channel(channel), kind) for cid, channel, kind in agent_data["work"]},
+            offer=agent_data["offer"],
         )
-    for contact_id, cs in router._contacts.items():
-        ref.contacts[contact_id] = ref_module.RefContact(
-            contact=cs.contact,
-            plan=cs.plan,
-            stage=cs.stage,
-            priority=cs.priority,
-            arrival=cs.arrival,
-            seq=cs.seq,
-            clock_start=cs.clock_start,
-            state=cs.state.value,
-            agent=cs.agent,
+    for contact_data in data["contacts"]:
+        contact = churn.contacts[contact_data["contact"]["id"]]
+        ref.contacts[contact.id] = ref_module.RefContact(
+            contact=contact,
+            plan=router.policy.plan(contact, 0.0),
+            stage=contact_data["stage"],
+            priority=contact_data["priority"],
+            arrival=contact_data["arrival"],
+            seq=contact_data["seq"],
+            clock_start=contact_data["clock_start"],
+            state=contact_data["state"],
+            agent=contact_data["agent"],
         )
-    for at, key in router._finished_order:
-        if key.startswith("contact:") and key[8:] in router._finished:
-            ref.finished[key[8:]] = (at, router._finished[key[8:]])
+    for at, key in data["finished_order"]:
+        if key.startswith("contact:") and key[8:] in data["finished"]:
+            ref.finished[key[8:]] = (at, data["finished"][key[8:]])
     return Churn(ref, deque(churn.assigned), churn.clock)
 
 

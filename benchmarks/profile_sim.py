@@ -5,7 +5,7 @@ What it measures
     ``bench_sim_vs_peers.py``) under :mod:`cProfile`, and each function's own time (tottime) summed
     by the part of the loop it belongs to:
 
-    - **router**: ``router.py``, ``queues.py``, ``_timers.py``, the policies, sortedcontainers;
+    - **router**: the ``router/`` package, ``queues.py``, the policies, sortedcontainers;
     - **engine**: ``sim/engine.py`` and the distributions (the loop, the reactions, the variate buffers);
     - **metrics**: ``metrics.py`` (the KPI collector reading the router's events);
     - **contacts**: building a ``Contact`` per arrival (``models/``);
@@ -51,7 +51,7 @@ SCENARIO = Path(__file__).resolve().parent / "scenarios" / "erlang_a.toml"
 PARTS: list[tuple[str, str]] = [
     (r"routekit[./]events", "events"),
     (r"routekit[./]models", "contacts"),
-    (r"routekit/(router|queues|_timers)\.py|routekit[./]policies|sortedcontainers", "router"),
+    (r"routekit/router/|routekit/queues\.py|routekit[./]policies|sortedcontainers", "router"),
     (r"routekit/sim/", "engine"),
     (r"routekit/metrics\.py|routekit\.metrics", "metrics"),
     (r"heapq", "heapq"),

@@ -16,7 +16,6 @@ LAYERS = [
     "models",
     "events",
     "queues",
-    "_timers",
     "policies",
     "explanation",
     "router",

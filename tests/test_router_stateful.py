@@ -11,13 +11,17 @@ from __future__ import annotations
 import json
 from collections import Counter
 from typing import Any
+from unittest import mock
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from reference_router import ReferenceRouter
 
 import routekit as rk
+from routekit import events as ev
 from routekit.policies import SELECTIONS, Skills, Sticky, Target, mobile_support
+from routekit.router import explain as explaining
+from routekit.router import matching
 
 AGENT_IDS = [f"a{i}" for i in range(5)]
 SKILLS = ["billing", "tech"]
@@ -52,6 +56,22 @@ def outcome(call: Any) -> tuple[str, Any]:
         return (type(error).__name__, error.events)
 
 
+OFFER = matching.offer
+
+
+def offer_explained(rs: Any, cr: Any, agent_id: str, now: float, out: list[Any], *, queued: bool) -> None:
+    """``matching.offer``, watched: as the router decides an offer, explain ranks that agent first, and eligible.
+
+    Every offer is made by ``matching.offer``, so patching it sees every decision with no hook on the
+    routing path.
+    """
+    explanation = explaining.explain(rs, cr.contact.id, rs.now)
+    assert agent_id == explanation.eligible[0], explanation.text()
+    assert explanation.verdict(agent_id).eligible
+    EVENT_COUNTS["explain:offer"] += 1
+    OFFER(rs, cr, agent_id, now, out, queued=queued)
+
+
 class RouterMachine(RuleBasedStateMachine):
     """Drive the router, the reference router and a router restored from a snapshot with the same calls."""
 
@@ -59,6 +79,8 @@ class RouterMachine(RuleBasedStateMachine):
         super().__init__()
         self.now = 0.0
         self.next_contact = 0
+        self.watch = mock.patch.object(matching, "offer", offer_explained)
+        self.watch.start()
 
     def both(self, name: str, *args: Any, **kwargs: Any) -> Any:
         fast = outcome(lambda: getattr(self.fast, name)(*args, **kwargs))
@@ -66,10 +88,27 @@ class RouterMachine(RuleBasedStateMachine):
         restored = outcome(lambda: getattr(self.restored, name)(*args, **kwargs))
         assert ref == fast, f"{name}{args}: reference and router differ"
         assert fast == restored, f"{name}{args}: the restored router differs"
+        self.note(fast[1])
         if fast[0] == "ok":
             for event in fast[1]:
                 EVENT_COUNTS[type(event).__name__] += 1
         return fast
+
+    def note(self, events: list[Any]) -> None:
+        """Learn the ids in play from the events, as a platform does: contacts, pending offers, conversations."""
+        for event in events:
+            if isinstance(event, ev.ContactQueued):
+                self.seen[event.contact_id] = None
+            elif isinstance(event, ev.Offered):
+                self.offers[event.contact_id] = event.agent_id
+            elif isinstance(event, ev.Assigned | ev.OfferRejected | ev.OfferExpired | ev.OfferRescinded):
+                self.offers.pop(event.contact_id, None)
+            elif isinstance(event, ev.AwaitingCustomer):
+                self.conversations.setdefault(event.conversation_id, False)
+            elif isinstance(event, ev.Parked):
+                self.conversations[event.conversation_id] = True
+            elif isinstance(event, ev.Resumed | ev.ConversationClosed):
+                self.conversations[event.conversation_id] = False
 
     def tick(self, step: float) -> float:
         self.now += step
@@ -77,15 +116,13 @@ class RouterMachine(RuleBasedStateMachine):
 
     def pick(self, data: st.DataObject) -> str:
         """A contact id: mostly a live or finished one, sometimes one never seen."""
-        known = (
-            sorted(self.fast._contacts)
-            + sorted(self.fast._finished)[:3]
-            + sorted(self.fast._conversations)[:3]
-        )
+        live = sorted(cid for cid in self.seen if self.fast.state(cid) is not None)
+        finished = sorted(cid for cid in self.seen if self.fast.state(cid) is None)[-3:]
+        known = live + finished + sorted(self.conversations)[:3]
         return data.draw(st.sampled_from([*known, "c-unknown"]))
 
     def contacts_in(self, *states: rk.ContactState) -> list[str]:
-        return sorted(cid for cid in self.fast._contacts if self.fast.state(cid) in states)
+        return sorted(cid for cid in self.seen if self.fast.state(cid) in states)
 
     @initialize(
         roster=st.lists(agents, min_size=1, max_size=4, unique_by=lambda a: a.id),
@@ -94,9 +131,7 @@ class RouterMachine(RuleBasedStateMachine):
         reoffer_delay=st.sampled_from([0.0, 30.0]),
         selection=st.sampled_from(sorted(SELECTIONS)),
     )
-    def staff(
-        self, roster: list[rk.Agent], policy: int, away: bool, reoffer_delay: float, selection: str
-    ) -> None:
+    def staff(self, roster: list[rk.Agent], policy: int, away: bool, reoffer_delay: float, selection: str) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
         self.policy = POLICIES[policy]
         settings: dict[str, Any] = {
@@ -107,7 +142,9 @@ class RouterMachine(RuleBasedStateMachine):
             "selection": SELECTIONS[selection],
         }
         self.fast = rk.Router(self.policy, **settings)
-        self.fast._decision_hook = self.explain_agrees_with_offer
+        self.seen: dict[str, None] = {}
+        self.offers: dict[str, str] = {}
+        self.conversations: dict[str, bool] = {}  # id: parked
         self.ref = ReferenceRouter(self.policy, **settings)
         self.restored = rk.Router.restore(self.fast.snapshot(), self.policy)
         for agent in roster:
@@ -196,8 +233,7 @@ class RouterMachine(RuleBasedStateMachine):
         contact_id = data.draw(st.sampled_from(candidates)) if candidates else self.pick(data)
         now = self.tick(step)
         if action in ("accept", "reject"):
-            cs = self.fast._contacts.get(contact_id)
-            agent_id = cs.agent if cs is not None and cs.agent else data.draw(st.sampled_from(AGENT_IDS))
+            agent_id = self.offers.get(contact_id) or data.draw(st.sampled_from(AGENT_IDS))
             self.both(action, contact_id, agent_id, now)
         elif action == "complete":
             self.both("complete", contact_id, now)
@@ -205,16 +241,18 @@ class RouterMachine(RuleBasedStateMachine):
             self.both("await_customer", contact_id, now)
         elif action == "transfer":
             team = data.draw(st.sampled_from([None, "vip"]))
-            live = self.fast._contacts.get(contact_id)
-            target = None if team is None or live is None else Target(channel=live.contact.channel, team=team)
+            live = self.fast.state(contact_id) is not None
+            target = (
+                None if team is None or not live else Target(channel=self.fast.contact(contact_id).channel, team=team)
+            )
             self.both("transfer", contact_id, now, target=target)
         elif action == "abandon":
             self.both("abandon", contact_id, now)
         elif action == "reprioritize":
             self.both("reprioritize", contact_id, data.draw(st.integers(0, 3)), now)
         elif action == "reply":
-            parked = sorted(c for c, conv in self.fast._conversations.items() if conv.status == "parked")
-            conversations = parked or sorted(self.fast._conversations)
+            parked = sorted(c for c, is_parked in self.conversations.items() if is_parked)
+            conversations = parked or sorted(self.conversations)
             conversation_id = data.draw(st.sampled_from([*conversations, "c-unknown"]))
             self.both("customer_replied", conversation_id, now)
         elif action == "resubmit":
@@ -240,12 +278,8 @@ class RouterMachine(RuleBasedStateMachine):
             self.now = max(self.now, deadline + (0.5 if how == "past-deadline" else 0.0))
             self.both("advance", self.now)
 
-    def explain_agrees_with_offer(self, contact_id: str, agent_id: str) -> None:
-        """Called as the router decides an offer: explain ranks that agent first, and eligible."""
-        explanation = self.fast.explain(contact_id)
-        assert agent_id == explanation.eligible[0], explanation.text()
-        assert explanation.verdict(agent_id).eligible
-        EVENT_COUNTS["explain:offer"] += 1
+    def teardown(self) -> None:
+        self.watch.stop()
 
     @invariant()
     def explain_rules_out_every_agent_of_a_waiting_contact(self) -> None:

@@ -1,4 +1,8 @@
-"""The router's timers: a heap of ``(due, kind rank, seq)`` with lazy cancellation (SimPy's scheduler)."""
+"""The router's timers: a heap of ``(due, kind rank, seq)`` with lazy cancellation (SimPy's scheduler).
+
+What each kind does when due lives with its concept (``offers.offer_expired``, ``bars.reoffer_ended``, ...);
+:class:`TimerKind` fixes the order in which timers due at the same moment fire.
+"""
 
 from __future__ import annotations
 

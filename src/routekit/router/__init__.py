@@ -1,0 +1,28 @@
+"""The router: the one owner of mutable routing state, as a package of small modules.
+
+:class:`Router` (in :mod:`~routekit.router.core`) is the public face: every state-changing call takes
+``now`` and returns events. Beneath it, each module owns one concept and works on one
+:class:`~routekit.router.state.RoutingState` passed in:
+
+- :mod:`~routekit.router.settings`: the router's settings;
+- :mod:`~routekit.router.timers`: the timer heap, and the order of timer kinds;
+- :mod:`~routekit.router.state`: the agent, contact and conversation records, and load bookkeeping;
+- :mod:`~routekit.router.index`: a queue and a pool per target, and eligibility;
+- :mod:`~routekit.router.bars`: re-offer delays;
+- :mod:`~routekit.router.matching`: which contact goes to which agent, and making offers;
+- :mod:`~routekit.router.conversations`: parking and closing conversations;
+- :mod:`~routekit.router.stages`: entering routing, moving through stages, denials;
+- :mod:`~routekit.router.offers`: offers that end unanswered;
+- :mod:`~routekit.router.wrap_up`: after-contact work;
+- :mod:`~routekit.router.turns`: holding a turn for the reply, and reply turns;
+- :mod:`~routekit.router.explain`, :mod:`~routekit.router.snapshot`, :mod:`~routekit.router.check`: reading,
+  saving and checking the state.
+
+``docs/explanation/architecture.md`` follows one contact through them.
+"""
+
+from routekit.router.core import AgentSnapshot, Router
+from routekit.router.settings import DEFAULT_OFFER_TIMEOUT, RouterSettings
+from routekit.router.state import ContactState
+
+__all__ = ["DEFAULT_OFFER_TIMEOUT", "AgentSnapshot", "ContactState", "Router", "RouterSettings"]

@@ -1,0 +1,183 @@
+"""Stages: a contact entering routing, moving through its plan's stages, and being denied.
+
+A stage's timeout counts from entering it; the last stage has none. A stage whose timeout is 0, or whose
+single agent (sticky) is not available, is skipped at once. A contact left with no registered agent able to
+serve any of its remaining stages ends with ``Denied(reason="unroutable")``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from routekit._slot_init import slot_builder
+from routekit.events import ContactQueued, Denied, Event, StageChanged
+from routekit.models.channel import Channel
+from routekit.models.contact import Contact
+from routekit.policies.base import Plan, Target
+from routekit.router.bars import drop_bars
+from routekit.router.conversations import close_conversation_of
+from routekit.router.index import drop_empty_agent_queue, ensure_target, queue_for, routable, target_supply
+from routekit.router.state import AVAILABLE, STAGE_TIMEOUT, WAITING, ContactRecord, RoutingState, finish
+
+__all__ = [
+    "denied",
+    "deny",
+    "deny_if_stranded",
+    "deny_unroutable",
+    "enter_stage",
+    "leave_sticky_stages",
+    "next_stage",
+    "stage_timed_out",
+    "start",
+]
+
+# ContactQueued is built for every contact: by position, as matching builds Offered.
+_contact_queued = slot_builder(ContactQueued)
+
+
+def start(
+    rs: RoutingState, contact: Contact, plan: Plan, now: float, out: list[Event], *, queue: bool
+) -> ContactRecord:
+    """Enter a contact into routing at its plan's first stage; emit ``ContactQueued``.
+
+    With ``queue=False`` the waiting contact is left for the caller to queue or offer.
+    """
+    arrived = contact.arrived_at if contact.arrived_at is not None else now
+    # contact, plan, stage, priority, arrival (less the head start), seq, clock start
+    cr = ContactRecord(contact, plan, 0, contact.priority, arrived - contact.head_start, rs.seq, arrived)
+    rs.seq += 1
+    rs.contacts[contact.id] = cr
+    queued(rs, cr, now, out, queue=queue)
+    return cr
+
+
+def queued(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event], *, queue: bool) -> None:
+    """Emit ``ContactQueued`` for a contact starting a plan (new, or transferred) and enter its first stage."""
+    if id(cr.plan) not in rs.ready_plans:
+        for stage in cr.plan.stages:
+            ensure_target(rs, stage.target)
+    contact = cr.contact
+    # at, contact_id, channel, tier, arrived_at, stage, rule, priority
+    out.append(
+        _contact_queued(
+            now,
+            contact.id,
+            contact.channel,
+            contact.customer.tier,
+            cr.clock_start,
+            0,
+            cr.target.rule,
+            cr.priority + cr.plan.stages[0].boost,
+        )
+    )
+    enter_stage(rs, cr, now, out, queue=queue)
+
+
+def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event], *, queue: bool = True) -> None:
+    """Start the contact's current stage: its timer, then its queue (or the next stage at once).
+
+    With ``queue=False`` a waiting contact is left for the caller to queue or offer.
+    """
+    while True:
+        stage = cr.plan.stages[cr.stage]
+        last = cr.stage == len(cr.plan.stages) - 1
+        skip = not last and (stage.timeout == 0 or sticky_unavailable(rs, stage.target))
+        if not skip:
+            break
+        cr.move_to(cr.stage + 1)
+        out.append(StageChanged(at=now, contact_id=cr.contact.id, stage=cr.stage, rule=cr.target.rule))
+    cr.stage_since = now
+    if stage.timeout is not None:
+        cr.stage_timer = rs.timers.set(now + stage.timeout, STAGE_TIMEOUT, (cr.contact.id, cr.stage))
+    else:
+        cr.stage_timer = None
+    if queue and cr.state == WAITING:
+        queue_for(rs, cr.target).push(cr.contact.id, cr.key)
+        rs.dirty_contacts[cr.contact.id] = None
+
+
+def sticky_unavailable(rs: RoutingState, target: Target) -> bool:
+    """Whether a stage for one agent alone cannot be served now (the agent is gone, away or changed)."""
+    if target.agent is None:
+        return False
+    ar = rs.agents.get(target.agent)
+    return ar is None or ar.status != AVAILABLE or not target.matches(ar.agent)
+
+
+def next_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> None:
+    """Move a contact to its next stage (it must have one), waiting or offered alike."""
+    rs.timers.cancel(cr.stage_timer)
+    if cr.state == WAITING:
+        rs.queues[cr.target].remove(cr.contact.id)
+        drop_empty_agent_queue(rs, cr.target)
+    cr.move_to(cr.stage + 1)
+    out.append(StageChanged(at=now, contact_id=cr.contact.id, stage=cr.stage, rule=cr.target.rule))
+    enter_stage(rs, cr, now, out)
+    deny_if_stranded(rs, cr, now, out)
+
+
+def stage_timed_out(rs: RoutingState, at: float, payload: tuple[Any, ...], out: list[Event]) -> None:
+    """The ``STAGE_TIMEOUT`` timer: the contact moves to its next, wider stage."""
+    contact_id, _ = payload
+    cr = rs.contacts[contact_id]
+    cr.stage_timer = None
+    next_stage(rs, cr, at, out)
+
+
+def leave_sticky_stages(rs: RoutingState, agent_id: str, now: float, out: list[Event]) -> None:
+    """Contacts waiting for this agent alone move on at once when the agent is away, offline or gone."""
+    waiting = [
+        rs.contacts[contact_id] for target in rs.agent_queues.get(agent_id, ()) for contact_id in rs.queues[target]
+    ]
+    waiting.sort(key=lambda cr: cr.key)
+    for cr in waiting:
+        if cr.stage < len(cr.plan.stages) - 1:
+            next_stage(rs, cr, now, out)
+
+
+def denied(contact: Contact, now: float, reason: str, rule: str, fallback: Channel | None) -> Denied:
+    """The ``Denied`` event for a contact, with the reason, the rule and any fallback channel."""
+    return Denied(
+        at=now,
+        contact_id=contact.id,
+        channel=contact.channel,
+        tier=contact.customer.tier,
+        reason=reason,
+        rule=rule,
+        fallback=fallback,
+    )
+
+
+def deny_unroutable(rs: RoutingState, now: float, out: list[Event]) -> None:
+    """End with ``Denied(unroutable)`` every waiting contact that no registered agent can serve now."""
+    doomed: list[ContactRecord] = []
+    for target, queue in rs.queues.items():
+        if queue and not target_supply(rs, target):
+            for contact_id in queue:
+                cr = rs.contacts[contact_id]
+                if not routable(rs, cr.contact, cr.plan, cr.stage):
+                    doomed.append(cr)
+    doomed.sort(key=lambda cr: cr.key)
+    for cr in doomed:
+        deny(rs, cr, now, out)
+
+
+def deny_if_stranded(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> None:
+    """A contact back in a queue, or at a new stage, that nobody can serve from here ends at once."""
+    if cr.state == WAITING and not routable(rs, cr.contact, cr.plan, cr.stage):
+        deny(rs, cr, now, out)
+
+
+def deny(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> None:
+    """End a waiting contact with ``Denied(reason="unroutable")`` (and close its conversation)."""
+    contact_id = cr.contact.id
+    rs.queues[cr.target].remove(contact_id)
+    drop_empty_agent_queue(rs, cr.target)
+    rs.timers.cancel(cr.stage_timer)
+    drop_bars(rs, contact_id)
+    rs.dirty_contacts.pop(contact_id, None)
+    del rs.contacts[contact_id]
+    out.append(denied(cr.contact, now, "unroutable", cr.target.rule, None))
+    decision = (None, cr.stage, cr.target.rule, None, now)
+    finish(rs, contact_id, now, cr.contact.conversation, "denied: unroutable", decision)
+    close_conversation_of(rs, cr.contact, now, "unroutable", out)

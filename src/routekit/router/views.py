@@ -1,0 +1,168 @@
+"""The router's read views: what a platform, a wallboard or a test may read, changing nothing.
+
+:class:`RouterViews` is the read-only half of :class:`~routekit.Router`; none of its methods fires a timer
+or moves the clock.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import attrs
+
+from routekit.errors import UnknownIdError
+from routekit.explanation import Explanation
+from routekit.models.agent import AgentStatus
+from routekit.models.channel import Channel
+from routekit.models.contact import Contact, Conversation
+from routekit.router import explain as explaining
+from routekit.router.index import place
+from routekit.router.settings import RouterSettings
+from routekit.router.state import WAITING, ContactState, RoutingState
+
+__all__ = ["AgentSnapshot", "RouterViews"]
+
+
+@attrs.frozen(kw_only=True)
+class AgentSnapshot:
+    """A read-only view of one agent for dashboards: presence, load and what is in hand."""
+
+    agent_id: str
+    status: AgentStatus
+    load: dict[Channel, int]
+    busy: int
+    offer: str | None
+    work: dict[str, str]
+    idle_since: float
+
+
+class RouterViews:
+    """The read-only views of a router's state (the public half of :class:`~routekit.Router` that reads)."""
+
+    _rs: RoutingState
+
+    @property
+    def settings(self) -> RouterSettings:
+        """The settings the router was built with; they do not change."""
+        return self._rs.settings
+
+    @property
+    def now(self) -> float:
+        """The latest time the router was given (``-inf`` before the first call)."""
+        return self._rs.now
+
+    def next_deadline(self) -> float | None:
+        """The earliest pending timer's due time, or ``None``: when the host should call :meth:`advance`."""
+        return self._rs.timers.next_due()
+
+    def conversation(self, conversation_id: str) -> Conversation:
+        """A conversation's history (turns, agents who served it, context), for the agent's screen.
+
+        Raises:
+            UnknownIdError: No conversation has that id (or it was forgotten after the retention time).
+        """
+        conv = self._rs.conversations.get(conversation_id)
+        if conv is None:
+            raise UnknownIdError(f"unknown conversation {conversation_id!r}")
+        return conv.record
+
+    # ---------------------------------------------------------------------------------------- read views
+
+    def contact(self, contact_id: str) -> Contact:
+        """A live contact as submitted (with its conversation history for a reply turn).
+
+        Raises:
+            UnknownIdError: The contact is not live.
+        """
+        cr = self._rs.contacts.get(contact_id)
+        if cr is None:
+            raise UnknownIdError(f"unknown contact {contact_id!r}")
+        return cr.contact
+
+    def state(self, contact_id: str) -> ContactState | None:
+        """Where a live contact is, or ``None`` when it is not live (finished or unknown). O(1)."""
+        cr = self._rs.contacts.get(contact_id)
+        return None if cr is None else cr.state
+
+    def position(self, contact_id: str) -> int | None:
+        """The 0-based place of a waiting contact in its current queue, ``None`` when it is not waiting.
+
+        O(log n) in the contacts of its queue.
+        """
+        rs = self._rs
+        cr = rs.contacts.get(contact_id)
+        if cr is None or cr.state is not WAITING:
+            return None
+        return place(rs, cr)
+
+    def waiting(self) -> list[str]:
+        """Every waiting contact, in service order across all queues. O(n log targets)."""
+        contacts = self._rs.contacts
+        queues = [
+            ((cr.key, cid) for cid in queue for cr in (contacts[cid],))
+            for queue in self._rs.queues.values()
+            if len(queue)
+        ]
+        return [cid for _, cid in heapq.merge(*queues)]
+
+    def agent_state(self, agent_id: str) -> AgentSnapshot:
+        """An agent's presence, load and work in hand. O(work).
+
+        Raises:
+            UnknownIdError: No agent with that id is registered.
+        """
+        ar = self._rs.agents.get(agent_id)
+        if ar is None:
+            raise UnknownIdError(f"unknown agent {agent_id!r}")
+        return AgentSnapshot(
+            agent_id=agent_id,
+            status=ar.status,
+            load={channel: n for channel, n in ar.load.items() if n},
+            busy=ar.busy,
+            offer=ar.offer,
+            work={cid: kind.value for cid, (_, kind) in ar.work.items()},
+            idle_since=ar.idle_since,
+        )
+
+    def agents(self) -> list[str]:
+        """The ids of the registered agents, in registration order."""
+        return list(self._rs.agents)
+
+    def expected_wait(self, contact_id: str, now: float) -> float | None:
+        """An estimate of how much longer a waiting contact will wait, in seconds.
+
+        The estimate is the contact's place in its queue, plus one, divided by the rate at which contacts
+        of its current target were answered recently (over the last ``answer_window`` answers, up to
+        ``now``). It is ``None`` when the contact is not waiting or the target has fewer than two answers
+        on record. It reads no state it changes and fires no timers.
+        """
+        rs = self._rs
+        cr = rs.contacts.get(contact_id)
+        if cr is None or cr.state is not WAITING:
+            return None
+        answers = rs.answers.get(cr.target)
+        if answers is None or len(answers) < 2:
+            return None
+        span = max(now, answers[-1]) - answers[0]
+        if span <= 0:
+            return 0.0
+        rate = (len(answers) - 1) / span
+        return (place(rs, cr) + 1) / rate
+
+    def explain(self, contact_id: str, now: float | None = None) -> Explanation:
+        """Why a contact is where it is: its plan, stage, place, and every agent's standing. O(agents).
+
+        For a waiting or offered contact: the plan, the active stage and when it ends, the place in the
+        queue and the contacts ahead, and for every registered agent either eligible (ranked by the
+        selection key, with the terms it orders by) or the first reason that rules the agent out. For an
+        assigned, held or finished contact: the decision that was made and the rule that made it.
+        It reads state, fires no timers and changes nothing; it is never on the routing path.
+
+        Args:
+            contact_id: A live contact, or one finished within the retention time.
+            now: The time to report (default: the router's current time); timers are not fired.
+
+        Raises:
+            UnknownIdError: The contact is not known (or was forgotten after the retention time).
+        """
+        return explaining.explain(self._rs, contact_id, self._rs.now if now is None else float(now))
