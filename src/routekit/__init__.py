@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 
 from routekit import datasets, events, metrics, policies
 from routekit.errors import (
+    ArgumentTypeError,
     ClockError,
     ConfigError,
     DuplicateIdError,
     OfferStateError,
     RoutekitError,
     ScenarioError,
+    SnapshotError,
     StateError,
     UnknownIdError,
     UnroutableContactError,
@@ -41,6 +43,7 @@ __all__ = [
     "AgentPool",
     "AgentSnapshot",
     "AgentStatus",
+    "ArgumentTypeError",
     "Channel",
     "ClockError",
     "ConfigError",
@@ -56,6 +59,7 @@ __all__ = [
     "Router",
     "RouterSettings",
     "ScenarioError",
+    "SnapshotError",
     "StateError",
     "Tier",
     "Tiers",

@@ -15,12 +15,14 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "ArgumentTypeError",
     "ClockError",
     "ConfigError",
     "DuplicateIdError",
     "OfferStateError",
     "RoutekitError",
     "ScenarioError",
+    "SnapshotError",
     "StateError",
     "UnknownIdError",
     "UnroutableContactError",
@@ -62,6 +64,24 @@ class UnroutableContactError(RoutekitError, ValueError):
 
 class ConfigError(RoutekitError, ValueError):
     """A policy or a setting that cannot work, refused when it is built."""
+
+
+class SnapshotError(ConfigError):
+    """A snapshot that ``Router.restore`` cannot rebuild a sound router from, naming the path inside it.
+
+    The path reads like Python (``contacts[3].stage``); the router is never built from a damaged snapshot.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}" if path else problem)
+        self.path = path
+
+
+class ArgumentTypeError(RoutekitError, TypeError):
+    """A router call given an argument of the wrong type (a list as an id, a dict as a contact).
+
+    It is checked before anything happens, so no timer fires and ``err.events`` is always empty.
+    """
 
 
 class ScenarioError(RoutekitError, ValueError):
