@@ -10,6 +10,7 @@ import attrs
 
 from routekit.errors import ConfigError
 from routekit.models._checks import check_id, check_levels
+from routekit.models._frozen import FrozenDict
 from routekit.models.channel import Channel, to_channel
 
 
@@ -22,15 +23,15 @@ class AgentStatus(StrEnum):
 
 
 def _levels(value: Mapping[str, int] | None) -> dict[str, int]:
-    return dict(value or {})
+    return FrozenDict(value or {})
 
 
 def _capacity(value: Mapping[Channel, int] | Mapping[str, int] | None) -> dict[Channel, int]:
-    return {to_channel(channel): slots for channel, slots in (value or {}).items()}
+    return FrozenDict({to_channel(channel): slots for channel, slots in (value or {}).items()})
 
 
 def _wrap_up(value: Mapping[Channel, float] | Mapping[str, float] | None) -> dict[Channel, float]:
-    return {to_channel(channel): seconds for channel, seconds in (value or {}).items()}
+    return FrozenDict({to_channel(channel): seconds for channel, seconds in (value or {}).items()})
 
 
 def _check_capacity(instance: Any, attribute: Any, value: Mapping[Channel, int]) -> None:

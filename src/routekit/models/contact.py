@@ -8,16 +8,17 @@ from typing import Any
 import attrs
 
 from routekit.models._checks import check_id, check_int, check_levels, check_time
+from routekit.models._frozen import EMPTY, FrozenDict
 from routekit.models.channel import Channel, to_channel
 from routekit.models.customer import Customer
 
 
 def _levels(value: Mapping[str, int] | None) -> dict[str, int]:
-    return dict(value or {})
+    return FrozenDict(value or {})
 
 
 def _context(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return dict(value or {})
+    return FrozenDict(value or {})
 
 
 def _ids(value: Iterable[str]) -> tuple[str, ...]:
@@ -89,11 +90,12 @@ def trusted_contact(
     _SET_ID(contact, id)
     _SET_CUSTOMER(contact, customer)
     _SET_CHANNEL(contact, channel)
-    _SET_SKILLS(contact, skills)
+    # A scenario's skills are frozen once, when it is read; anything else is frozen here.
+    _SET_SKILLS(contact, skills if type(skills) is FrozenDict else FrozenDict(skills))
     _SET_PRIORITY(contact, priority)
     _SET_ARRIVED_AT(contact, arrived_at)
     _SET_HEAD_START(contact, head_start)
-    _SET_CONTEXT(contact, {})
+    _SET_CONTEXT(contact, EMPTY)
     _SET_CONVERSATION_ID(contact, None)
     _SET_SERVED_BY(contact, ())
     return contact

@@ -8,10 +8,11 @@ from typing import Any
 import attrs
 
 from routekit.models._checks import check_id
+from routekit.models._frozen import FrozenDict
 
 
 def _attributes(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return dict(value or {})
+    return FrozenDict(value or {})
 
 
 @attrs.frozen(kw_only=True)

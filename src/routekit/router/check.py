@@ -1,105 +1,260 @@
-"""The router's invariants, asserted: what the tests call after every step (sortedcontainers' ``_check``).
+"""The router's invariants, written once: what the tests assert after every step, and what a restore checks.
 
-Never on the routing path: :meth:`routekit.Router._check` calls :func:`check`, which reads everything and
-changes nothing. O(contacts + agents x targets).
+:func:`problems` walks the whole state and yields each broken invariant as a :data:`Problem`, never raising
+on a damaged state. :func:`check` (behind ``Router._check()``, sortedcontainers' convention) raises on the
+first one; ``Router.restore`` turns the first one into a :class:`~routekit.errors.SnapshotError` naming
+the path inside the snapshot. Never on the routing path. O(contacts + agents x targets + timers).
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
 
 from routekit.models.channel import Channel
 from routekit.policies.base import Target
 from routekit.router.index import eligible, routable
 from routekit.router.matching import best_agent_for
 from routekit.router.state import (
+    ACTIVE,
     HELD,
     HOLD_EXPIRY,
     OFFER_EXPIRY,
     OFFERED,
+    PARK_TTL,
+    PARKED,
     REOFFER_END,
+    STAGE_TIMEOUT,
+    SYNCHRONOUS,
     WAITING,
     WORK_OFFERED,
     WORK_WRAP_UP,
+    WRAP_UP_END,
     RoutingState,
 )
 
-__all__ = ["check"]
+__all__ = ["Problem", "check", "problems"]
+
+# Where a problem is and what it is: (section, key, field, message). The section is a part of the state as
+# a snapshot names it ("contacts", "agents", "timers", "conversations", "queues", "finished", or "" for
+# the top level), the key the contact, agent or conversation id, the timer's seq or the queue's target.
+Problem = tuple[str, Any, str, str]
 
 
 def check(rs: RoutingState) -> None:
-    """Assert every invariant: each contact in exactly one place, capacity, pools, timers, stability."""
-    live_timers = {seq: (kind, payload) for _, kind, payload, seq in rs.timers.live()}
+    """Raise ``AssertionError`` on the first broken invariant (explicitly: it holds under ``python -O``)."""
+    for section, key, field, message in problems(rs):
+        raise AssertionError(f"{section}[{key!r}].{field}: {message}")
 
-    # Each queued contact is in one queue, each queue sound.
+
+def problems(rs: RoutingState) -> Iterator[Problem]:
+    """Every broken invariant: each contact in exactly one place, capacity, pools, timers, stability."""
+    live = {seq: (kind, payload, due) for due, kind, payload, seq in rs.timers.live()}
+    yield from _clock(rs, live)
     queued: dict[str, Target] = {}
     for target, queue in rs.queues.items():
-        queue._check()
+        try:
+            queue._check()
+        except AssertionError as error:
+            yield ("queues", target, "", f"the queue is unsound: {error}")
         for contact_id in queue:
-            assert contact_id not in queued, f"{contact_id} is in two queues"
+            if contact_id in queued:
+                yield ("contacts", contact_id, "", "queued in two queues")
+            elif contact_id not in rs.contacts or rs.contacts[contact_id].state != WAITING:
+                yield ("queues", target, "", f"{contact_id!r} is queued but not a waiting contact")
             queued[contact_id] = target
-
-    # Each live contact is in exactly one place: waiting in its stage's queue, or in one agent's hands;
-    # each pending offer, stage and hold has its live timer.
+    yield from _contacts(rs, live, queued)
+    yield from _agents(rs, live)
+    yield from _timers(rs, live)
+    yield from _conversations(rs, live)
+    yield from _finished(rs)
+    # Stability: no waiting contact has an eligible agent or waits for nobody; nothing is left dirty.
     for contact_id, cr in rs.contacts.items():
-        assert contact_id not in rs.finished, f"{contact_id} is live and finished"
-        if cr.state == WAITING:
-            assert queued.get(contact_id) == cr.target, f"{contact_id} waits outside its stage's queue"
-            assert queued[contact_id].agent == cr.target.agent
-            assert rs.queues[cr.target].key(contact_id) == cr.key
-            assert cr.agent is None
-        else:
-            assert contact_id not in queued, f"{contact_id} is {cr.state} and queued"
-            ar = rs.agents[cr.agent]  # type: ignore[index]
-            assert ar.work[contact_id][1].value == cr.state.value
-        if cr.state == OFFERED:
-            assert rs.agents[cr.agent].offer == contact_id  # type: ignore[index]
-            assert live_timers[cr.offer_timer][0] == OFFER_EXPIRY  # type: ignore[index]
-        else:
-            assert cr.offer_timer is None or cr.offer_timer not in live_timers
-        if cr.state in (WAITING, OFFERED):
-            last = cr.stage == len(cr.plan.stages) - 1
-            assert (cr.stage_timer in live_timers) != last, f"{contact_id} stage timer is wrong"
-        if cr.state == HELD:
-            assert live_timers[cr.hold_timer][0] == HOLD_EXPIRY  # type: ignore[index]
+        if cr.state == WAITING and queued.get(contact_id) == cr.target:
+            if best_agent_for(rs, cr) is not None:
+                yield ("contacts", contact_id, "", "waits while an agent is free to take it")
+            elif not routable(rs, cr.contact, cr.plan, cr.stage):
+                yield ("contacts", contact_id, "", "waits for nobody: no registered agent can serve it")
+    if rs.dirty_agents or rs.dirty_contacts:
+        yield ("", None, "dirty", "agents or contacts left dirty after a call")
 
-    # Each agent's load is its work; an exclusive contact is the agent's only work; one offer at most; the
-    # agent is in exactly the pools it matches and is eligible for, under its current selection key.
+
+def _clock(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
+    """The clock is a finite time (or not started), every timer is due from now on, under the next seq."""
+    if not (math.isfinite(rs.now) or rs.now == -math.inf):
+        yield ("", None, "now", f"not a finite time: {rs.now!r}")
+    for seq, (_, _, due) in live.items():
+        if seq >= rs.timers.next_seq:
+            yield ("", None, "timer_seq", f"{rs.timers.next_seq} is not above timer {seq}")
+        if not math.isfinite(due) or due < rs.now:
+            yield ("timers", seq, "due", f"{due!r} is not a finite time from now ({rs.now!r}) on")
+
+
+def _contacts(rs: RoutingState, live: dict[int, Any], queued: dict[str, Target]) -> Iterator[Problem]:
+    """Each live contact is in exactly one place, with the timers of that place."""
+    for contact_id, cr in rs.contacts.items():
+        if contact_id in rs.finished:
+            yield ("contacts", contact_id, "", "live and finished")
+        if cr.seq >= rs.seq:
+            yield ("contacts", contact_id, "seq", f"{cr.seq} is not below the router's next seq {rs.seq}")
+        if cr.state == WAITING:
+            if queued.get(contact_id) != cr.target:
+                yield ("contacts", contact_id, "", "waiting outside its stage's queue")
+            elif rs.queues[cr.target].key(contact_id) != cr.key:
+                yield ("contacts", contact_id, "", "queued under another key")
+            if cr.agent is not None:
+                yield ("contacts", contact_id, "agent", "a waiting contact has no agent")
+        else:
+            if contact_id in queued:
+                yield ("contacts", contact_id, "", f"{cr.state.value} and queued")
+            ar = rs.agents.get(cr.agent) if cr.agent is not None else None
+            if ar is None:
+                yield ("contacts", contact_id, "agent", f"{cr.agent!r} is not a registered agent")
+            elif contact_id not in ar.work or ar.work[contact_id][1].value != cr.state.value:
+                yield ("contacts", contact_id, "state", f"not {cr.state.value} in agent {cr.agent!r}'s work")
+        if cr.state == OFFERED:
+            if cr.agent not in rs.agents or rs.agents[cr.agent].offer != contact_id:
+                yield ("contacts", contact_id, "agent", "its agent holds another offer")
+            if _kind(live, cr.offer_timer) != OFFER_EXPIRY:
+                yield ("contacts", contact_id, "", "an offer without its expiry timer")
+        elif cr.offer_timer is not None and cr.offer_timer in live:
+            yield ("contacts", contact_id, "", f"{cr.state.value} with an offer timer")
+        if cr.state == WAITING or cr.state == OFFERED:
+            last = cr.stage == len(cr.plan.stages) - 1
+            if (_kind(live, cr.stage_timer) == STAGE_TIMEOUT) == last:
+                yield (
+                    "contacts",
+                    contact_id,
+                    "stage",
+                    "the stage timer is missing" if not last else "a last stage with a timer",
+                )
+        elif cr.stage_timer is not None and cr.stage_timer in live:
+            yield ("contacts", contact_id, "", f"{cr.state.value} with a stage timer")
+        if cr.state == HELD:
+            if _kind(live, cr.hold_timer) != HOLD_EXPIRY:
+                yield ("contacts", contact_id, "", "held without its hold timer")
+            conv = rs.conversations.get(cr.contact.conversation)
+            if cr.contact.channel in SYNCHRONOUS or conv is None or conv.turn != contact_id:
+                yield ("contacts", contact_id, "state", "held, but not the live turn of an open conversation")
+        elif cr.hold_timer is not None and cr.hold_timer in live:
+            yield ("contacts", contact_id, "", f"{cr.state.value} with a hold timer")
+
+
+def _agents(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
+    """Each agent's load is its work; an exclusive contact is its only work; one offer at most; the agent is in
+    exactly the pools it matches and is eligible for, under its current selection key."""
     for agent_id, ar in rs.agents.items():
+        if ar.order >= rs.agent_order:
+            yield ("agents", agent_id, "order", f"{ar.order} is not below the router's next order")
         load: dict[Channel, int] = {}
         for contact_id, (channel, kind) in ar.work.items():
             load[channel] = load.get(channel, 0) + 1
             if kind == WORK_WRAP_UP:
-                assert contact_id in ar.wrap_up_timers
-            else:
-                assert rs.contacts[contact_id].agent == agent_id
-        assert {c: n for c, n in load.items() if n} == {c: n for c, n in ar.load.items() if n}
+                if _kind(live, ar.wrap_up_timers.get(contact_id)) != WRAP_UP_END:
+                    yield ("agents", agent_id, "work", f"{contact_id!r} in wrap-up without its timer")
+                if contact_id in rs.contacts:
+                    yield ("agents", agent_id, "work", f"{contact_id!r} in wrap-up but still live")
+            elif contact_id not in rs.contacts or rs.contacts[contact_id].agent != agent_id:
+                yield ("agents", agent_id, "work", f"{contact_id!r} is not a live contact of this agent")
+        for contact_id in ar.wrap_up_timers:
+            if ar.work.get(contact_id, (None, None))[1] != WORK_WRAP_UP:
+                yield ("agents", agent_id, "work", f"a wrap-up timer for {contact_id!r}, not in wrap-up")
+        if {c: n for c, n in load.items() if n} != {c: n for c, n in ar.load.items() if n}:
+            yield ("agents", agent_id, "work", "the load is not the work held")
         exclusive = sum(n for c, n in load.items() if c in rs.exclusive)
-        assert exclusive == ar.exclusive_work
-        assert exclusive == 0 or len(ar.work) == 1, f"{agent_id} holds an exclusive contact and more"
+        if exclusive != ar.exclusive_work:
+            yield ("agents", agent_id, "work", "the exclusive count is not the exclusive work held")
+        if exclusive and len(ar.work) > 1:
+            yield ("agents", agent_id, "work", "an exclusive contact and other work")
         offers = [cid for cid, (_, kind) in ar.work.items() if kind == WORK_OFFERED]
-        assert offers == ([ar.offer] if ar.offer else []), f"{agent_id} offers {offers}"
-        for target in rs.pools:
+        if offers != ([ar.offer] if ar.offer else []):
+            yield ("agents", agent_id, "offer", f"{ar.offer!r} is not the offer in its work ({offers})")
+        for target, pool in rs.pools.items():
             matches = target.matches(ar.agent)
-            assert (target in ar.targets) == matches
-            assert not matches or ar.targets[target] is rs.pools[target]
-            in_pool = agent_id in rs.pools[target]
-            assert in_pool == (matches and eligible(rs, ar, target.channel)), f"{agent_id} pool {target}"
-            if in_pool:
-                assert rs.pools[target].key(agent_id) == rs.selection_key(ar, target)
+            if (target in ar.targets) != matches or (matches and ar.targets[target] is not pool):
+                yield ("agents", agent_id, "", f"its targets are wrong for {target.rule}")
+            in_pool = agent_id in pool
+            if in_pool != (matches and eligible(rs, ar, target.channel)):
+                yield ("agents", agent_id, "", f"in the pool of {target.rule}: {in_pool}, eligible: {not in_pool}")
+            elif in_pool and pool.key(agent_id) != rs.selection_key(ar, target):
+                yield ("agents", agent_id, "", f"in the pool of {target.rule} under a stale key")
     for pool in rs.pools.values():
-        pool._check()
+        try:
+            pool._check()
+        except AssertionError as error:
+            yield ("", None, "targets", f"an agent pool is unsound: {error}")
     for target, supply in rs.supply.items():
-        assert supply == sum(target.matches(ar.agent) for ar in rs.agents.values())
+        if supply != sum(target.matches(ar.agent) for ar in rs.agents.values()):
+            yield ("", None, "targets", f"the supply of {target.rule} is not the agents who match it")
 
-    # Each bar has its timer, kept both ways.
+
+def _timers(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
+    """Each live timer belongs to the record whose handle it is, and each re-offer bar has its timer."""
+    for seq, (kind, payload, _) in live.items():
+        if kind == OFFER_EXPIRY:
+            cr = rs.contacts.get(payload[0])
+            owned = cr is not None and cr.offer_timer == seq and cr.state == OFFERED and cr.agent == payload[1]
+        elif kind == STAGE_TIMEOUT:
+            cr = rs.contacts.get(payload[0])
+            owned = cr is not None and cr.stage_timer == seq and cr.stage == payload[1]
+        elif kind == HOLD_EXPIRY:
+            cr = rs.contacts.get(payload[0])
+            owned = cr is not None and cr.hold_timer == seq
+        elif kind == WRAP_UP_END:
+            ar = rs.agents.get(payload[0])
+            owned = ar is not None and ar.wrap_up_timers.get(payload[1]) == seq
+        elif kind == PARK_TTL:
+            conv = rs.conversations.get(payload[0])
+            owned = conv is not None and conv.ttl_timer == seq and conv.status == PARKED
+            owned = owned and payload[0] not in rs.closed
+        else:
+            contact_id, agent_id = payload
+            owned = rs.bars.get(contact_id, {}).get(agent_id) == seq and contact_id in rs.contacts
+            owned = owned and agent_id in rs.agents
+        if not owned:
+            yield ("timers", seq, "payload", f"a {kind.name.lower()} timer for {list(payload)} that nothing holds")
     for contact_id, bars in rs.bars.items():
         for agent_id, seq in bars.items():
-            assert live_timers[seq] == (REOFFER_END, (contact_id, agent_id))
-            assert contact_id in rs.bars_by_agent[agent_id]
+            if live.get(seq, (None, None))[:2] != (REOFFER_END, (contact_id, agent_id)):
+                yield ("contacts", contact_id, "", f"barred from {agent_id!r} without a timer")
+            if contact_id not in rs.bars_by_agent.get(agent_id, {}):
+                yield ("contacts", contact_id, "", f"barred from {agent_id!r} one way only")
 
-    # Stability: no waiting contact has an eligible agent, or waits for nobody; nothing is left dirty.
-    for contact_id, cr in rs.contacts.items():
-        if cr.state == WAITING:
-            assert best_agent_for(rs, cr) is None, f"{contact_id} waits while an agent is free"
-            assert routable(rs, cr.contact, cr.plan, cr.stage), f"{contact_id} waits for nobody"
-    assert not rs.dirty_agents
-    assert not rs.dirty_contacts
+
+def _conversations(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
+    """A conversation's turn is live while it is active and open; a parked one has its TTL timer."""
+    for conversation_id, conv in rs.conversations.items():
+        if conv.record.id != conversation_id or not conv.record.turns or conv.record.turns[-1] != conv.turn:
+            yield ("conversations", conversation_id, "turn", f"{conv.turn!r} is not its last turn")
+        closed = conversation_id in rs.closed
+        turn = rs.contacts.get(conv.turn)
+        if not closed and conv.status == ACTIVE:
+            if turn is None or turn.contact.conversation != conversation_id:
+                yield ("conversations", conversation_id, "turn", f"active, but {conv.turn!r} is not live")
+        elif turn is not None:
+            yield ("conversations", conversation_id, "turn", f"{conv.status.value}, but {conv.turn!r} is live")
+        if (not closed and conv.status == PARKED) != (_kind(live, conv.ttl_timer) == PARK_TTL):
+            yield ("conversations", conversation_id, "status", "a park TTL timer only while parked and open")
+    for conversation_id in rs.closed:
+        if conversation_id not in rs.conversations:
+            yield ("", None, "closed", f"{conversation_id!r} is closed but no conversation")
+
+
+def _finished(rs: RoutingState) -> Iterator[Problem]:
+    """What retention forgets is in order, and everything finished is in it."""
+    contacts = {some_id for _, some_id, conversation in rs.finished_order if not conversation}
+    conversations = {some_id for _, some_id, conversation in rs.finished_order if conversation}
+    if contacts != set(rs.finished) or set(rs.outcomes) != set(rs.finished):
+        yield ("", None, "finished_order", "the finished contacts and their order disagree")
+    if conversations != set(rs.closed):
+        yield ("", None, "finished_order", "the closed conversations and their order disagree")
+    times = [at for at, _, _ in rs.finished_order]
+    if any(not math.isfinite(at) for at in times) or times != sorted(times):
+        yield ("", None, "finished_order", "not finite times in order")
+
+
+def _kind(live: dict[int, Any], seq: int | None) -> Any:
+    """The kind of a live timer, or ``None`` when the handle is empty or the timer is gone."""
+    entry = live.get(seq) if seq is not None else None
+    return None if entry is None else entry[0]

@@ -58,12 +58,18 @@ from routekit.router.matching import match, offer_new, serve_next
 from routekit.router.offers import end_offer, offer_expired, rescind
 from routekit.router.refusals import (
     agent_of,
+    concurrent_call,
+    foreign_conversation,
+    is_current_turn,
     live_contact,
     pending_offer,
     plan_of,
     refuse,
+    require_channel,
     require_routable,
+    require_type,
     status_of,
+    taken_conversation,
 )
 from routekit.router.settings import RouterSettings
 from routekit.router.stages import (
@@ -148,6 +154,8 @@ class Router(RouterViews):
         if "selection" in kwargs and isinstance(kwargs["selection"], str):
             kwargs["selection"] = selection_named(kwargs["selection"])
         self.policy = policy
+        # Set while a state-changing call runs: a second thread entering then is refused (refusals.concurrent_call).
+        self._in_call = False
         self._rs = RoutingState(policy, settings if settings is not None else RouterSettings(**kwargs))
 
     # ----------------------------------------------------------------------------------------------- time
@@ -158,7 +166,13 @@ class Router(RouterViews):
         Raises:
             ClockError: ``now`` is earlier than the last time given, or not a finite number.
         """
-        return self._begin(now)
+        if self._in_call:
+            raise concurrent_call("advance")
+        self._in_call = True
+        try:
+            return self._begin(now)
+        finally:
+            self._in_call = False
 
     def _begin(self, now: float) -> list[Event]:
         """Check ``now``, fire the timers due at or before it, move the clock, forget what retention lets go."""
@@ -197,20 +211,28 @@ class Router(RouterViews):
         Raises:
             DuplicateIdError: An agent with that id is registered.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        if agent.id in rs.agents:
-            raise refuse(DuplicateIdError(f"agent {agent.id!r} is already registered"), out)
-        status = status_of(status, out)
-        ar = AgentRecord(agent=agent, status=status, order=rs.agent_order, idle_since=now)
-        rs.agent_order += 1
-        rs.agents[agent.id] = ar
-        match_targets(rs, ar)
-        out.append(AgentStatusChanged(at=now, agent_id=agent.id, status=status))
-        refresh(rs, ar)
-        match(rs, now, out)
-        return out
+        if self._in_call:
+            raise concurrent_call("add_agent")
+        if type(agent) is not Agent:
+            require_type("agent", agent, Agent)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            if agent.id in rs.agents:
+                raise refuse(DuplicateIdError(f"agent {agent.id!r} is already registered"), out)
+            status = status_of(status, out)
+            ar = AgentRecord(agent=agent, status=status, order=rs.agent_order, idle_since=now)
+            rs.agent_order += 1
+            rs.agents[agent.id] = ar
+            match_targets(rs, ar)
+            out.append(AgentStatusChanged(at=now, agent_id=agent.id, status=status))
+            refresh(rs, ar)
+            match(rs, now, out)
+            return out
+        finally:
+            self._in_call = False
 
     def update_agent(self, agent: Agent, now: float) -> list[Event]:
         """Change an agent's skills, teams, capacity or wrap-up at once; work in hand is never dropped.
@@ -221,17 +243,25 @@ class Router(RouterViews):
         Raises:
             UnknownIdError: No agent with that id is registered.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        ar = agent_of(rs, agent.id, out)
-        unmatch_targets(rs, ar)
-        ar.agent = agent
-        match_targets(rs, ar)
-        refresh(rs, ar)
-        match(rs, now, out)
-        deny_unroutable(rs, now, out)
-        return out
+        if self._in_call:
+            raise concurrent_call("update_agent")
+        if type(agent) is not Agent:
+            require_type("agent", agent, Agent)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            ar = agent_of(rs, agent.id, out)
+            unmatch_targets(rs, ar)
+            ar.agent = agent
+            match_targets(rs, ar)
+            refresh(rs, ar)
+            match(rs, now, out)
+            deny_unroutable(rs, now, out)
+            return out
+        finally:
+            self._in_call = False
 
     def remove_agent(self, agent_id: str, now: float) -> list[Event]:
         """Unregister an agent with no work in hand.
@@ -244,26 +274,34 @@ class Router(RouterViews):
             UnknownIdError: No agent with that id is registered.
             StateError: The agent has work: an offer, a contact, a held conversation or wrap-up.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        ar = agent_of(rs, agent_id, out)
-        if ar.work:
-            raise refuse(
-                StateError(f"agent {agent_id!r} has work ({', '.join(sorted(ar.work))}); it cannot be removed"),
-                out,
-            )
-        out.append(AgentStatusChanged(at=now, agent_id=agent_id, status=OFFLINE))
-        ar.status = OFFLINE
-        refresh(rs, ar)
-        unmatch_targets(rs, ar)
-        for contact_id in list(rs.bars_by_agent.get(agent_id, ())):
-            lift_bar(rs, contact_id, agent_id)
-        del rs.agents[agent_id]
-        leave_sticky_stages(rs, agent_id, now, out)
-        match(rs, now, out)
-        deny_unroutable(rs, now, out)
-        return out
+        if self._in_call:
+            raise concurrent_call("remove_agent")
+        if type(agent_id) is not str:
+            require_type("agent_id", agent_id, str)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            ar = agent_of(rs, agent_id, out)
+            if ar.work:
+                raise refuse(
+                    StateError(f"agent {agent_id!r} has work ({', '.join(sorted(ar.work))}); it cannot be removed"),
+                    out,
+                )
+            out.append(AgentStatusChanged(at=now, agent_id=agent_id, status=OFFLINE))
+            ar.status = OFFLINE
+            refresh(rs, ar)
+            unmatch_targets(rs, ar)
+            for contact_id in list(rs.bars_by_agent.get(agent_id, ())):
+                lift_bar(rs, contact_id, agent_id)
+            del rs.agents[agent_id]
+            leave_sticky_stages(rs, agent_id, now, out)
+            match(rs, now, out)
+            deny_unroutable(rs, now, out)
+            return out
+        finally:
+            self._in_call = False
 
     def set_status(self, agent_id: str, status: AgentStatus, now: float) -> list[Event]:
         """Set an agent available, away (keeps work, gets no offers) or offline (also parks held turns).
@@ -276,30 +314,38 @@ class Router(RouterViews):
         Raises:
             UnknownIdError: No agent with that id is registered.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        ar = agent_of(rs, agent_id, out)
-        status = status_of(status, out)
-        if status == ar.status:
+        if self._in_call:
+            raise concurrent_call("set_status")
+        if type(agent_id) is not str:
+            require_type("agent_id", agent_id, str)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            ar = agent_of(rs, agent_id, out)
+            status = status_of(status, out)
+            if status == ar.status:
+                return out
+            out.append(AgentStatusChanged(at=now, agent_id=agent_id, status=status))
+            ar.status = status
+            if status == AVAILABLE:
+                ar.idle_since = now
+            else:
+                if ar.offer is not None:
+                    reason = "agent-away" if status == AWAY else "agent-offline"
+                    rescind(rs, rs.contacts[ar.offer], now, reason, out, requeue=True)
+                if status == OFFLINE:
+                    held = sorted(cid for cid, (_, kind) in ar.work.items() if kind == WORK_HELD)
+                    for contact_id in held:
+                        park(rs, rs.contacts[contact_id], now, out)
+            refresh(rs, ar)
+            if status != AVAILABLE:
+                leave_sticky_stages(rs, agent_id, now, out)
+            match(rs, now, out)
             return out
-        out.append(AgentStatusChanged(at=now, agent_id=agent_id, status=status))
-        ar.status = status
-        if status == AVAILABLE:
-            ar.idle_since = now
-        else:
-            if ar.offer is not None:
-                reason = "agent-away" if status == AWAY else "agent-offline"
-                rescind(rs, rs.contacts[ar.offer], now, reason, out, requeue=True)
-            if status == OFFLINE:
-                held = sorted(cid for cid, (_, kind) in ar.work.items() if kind == WORK_HELD)
-                for contact_id in held:
-                    park(rs, rs.contacts[contact_id], now, out)
-        refresh(rs, ar)
-        if status != AVAILABLE:
-            leave_sticky_stages(rs, agent_id, now, out)
-        match(rs, now, out)
-        return out
+        finally:
+            self._in_call = False
 
     def end_wrap_up(self, agent_id: str, now: float) -> list[Event]:
         """End an agent's wrap-up early.
@@ -311,17 +357,25 @@ class Router(RouterViews):
             UnknownIdError: No agent with that id is registered.
             StateError: The agent is not in wrap-up.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        ar = agent_of(rs, agent_id, out)
-        if not ar.wrap_up_timers:
-            raise refuse(StateError(f"agent {agent_id!r} is not in wrap-up"), out)
-        for contact_id in list(ar.wrap_up_timers):
-            rs.timers.cancel(ar.wrap_up_timers[contact_id])
-            end_wrap_up(rs, ar, contact_id, now, out)
-        match(rs, now, out)
-        return out
+        if self._in_call:
+            raise concurrent_call("end_wrap_up")
+        if type(agent_id) is not str:
+            require_type("agent_id", agent_id, str)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            ar = agent_of(rs, agent_id, out)
+            if not ar.wrap_up_timers:
+                raise refuse(StateError(f"agent {agent_id!r} is not in wrap-up"), out)
+            for contact_id in list(ar.wrap_up_timers):
+                rs.timers.cancel(ar.wrap_up_timers[contact_id])
+                end_wrap_up(rs, ar, contact_id, now, out)
+            match(rs, now, out)
+            return out
+        finally:
+            self._in_call = False
 
     # ------------------------------------------------------------------------------------------- contacts
 
@@ -337,47 +391,62 @@ class Router(RouterViews):
             UnroutableContactError: No registered agent could ever serve the contact.
             UnknownIdError: The policy does not know the customer's tier.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        if contact.id in rs.contacts or contact.id in rs.finished:
-            raise refuse(DuplicateIdError(f"contact {contact.id!r} was already submitted"), out)
-        conversation_id = contact.conversation if contact.channel not in SYNCHRONOUS else None
-        if conversation_id is not None and conversation_id in rs.conversations:
-            raise refuse(
-                DuplicateIdError(f"conversation {conversation_id!r} is already open; a reply is customer_replied()"),
-                out,
-            )
-        plan = plan_of(rs, contact, now, out)
-        if isinstance(plan, Denial):
-            out.append(denied(contact, now, plan.reason, plan.rule, plan.fallback))
-            finish(rs, contact.id, now, None, f"denied: {plan.reason}", (None, None, plan.rule, None, now))
+        if self._in_call:
+            raise concurrent_call("submit")
+        if type(contact) is not Contact:
+            require_type("contact", contact, Contact)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            if contact.id in rs.contacts or contact.id in rs.finished:
+                raise refuse(DuplicateIdError(f"contact {contact.id!r} was already submitted"), out)
+            arrived_at = contact.arrived_at
+            if arrived_at is not None and arrived_at > now:
+                raise refuse(
+                    ClockError(f"contact {contact.id!r} arrived_at={arrived_at!r} is later than now={now!r}"), out
+                )
+            if contact.channel in SYNCHRONOUS:
+                conversation_id = None
+                if contact.conversation_id is not None and contact.conversation_id in rs.conversations:
+                    raise refuse(foreign_conversation(rs, contact), out)
+            else:
+                conversation_id = contact.conversation
+                if conversation_id in rs.conversations:
+                    raise refuse(taken_conversation(rs, conversation_id), out)
+            plan = plan_of(rs, contact, now, out)
+            if isinstance(plan, Denial):
+                out.append(denied(contact, now, plan.reason, plan.rule, plan.fallback))
+                finish(rs, contact.id, now, None, f"denied: {plan.reason}", (None, None, plan.rule, None, now))
+                return out
+            ready = rs.ready_plans
+            if id(plan) not in ready:
+                require_routable(rs, contact, plan, out)
+                for stage in plan.stages:
+                    ensure_target(rs, stage.target)
+                if len(ready) >= _READY_PLANS:
+                    ready.clear()  # a policy that builds a new plan each time must not grow this forever
+                ready[id(plan)] = plan
+            if conversation_id is not None:
+                record = Conversation(
+                    id=conversation_id,
+                    customer=contact.customer,
+                    channel=contact.channel,
+                    turns=(contact.id,),
+                    context=contact.context,
+                )
+                rs.conversations[conversation_id] = ConversationRecord(
+                    record=record, status=ACTIVE, turn=contact.id, first=contact
+                )
+            cr = start(rs, contact, plan, now, out, queue=False)
+            if cr.state == WAITING:
+                offer_new(rs, cr, now, out)
+            if rs.dirty_contacts or rs.dirty_agents:  # the per-contact calls skip an empty match
+                match(rs, now, out)
             return out
-        ready = rs.ready_plans
-        if id(plan) not in ready:
-            require_routable(rs, contact, plan, out)
-            for stage in plan.stages:
-                ensure_target(rs, stage.target)
-            if len(ready) >= _READY_PLANS:
-                ready.clear()  # a policy that builds a new plan each time must not grow this forever
-            ready[id(plan)] = plan
-        if conversation_id is not None:
-            record = Conversation(
-                id=conversation_id,
-                customer=contact.customer,
-                channel=contact.channel,
-                turns=(contact.id,),
-                context=contact.context,
-            )
-            rs.conversations[conversation_id] = ConversationRecord(
-                record=record, status=ACTIVE, turn=contact.id, first=contact
-            )
-        cr = start(rs, contact, plan, now, out, queue=False)
-        if cr.state == WAITING:
-            offer_new(rs, cr, now, out)
-        if rs.dirty_contacts or rs.dirty_agents:  # the per-contact calls skip an empty match
-            match(rs, now, out)
-        return out
+        finally:
+            self._in_call = False
 
     def accept(self, contact_id: str, agent_id: str, now: float) -> list[Event]:
         """The agent accepts the contact offered to them.
@@ -388,35 +457,45 @@ class Router(RouterViews):
         Raises:
             OfferStateError: That agent holds no pending offer of that contact.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        cr = pending_offer(rs, contact_id, agent_id, out)
-        ar = rs.agents[agent_id]
-        rs.timers.cancel(cr.offer_timer)
-        if cr.stage_timer is not None:  # most plans have one stage, without a timer: spare the call
-            rs.timers.cancel(cr.stage_timer)
-        cr.offer_timer = cr.stage_timer = None
-        cr.state = ASSIGNED
-        ar.offer = None
-        ar.work[contact_id] = (cr.contact.channel, WORK_ASSIGNED)
-        if contact_id in rs.bars:
-            drop_bars(rs, contact_id)
-        # The answer times behind expected_wait, the last answer_window of them per target.
-        answers = rs.answers.get(cr.target)
-        if answers is None:
-            answers = rs.answers[cr.target] = deque(maxlen=rs.answer_window)
-        answers.append(now)
-        stage, rule, selection = cr.offer_rule or (cr.stage, cr.target.rule, None)
-        cr.decision = (agent_id, stage, rule, selection, now)
-        conv = rs.conversations.get(cr.contact.conversation) if rs.conversations else None
-        if conv is not None and conv.turn == contact_id:
-            conv.record = attrs.evolve(conv.record, agents=(*conv.record.agents, agent_id))
-        out.append(_assigned(now, contact_id, agent_id, now - cr.clock_start))
-        refresh(rs, ar)
-        if rs.dirty_contacts or rs.dirty_agents:  # the per-contact calls skip an empty match
-            match(rs, now, out)
-        return out
+        if self._in_call:
+            raise concurrent_call("accept")
+        if type(contact_id) is not str:
+            require_type("contact_id", contact_id, str)
+        if type(agent_id) is not str:
+            require_type("agent_id", agent_id, str)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            cr = pending_offer(rs, contact_id, agent_id, out)
+            ar = rs.agents[agent_id]
+            rs.timers.cancel(cr.offer_timer)
+            if cr.stage_timer is not None:  # most plans have one stage, without a timer: spare the call
+                rs.timers.cancel(cr.stage_timer)
+            cr.offer_timer = cr.stage_timer = None
+            cr.state = ASSIGNED
+            ar.offer = None
+            ar.work[contact_id] = (cr.contact.channel, WORK_ASSIGNED)
+            if contact_id in rs.bars:
+                drop_bars(rs, contact_id)
+            # The answer times behind expected_wait, the last answer_window of them per target.
+            answers = rs.answers.get(cr.target)
+            if answers is None:
+                answers = rs.answers[cr.target] = deque(maxlen=rs.answer_window)
+            answers.append(now)
+            stage, rule, selection = cr.offer_rule or (cr.stage, cr.target.rule, None)
+            cr.decision = (agent_id, stage, rule, selection, now)
+            conv = rs.conversations.get(cr.contact.conversation) if rs.conversations else None
+            if conv is not None and conv.turn == contact_id:
+                conv.record = attrs.evolve(conv.record, agents=(*conv.record.agents, agent_id))
+            out.append(_assigned(now, contact_id, agent_id, now - cr.clock_start))
+            refresh(rs, ar)
+            if rs.dirty_contacts or rs.dirty_agents:  # the per-contact calls skip an empty match
+                match(rs, now, out)
+            return out
+        finally:
+            self._in_call = False
 
     def reject(self, contact_id: str, agent_id: str, now: float) -> list[Event]:
         """The agent rejects the contact offered to them; it goes back to its place in the queue.
@@ -427,14 +506,24 @@ class Router(RouterViews):
         Raises:
             OfferStateError: That agent holds no pending offer of that contact.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        cr = pending_offer(rs, contact_id, agent_id, out)
-        out.append(OfferRejected(at=now, contact_id=contact_id, agent_id=agent_id))
-        end_offer(rs, cr, now, out, barred=True)
-        match(rs, now, out)
-        return out
+        if self._in_call:
+            raise concurrent_call("reject")
+        if type(contact_id) is not str:
+            require_type("contact_id", contact_id, str)
+        if type(agent_id) is not str:
+            require_type("agent_id", agent_id, str)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            cr = pending_offer(rs, contact_id, agent_id, out)
+            out.append(OfferRejected(at=now, contact_id=contact_id, agent_id=agent_id))
+            end_offer(rs, cr, now, out, barred=True)
+            match(rs, now, out)
+            return out
+        finally:
+            self._in_call = False
 
     def complete(self, contact_id: str, now: float) -> list[Event]:
         """The agent finished the contact (or closed the conversation); wrap-up starts.
@@ -447,34 +536,42 @@ class Router(RouterViews):
             UnknownIdError: The contact is not known.
             StateError: The contact is not assigned (or held awaiting the customer).
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        cr = live_contact(rs, contact_id, out)
-        if cr.state is not ASSIGNED and cr.state is not HELD:
-            raise refuse(StateError(f"contact {contact_id!r} is {cr.state.value}, not assigned"), out)
-        agent_id = cr.agent
-        assert agent_id is not None
-        ar = rs.agents[agent_id]
-        if cr.hold_timer is not None:  # only a held conversation has one: spare the call
-            rs.timers.cancel(cr.hold_timer)
-        contact = cr.contact
-        channel = contact.channel
-        # The agent's wrap-up time on the channel, or the router's default.
-        wrap_up = ar.agent.wrap_up.get(channel, rs.wrap_up)
-        out.append(_completed(now, contact_id, agent_id, now + wrap_up))
-        del rs.contacts[contact_id]
-        finish(rs, contact_id, now, contact.conversation, "completed", cr.decision)
-        if rs.conversations:  # most days' contacts are calls: no conversation to look for
-            close_conversation_of(rs, contact, now, "completed", out)
-        if wrap_up > 0:
-            start_wrap_up(rs, ar, contact_id, channel, now + wrap_up)
-        else:
-            release(rs, ar, contact_id, now)
-        serve_next(rs, ar, now, out)
-        if rs.dirty_contacts or rs.dirty_agents:  # the per-contact calls skip an empty match
-            match(rs, now, out)
-        return out
+        if self._in_call:
+            raise concurrent_call("complete")
+        if type(contact_id) is not str:
+            require_type("contact_id", contact_id, str)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            cr = live_contact(rs, contact_id, out)
+            if cr.state is not ASSIGNED and cr.state is not HELD:
+                raise refuse(StateError(f"contact {contact_id!r} is {cr.state.value}, not assigned"), out)
+            agent_id = cr.agent
+            assert agent_id is not None
+            ar = rs.agents[agent_id]
+            if cr.hold_timer is not None:  # only a held conversation has one: spare the call
+                rs.timers.cancel(cr.hold_timer)
+            contact = cr.contact
+            channel = contact.channel
+            # The agent's wrap-up time on the channel, or the router's default.
+            wrap_up = ar.agent.wrap_up.get(channel, rs.wrap_up)
+            out.append(_completed(now, contact_id, agent_id, now + wrap_up))
+            del rs.contacts[contact_id]
+            finish(rs, contact_id, now, contact.conversation, "completed", cr.decision)
+            if rs.conversations:  # most days' contacts are calls: no conversation to look for
+                close_conversation_of(rs, contact, now, "completed", out)
+            if wrap_up > 0:
+                start_wrap_up(rs, ar, contact_id, channel, now + wrap_up)
+            else:
+                release(rs, ar, contact_id, now)
+            serve_next(rs, ar, now, out)
+            if rs.dirty_contacts or rs.dirty_agents:  # the per-contact calls skip an empty match
+                match(rs, now, out)
+            return out
+        finally:
+            self._in_call = False
 
     def abandon(self, contact_id: str, now: float) -> list[Event]:
         """The customer left before being served, or closed a held or parked conversation.
@@ -488,41 +585,49 @@ class Router(RouterViews):
             UnknownIdError: Neither a live contact nor a parked conversation has that id.
             StateError: The contact is assigned (use ``complete``) or already finished.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        cr = rs.contacts.get(contact_id)
-        if cr is None:
-            conv = parked_conversation(rs, contact_id)
-            if conv is None:
-                if contact_id in rs.finished:
-                    raise refuse(StateError(f"contact {contact_id!r} has already finished"), out)
-                raise refuse(UnknownIdError(f"unknown contact {contact_id!r}"), out)
-            rs.timers.cancel(conv.ttl_timer)
-            out.append(Abandoned(at=now, contact_id=conv.turn))
-            close(rs, conv, now, "abandoned", out)
+        if self._in_call:
+            raise concurrent_call("abandon")
+        if type(contact_id) is not str:
+            require_type("contact_id", contact_id, str)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            cr = rs.contacts.get(contact_id)
+            if cr is None:
+                conv = parked_conversation(rs, contact_id)
+                if conv is None:
+                    if contact_id in rs.finished:
+                        raise refuse(StateError(f"contact {contact_id!r} has already finished"), out)
+                    raise refuse(UnknownIdError(f"unknown contact {contact_id!r}"), out)
+                rs.timers.cancel(conv.ttl_timer)
+                out.append(Abandoned(at=now, contact_id=conv.turn))
+                close(rs, conv, now, "abandoned", out)
+                return out
+            if cr.state == ASSIGNED:
+                raise refuse(StateError(f"contact {contact_id!r} is assigned; use complete()"), out)
+            if cr.state == WAITING:
+                rs.queues[cr.target].remove(contact_id)
+            elif cr.state == OFFERED:
+                rescind(rs, cr, now, "abandoned", out, requeue=False)
+            else:
+                ar = rs.agents[cr.agent]  # type: ignore[index]
+                rs.timers.cancel(cr.hold_timer)
+                release(rs, ar, contact_id, now)
+                refresh(rs, ar)
+            rs.timers.cancel(cr.stage_timer)
+            drop_bars(rs, contact_id)
+            del rs.contacts[contact_id]
+            out.append(Abandoned(at=now, contact_id=contact_id))
+            finish(rs, contact_id, now, cr.contact.conversation, "abandoned", cr.decision)
+            if rs.conversations:
+                close_conversation_of(rs, cr.contact, now, "abandoned", out)
+            if rs.dirty_contacts or rs.dirty_agents:  # the per-contact calls skip an empty match
+                match(rs, now, out)
             return out
-        if cr.state == ASSIGNED:
-            raise refuse(StateError(f"contact {contact_id!r} is assigned; use complete()"), out)
-        if cr.state == WAITING:
-            rs.queues[cr.target].remove(contact_id)
-        elif cr.state == OFFERED:
-            rescind(rs, cr, now, "abandoned", out, requeue=False)
-        else:
-            ar = rs.agents[cr.agent]  # type: ignore[index]
-            rs.timers.cancel(cr.hold_timer)
-            release(rs, ar, contact_id, now)
-            refresh(rs, ar)
-        rs.timers.cancel(cr.stage_timer)
-        drop_bars(rs, contact_id)
-        del rs.contacts[contact_id]
-        out.append(Abandoned(at=now, contact_id=contact_id))
-        finish(rs, contact_id, now, cr.contact.conversation, "abandoned", cr.decision)
-        if rs.conversations:
-            close_conversation_of(rs, cr.contact, now, "abandoned", out)
-        if rs.dirty_contacts or rs.dirty_agents:  # the per-contact calls skip an empty match
-            match(rs, now, out)
-        return out
+        finally:
+            self._in_call = False
 
     def reprioritize(self, contact_id: str, priority: int, now: float) -> list[Event]:
         """Give a waiting contact a new base priority; its place in the queue follows.
@@ -534,22 +639,30 @@ class Router(RouterViews):
             UnknownIdError: The contact is not known.
             StateError: The contact is not waiting.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        cr = live_contact(rs, contact_id, out)
-        if cr.state != WAITING:
-            raise refuse(StateError(f"contact {contact_id!r} is {cr.state.value}, not waiting"), out)
-        if isinstance(priority, bool) or not isinstance(priority, int):
-            raise refuse(ConfigError(f"priority must be an integer, got {priority!r}"), out)
-        queue = rs.queues[cr.target]
-        queue.remove(contact_id)
-        cr.reprioritize(priority)
-        queue.push(contact_id, cr.key)
-        out.append(Reprioritized(at=now, contact_id=contact_id, priority=priority))
-        rs.dirty_contacts[contact_id] = None
-        match(rs, now, out)
-        return out
+        if self._in_call:
+            raise concurrent_call("reprioritize")
+        if type(contact_id) is not str:
+            require_type("contact_id", contact_id, str)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            cr = live_contact(rs, contact_id, out)
+            if cr.state != WAITING:
+                raise refuse(StateError(f"contact {contact_id!r} is {cr.state.value}, not waiting"), out)
+            if isinstance(priority, bool) or not isinstance(priority, int):
+                raise refuse(ConfigError(f"priority must be an integer, got {priority!r}"), out)
+            queue = rs.queues[cr.target]
+            queue.remove(contact_id)
+            cr.reprioritize(priority)
+            queue.push(contact_id, cr.key)
+            out.append(Reprioritized(at=now, contact_id=contact_id, priority=priority))
+            rs.dirty_contacts[contact_id] = None
+            match(rs, now, out)
+            return out
+        finally:
+            self._in_call = False
 
     def transfer(self, contact_id: str, now: float, target: Target | Plan | None = None) -> list[Event]:
         """Send an assigned contact back into routing with a new plan, keeping its original arrival time.
@@ -565,32 +678,43 @@ class Router(RouterViews):
             StateError: The contact is not assigned.
             UnroutableContactError: No registered agent could ever serve the new plan.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        cr = live_contact(rs, contact_id, out)
-        if cr.state != ASSIGNED:
-            raise refuse(StateError(f"contact {contact_id!r} is {cr.state.value}, not assigned"), out)
-        if target is None:
-            plan = plan_of(rs, cr.contact, now, out)
-            if isinstance(plan, Denial):
-                raise refuse(StateError(f"the policy denies contact {contact_id!r}: {plan.reason}"), out)
-        elif isinstance(target, Target):
-            plan = Plan([Stage(target=target)])
-        else:
-            plan = target
-        require_routable(rs, cr.contact, plan, out)
-        agent_id = cr.agent
-        assert agent_id is not None
-        ar = rs.agents[agent_id]
-        out.append(Transferred(at=now, contact_id=contact_id, agent_id=agent_id))
-        release(rs, ar, contact_id, now)
-        refresh(rs, ar)
-        cr.move_to(0, plan)
-        cr.agent, cr.state = None, WAITING
-        queued(rs, cr, now, out, queue=True)
-        match(rs, now, out)
-        return out
+        if self._in_call:
+            raise concurrent_call("transfer")
+        if type(contact_id) is not str:
+            require_type("contact_id", contact_id, str)
+        if target is not None and type(target) is not Target:
+            require_type("target", target, Target | Plan)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            cr = live_contact(rs, contact_id, out)
+            if cr.state != ASSIGNED:
+                raise refuse(StateError(f"contact {contact_id!r} is {cr.state.value}, not assigned"), out)
+            if target is None:
+                plan = plan_of(rs, cr.contact, now, out)
+                if isinstance(plan, Denial):
+                    raise refuse(StateError(f"the policy denies contact {contact_id!r}: {plan.reason}"), out)
+            elif isinstance(target, Target):
+                plan = Plan([Stage(target=target)])
+            else:
+                plan = target
+            require_channel(cr.contact, plan, out)
+            require_routable(rs, cr.contact, plan, out)
+            agent_id = cr.agent
+            assert agent_id is not None
+            ar = rs.agents[agent_id]
+            out.append(Transferred(at=now, contact_id=contact_id, agent_id=agent_id))
+            release(rs, ar, contact_id, now)
+            refresh(rs, ar)
+            cr.move_to(0, plan)
+            cr.agent, cr.state = None, WAITING
+            queued(rs, cr, now, out, queue=True)
+            match(rs, now, out)
+            return out
+        finally:
+            self._in_call = False
 
     # -------------------------------------------------------------------------------------- conversations
 
@@ -604,17 +728,28 @@ class Router(RouterViews):
             UnknownIdError: The contact is not known.
             StateError: Not an assigned conversation turn.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        cr = live_contact(rs, contact_id, out)
-        if cr.state != ASSIGNED or cr.contact.conversation not in rs.conversations:
-            raise refuse(
-                StateError(f"contact {contact_id!r} is not an assigned conversation turn ({cr.state.value})"),
-                out,
-            )
-        hold_turn(rs, cr, now, out)
-        return out
+        if self._in_call:
+            raise concurrent_call("await_customer")
+        if type(contact_id) is not str:
+            require_type("contact_id", contact_id, str)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            cr = live_contact(rs, contact_id, out)
+            if cr.state != ASSIGNED or not is_current_turn(rs, cr):
+                raise refuse(
+                    StateError(
+                        f"contact {contact_id!r} is not an assigned turn of an open conversation "
+                        f"on an asynchronous channel ({cr.state.value}, {cr.contact.channel.value})"
+                    ),
+                    out,
+                )
+            hold_turn(rs, cr, now, out)
+            return out
+        finally:
+            self._in_call = False
 
     def customer_replied(self, conversation_id: str, now: float) -> list[Event]:
         """The customer wrote in a conversation.
@@ -629,29 +764,43 @@ class Router(RouterViews):
             UnknownIdError: No conversation has that id.
             StateError: The conversation is closed.
         """
-        rs = self._rs
-        out = self._begin(now)
-        now = rs.now
-        conv = rs.conversations.get(conversation_id)
-        if conv is None:
-            raise refuse(UnknownIdError(f"unknown conversation {conversation_id!r}"), out)
-        if conversation_id in rs.closed:
-            raise refuse(StateError(f"conversation {conversation_id!r} is closed"), out)
-        if conv.status == ACTIVE:
-            reply(rs, conv, now, out)
+        if self._in_call:
+            raise concurrent_call("customer_replied")
+        if type(conversation_id) is not str:
+            require_type("conversation_id", conversation_id, str)
+        self._in_call = True
+        try:
+            rs = self._rs
+            out = self._begin(now)
+            now = rs.now
+            conv = rs.conversations.get(conversation_id)
+            if conv is None:
+                raise refuse(UnknownIdError(f"unknown conversation {conversation_id!r}"), out)
+            if conversation_id in rs.closed:
+                raise refuse(StateError(f"conversation {conversation_id!r} is closed"), out)
+            if conv.status == ACTIVE:
+                reply(rs, conv, now, out)
+                return out
+            turn = next_turn(conv, now)
+            if turn.id in rs.contacts or turn.id in rs.finished:
+                raise refuse(DuplicateIdError(f"the next turn's id {turn.id!r} is already in use"), out)
+            plan = plan_of(rs, turn, now, out)
+            resume(rs, conv, turn, plan, now, out)
             return out
-        turn = next_turn(conv, now)
-        if turn.id in rs.contacts or turn.id in rs.finished:
-            raise refuse(DuplicateIdError(f"the next turn's id {turn.id!r} is already in use"), out)
-        plan = plan_of(rs, turn, now, out)
-        resume(rs, conv, turn, plan, now, out)
-        return out
+        finally:
+            self._in_call = False
 
     # ---------------------------------------------------------------------------------------- snapshots
 
     def snapshot(self) -> dict[str, Any]:
         """The router's whole state as plain, JSON-able data; :meth:`restore` rebuilds a router from it. O(size)."""
-        return snapshots.to_data(self._rs)
+        if self._in_call:
+            raise concurrent_call("snapshot")
+        self._in_call = True
+        try:
+            return snapshots.to_data(self._rs)
+        finally:
+            self._in_call = False
 
     @classmethod
     def restore(
@@ -665,7 +814,12 @@ class Router(RouterViews):
             selection: The selection, when the snapshot names one that is not built in.
 
         Raises:
-            ConfigError: The snapshot is of another version, or names an unknown selection.
+            SnapshotError: The snapshot cannot be read (another version, a missing or wrong-typed field, a time
+                that is not finite, an unknown selection), or it describes a state that breaks an invariant
+                (a waiting contact outside its stage's queue, an offer without its timer, a timer sequence
+                not above every timer, loads that are not the work held, a conversation and its turn that
+                disagree); the message names the path inside the snapshot, such as ``contacts[3].stage``.
+                ``SnapshotError`` is a ``ConfigError``.
         """
         router = cls(policy, snapshots.settings_from_data(snapshot, selection))
         snapshots.load(router._rs, snapshot)

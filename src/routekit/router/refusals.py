@@ -6,8 +6,12 @@ raises as ``err.events``, so that a refused call loses nothing (:func:`refuse`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from routekit.errors import (
+    ArgumentTypeError,
     ConfigError,
+    DuplicateIdError,
     OfferStateError,
     RoutekitError,
     StateError,
@@ -19,15 +23,52 @@ from routekit.models.agent import AgentStatus
 from routekit.models.contact import Contact
 from routekit.policies.base import Denial, Plan
 from routekit.router.index import routable
-from routekit.router.state import OFFERED, AgentRecord, ContactRecord, RoutingState
+from routekit.router.state import OFFERED, SYNCHRONOUS, AgentRecord, ContactRecord, RoutingState
 
-__all__ = ["agent_of", "live_contact", "pending_offer", "plan_of", "refuse", "require_routable", "status_of"]
+__all__ = [
+    "agent_of",
+    "concurrent_call",
+    "foreign_conversation",
+    "is_current_turn",
+    "live_contact",
+    "pending_offer",
+    "plan_of",
+    "refuse",
+    "require_channel",
+    "require_routable",
+    "require_type",
+    "status_of",
+    "taken_conversation",
+]
 
 
 def refuse(error: RoutekitError, events: list[Event]) -> RoutekitError:
     """``error``, carrying the timer events that fired before the call was refused."""
     error.events = events + error.events
     return error
+
+
+def require_type(name: str, value: Any, expected: Any) -> None:
+    """Refuse an argument of the wrong type with ``ArgumentTypeError``, before anything happens.
+
+    A call checks ``type(value) is expected`` inline first (a few bytecodes per call) and comes here only
+    when that fails, so that a subclass still passes.
+    """
+    if not isinstance(value, expected):
+        wanted = getattr(expected, "__name__", None) or " or ".join(t.__name__ for t in expected.__args__)
+        raise ArgumentTypeError(f"{name} must be a {wanted}, got {type(value).__name__} {value!r}")
+
+
+def concurrent_call(name: str) -> StateError:
+    """The refusal of a call made while another call on the same router is in progress.
+
+    A router is single-threaded: a second thread entering it while a call runs would corrupt it. The
+    guard is a flag, not a lock, so it detects the misuse (nearly always) rather than serialising it.
+    """
+    return StateError(
+        f"{name}() was called while another call on this router is in progress: a router is not "
+        "thread-safe; call it from one thread (or serialise the calls with a lock)"
+    )
 
 
 def agent_of(rs: RoutingState, agent_id: str, out: list[Event]) -> AgentRecord:
@@ -67,6 +108,47 @@ def pending_offer(rs: RoutingState, contact_id: str, agent_id: str, out: list[Ev
             out,
         )
     return cr
+
+
+def taken_conversation(rs: RoutingState, conversation_id: str) -> DuplicateIdError:
+    """The refusal of a first turn naming a conversation that is open, or closed within the retention time."""
+    if conversation_id in rs.closed:
+        return DuplicateIdError(
+            f"conversation {conversation_id!r} closed at t={rs.closed[conversation_id]:g}; "
+            "its id stays taken for the retention time"
+        )
+    return DuplicateIdError(f"conversation {conversation_id!r} is already open; a reply is customer_replied()")
+
+
+def foreign_conversation(rs: RoutingState, contact: Contact) -> StateError:
+    """The refusal of a synchronous contact naming a conversation: it cannot be one of its turns."""
+    conv = rs.conversations[contact.conversation]
+    return StateError(
+        f"contact {contact.id!r} on {contact.channel.value} names conversation {contact.conversation!r}, "
+        f"a {conv.record.channel.value} conversation; a {contact.channel.value} contact is no conversation's turn"
+    )
+
+
+def is_current_turn(rs: RoutingState, cr: ContactRecord) -> bool:
+    """Whether a contact is the live turn of an open conversation on an asynchronous channel."""
+    contact = cr.contact
+    if contact.channel in SYNCHRONOUS:
+        return False
+    conv = rs.conversations.get(contact.conversation)
+    return conv is not None and conv.turn == contact.id and contact.conversation not in rs.closed
+
+
+def require_channel(contact: Contact, plan: Plan, out: list[Event]) -> None:
+    """``ConfigError`` when a stage of a transfer's plan targets another channel than the contact's."""
+    for stage in plan.stages:
+        if stage.target.channel != contact.channel:
+            raise refuse(
+                ConfigError(
+                    f"contact {contact.id!r} is on {contact.channel.value}; it cannot be transferred to a "
+                    f"{stage.target.channel.value} target ({stage.target.rule})"
+                ),
+                out,
+            )
 
 
 def plan_of(rs: RoutingState, contact: Contact, now: float, out: list[Event]) -> Plan | Denial:

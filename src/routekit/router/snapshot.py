@@ -1,23 +1,29 @@
 """Snapshots: the routing state as plain, JSON-able data, and the routing state rebuilt from it.
 
-:func:`to_data` writes everything that decides what happens next; :func:`load` rebuilds the indexes
-(queues, pools, supply) from it, so a restored router decides exactly as the original would.
+:func:`to_data` writes everything that decides what happens next, every list in a canonical order (by a
+stable key), so that equal states give equal snapshots whatever path led to them. :func:`load` reads a
+snapshot into a new routing state, refusing anything it cannot read with a
+:class:`~routekit.errors.SnapshotError` that names the path inside the snapshot, then rebuilds the indexes
+and checks every invariant of :mod:`routekit.router.check` on the result: a router is never built from a
+damaged snapshot. Both are O(size log size).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections import deque
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from routekit.errors import ConfigError
+from routekit.errors import ConfigError, RoutekitError, SnapshotError
 from routekit.models.agent import Agent, AgentStatus
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact, Conversation
 from routekit.models.customer import Customer
 from routekit.policies.base import Plan, Stage, Target
 from routekit.policies.selection import Selection, selection_named
+from routekit.router.check import Problem, problems
 from routekit.router.index import ensure_target, queue_for, refresh
 from routekit.router.settings import RouterSettings
 from routekit.router.state import (
@@ -42,9 +48,13 @@ __all__ = ["SNAPSHOT_VERSION", "load", "settings_from_data", "to_data"]
 
 SNAPSHOT_VERSION = 1
 
+T = TypeVar("T")
+
 
 def to_data(rs: RoutingState) -> dict[str, Any]:
-    """The whole routing state as plain data. O(size)."""
+    """The whole routing state as plain data, in canonical order. O(size log size)."""
+    agents = sorted(rs.agents.values(), key=lambda ar: ar.order)
+    contacts = sorted(rs.contacts.values(), key=lambda cr: cr.seq)
     return {
         "version": SNAPSHOT_VERSION,
         "settings": _settings_to_data(rs.settings),
@@ -59,12 +69,12 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
                 "order": ar.order,
                 "idle_since": ar.idle_since,
                 "last_offer_at": None if ar.last_offer_at == -math.inf else ar.last_offer_at,
-                "work": [[cid, channel.value, kind.value] for cid, (channel, kind) in ar.work.items()],
+                "work": [[cid, channel.value, kind.value] for cid, (channel, kind) in sorted(ar.work.items())],
                 "offer": ar.offer,
             }
-            for ar in rs.agents.values()
+            for ar in agents
         ],
-        "targets": [_target_to_data(t) for t in rs.pools],
+        "targets": sorted((_target_to_data(t) for t in rs.pools), key=_canonical),
         "contacts": [
             {
                 "contact": _contact_to_data(cr.contact),
@@ -81,9 +91,12 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
                 "offer_rule": None if cr.offer_rule is None else list(cr.offer_rule),
                 "decision": None if cr.decision is None else list(cr.decision),
             }
-            for cr in rs.contacts.values()
+            for cr in contacts
         ],
-        "queues": [[_target_to_data(t), list(queue)] for t, queue in rs.queues.items() if len(queue)],
+        "queues": sorted(
+            ([_target_to_data(t), list(queue)] for t, queue in rs.queues.items() if len(queue)),
+            key=lambda entry: _canonical(entry[0]),
+        ),
         "timers": [[due, int(kind), list(payload), seq] for due, kind, payload, seq in rs.timers.live()],
         "conversations": [
             {
@@ -93,22 +106,28 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
                     "channel": c.record.channel.value,
                     "turns": list(c.record.turns),
                     "agents": list(c.record.agents),
-                    "context": c.record.context,
+                    "context": dict(c.record.context),
                 },
                 "status": c.status.value,
                 "turn": c.turn,
                 "first": _contact_to_data(c.first),
             }
-            for c in rs.conversations.values()
+            for _, c in sorted(rs.conversations.items())
         ],
-        "closed": rs.closed,
-        "finished": rs.finished,
-        "outcomes": {cid: [outcome, *(decision or NO_DECISION)] for cid, (outcome, decision) in rs.outcomes.items()},
-        "finished_order": [
+        "closed": dict(sorted(rs.closed.items())),
+        "finished": dict(sorted(rs.finished.items(), key=lambda item: item[0])),
+        "outcomes": {
+            cid: [outcome, *(decision or NO_DECISION)] for cid, (outcome, decision) in sorted(rs.outcomes.items())
+        },
+        # Entries finished at the same moment are forgotten together, so ordering them by id changes nothing.
+        "finished_order": sorted(
             [at, ("conversation:" if conversation else "contact:") + some_id]
             for at, some_id, conversation in rs.finished_order
-        ],
-        "answers": [[_target_to_data(t), list(times)] for t, times in rs.answers.items()],
+        ),
+        "answers": sorted(
+            ([_target_to_data(t), list(times)] for t, times in rs.answers.items()),
+            key=lambda entry: _canonical(entry[0]),
+        ),
     }
 
 
@@ -116,115 +135,328 @@ def settings_from_data(snapshot: Mapping[str, Any], selection: Selection | None)
     """The settings a snapshot was taken with (``selection`` when it names one that is not built in).
 
     Raises:
-        ConfigError: The snapshot is of another version, or names an unknown or another selection.
+        SnapshotError: The snapshot is not a mapping, is of another version, or its settings are bad; it
+            names an unknown selection, or another one than ``selection``.
     """
+    if not isinstance(snapshot, Mapping):
+        raise SnapshotError("", f"a snapshot is a mapping, got {type(snapshot).__name__}")
     if snapshot.get("version") != SNAPSHOT_VERSION:
-        raise ConfigError(f"snapshot version {snapshot.get('version')!r} is not {SNAPSHOT_VERSION}")
-    fields = dict(snapshot["settings"])
-    name = fields.pop("selection")
-    if selection is None:
-        selection = selection_named(name)
-    elif selection.name != name:
-        raise ConfigError(f"the snapshot was taken with selection {name!r}, not {selection.name!r}")
-    return RouterSettings(selection=selection, **fields)
+        raise SnapshotError("version", f"snapshot version {snapshot.get('version')!r} is not {SNAPSHOT_VERSION}")
+    fields = dict(_field(snapshot, "settings", Mapping, ""))
+    name = fields.pop("selection", None)
+    try:
+        if selection is None:
+            selection = selection_named(name)
+        elif selection.name != name:
+            raise ConfigError(f"the snapshot was taken with selection {name!r}, not {selection.name!r}")
+        return RouterSettings(selection=selection, **fields)
+    except (RoutekitError, TypeError, ValueError) as error:
+        raise SnapshotError("settings", str(error)) from None
 
 
 def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
-    """Fill a new, empty routing state from a snapshot and rebuild its indexes. O(size log size)."""
-    rs.now = -math.inf if snapshot["now"] is None else snapshot["now"]
-    rs.seq = snapshot["seq"]
-    rs.agent_order = snapshot["agent_order"]
-    rs.timers.next_seq = snapshot["timer_seq"]
-    for data in snapshot["agents"]:
-        agent = _agent_from_data(data["agent"])
+    """Fill a new, empty routing state from a snapshot, rebuild its indexes, and check every invariant.
+
+    Raises:
+        SnapshotError: Anything the snapshot says that cannot be read, or a state that breaks an invariant
+            (a waiting contact outside its queue, an offer without its timer, a timer sequence below a
+            timer, loads that are not the work held, ...), naming the path inside the snapshot.
+    """
+    where: dict[tuple[str, Any], str] = {}
+    now = _field(snapshot, "now", (int, float, type(None)), "")
+    if now is not None and not math.isfinite(now):
+        raise SnapshotError("now", f"not a finite time: {now!r}")
+    rs.now = -math.inf if now is None else float(now)
+    rs.seq = _count(snapshot, "seq", "")
+    rs.agent_order = _count(snapshot, "agent_order", "")
+    rs.timers.next_seq = _count(snapshot, "timer_seq", "")
+    for i, data in _items(snapshot, "agents"):
+        path = f"agents[{i}]"
+        agent = _read(path + ".agent", _agent_from_data, _field(data, "agent", Mapping, path))
+        if agent.id in rs.agents:
+            raise SnapshotError(path + ".agent.id", f"agent {agent.id!r} appears twice")
         ar = AgentRecord(
             agent=agent,
-            status=AgentStatus(data["status"]),
-            order=data["order"],
-            idle_since=data["idle_since"],
-            last_offer_at=-math.inf if data["last_offer_at"] is None else data["last_offer_at"],
-            offer=data["offer"],
+            status=_read(path + ".status", AgentStatus, _field(data, "status", str, path)),
+            order=_count(data, "order", path),
+            idle_since=_time(data, "idle_since", path),
+            last_offer_at=_time(data, "last_offer_at", path, missing=-math.inf),
+            offer=_field(data, "offer", (str, type(None)), path),
         )
-        for contact_id, channel, kind in data["work"]:
-            add_work(rs, ar, contact_id, Channel(channel), Work(kind))
+        for j, entry in enumerate(_field(data, "work", list, path)):
+            item = f"{path}.work[{j}]"
+            contact_id, channel, kind = _read(item, _triple, entry)
+            if not isinstance(contact_id, str) or contact_id in ar.work:
+                raise SnapshotError(item, f"{contact_id!r} is not a new contact id")
+            add_work(rs, ar, contact_id, _read(item, Channel, channel), _read(item, Work, kind))
         rs.agents[agent.id] = ar
-    for data in snapshot["targets"]:
-        ensure_target(rs, _target_from_data(data))
-    for data in snapshot["contacts"]:
-        contact = _contact_from_data(data["contact"])
-        plan = Plan([_stage_from_data(stage) for stage in data["plan"]])
-        for stage in plan.stages:
+        where["agents", agent.id] = path
+    for i, data in _items(snapshot, "targets"):
+        ensure_target(rs, _read(f"targets[{i}]", _target_from_data, data))
+    for i, data in _items(snapshot, "contacts"):
+        path = f"contacts[{i}]"
+        cr = _read(path, _contact_record, data)
+        if cr.contact.id in rs.contacts:
+            raise SnapshotError(path + ".contact.id", f"contact {cr.contact.id!r} appears twice")
+        for stage in cr.plan.stages:
             ensure_target(rs, stage.target)
-        rs.contacts[contact.id] = ContactRecord(
-            contact=contact,
-            plan=plan,
-            stage=data["stage"],
-            priority=data["priority"],
-            arrival=data["arrival"],
-            seq=data["seq"],
-            clock_start=data["clock_start"],
-            state=ContactState(data["state"]),
-            agent=data["agent"],
-            offered_at=math.nan if data["offered_at"] is None else data["offered_at"],
-            stage_since=math.nan if data["stage_since"] is None else data["stage_since"],
-            offer_rule=None if data["offer_rule"] is None else tuple(data["offer_rule"]),
-            decision=None if data["decision"] is None else tuple(data["decision"]),
-        )
-    for target_data, contact_ids in snapshot["queues"]:
-        queue = queue_for(rs, _target_from_data(target_data))
-        for contact_id in contact_ids:
+        rs.contacts[cr.contact.id] = cr
+        where["contacts", cr.contact.id] = path
+    queued: set[str] = set()
+    for i, entry in _items(snapshot, "queues"):
+        path = f"queues[{i}]"
+        target_data, contact_ids = _read(path, _pair, entry)
+        target = _read(path + "[0]", _target_from_data, target_data)
+        queue = queue_for(rs, target)
+        where["queues", target] = path
+        for j, contact_id in enumerate(_read(path + "[1]", list, contact_ids)):
+            if not isinstance(contact_id, str) or contact_id not in rs.contacts or contact_id in queued:
+                raise SnapshotError(f"{path}[1][{j}]", f"{contact_id!r} is not a contact to queue (once)")
+            queued.add(contact_id)
             queue.push(contact_id, rs.contacts[contact_id].key)
-    for data in snapshot["conversations"]:
-        record_data = data["record"]
-        record = Conversation(
-            id=record_data["id"],
-            customer=_customer_from_data(record_data["customer"]),
-            channel=record_data["channel"],
-            turns=record_data["turns"],
-            agents=record_data["agents"],
-            context=record_data["context"],
-        )
-        rs.conversations[record.id] = ConversationRecord(
-            record=record,
-            status=ConversationStatus(data["status"]),
-            turn=data["turn"],
-            first=_contact_from_data(data["first"]),
-        )
-    for due, kind_value, payload, seq in snapshot["timers"]:
-        kind = TimerKind(kind_value)
-        rs.timers.restore(due, kind, tuple(payload), seq)
-        _attach_timer(rs, kind, tuple(payload), seq)
-    rs.closed = dict(snapshot["closed"])
-    rs.finished = dict(snapshot["finished"])
-    rs.outcomes = {cid: (name, tuple(decision)) for cid, (name, *decision) in snapshot["outcomes"].items()}
-    rs.finished_order = deque(
-        (at, *((key[13:], True) if key.startswith("conversation:") else (key[8:], False)))
-        for at, key in snapshot["finished_order"]
+    for i, data in _items(snapshot, "conversations"):
+        path = f"conversations[{i}]"
+        conv = _read(path, _conversation_record, data)
+        if conv.record.id in rs.conversations:
+            raise SnapshotError(path + ".record.id", f"conversation {conv.record.id!r} appears twice")
+        rs.conversations[conv.record.id] = conv
+        where["conversations", conv.record.id] = path
+    for i, entry in _items(snapshot, "timers"):
+        path = f"timers[{i}]"
+        due, kind, payload, seq = _read(path, _timer, entry)
+        if ("timers", seq) in where:
+            raise SnapshotError(path, f"timer {seq} appears twice")
+        if not _attach_timer(rs, kind, payload, seq):
+            raise SnapshotError(path, f"a {kind.name.lower()} timer for {list(payload)} that nothing can hold")
+        rs.timers.restore(due, kind, payload, seq)
+        where["timers", seq] = path
+    rs.closed = _read("closed", lambda value: {_id(k): _finite(v) for k, v in value.items()}, snapshot.get("closed"))
+    rs.finished = _read(
+        "finished", lambda value: {_id(k): _optional_id(v) for k, v in value.items()}, snapshot.get("finished")
     )
-    for target_data, times in snapshot["answers"]:
-        rs.answers[_target_from_data(target_data)] = deque(times, maxlen=rs.answer_window)
+    rs.outcomes = _read("outcomes", _outcomes, snapshot.get("outcomes"))
+    rs.finished_order = deque(_read("finished_order", _finished_order, snapshot.get("finished_order")))
+    for i, entry in _items(snapshot, "answers"):
+        target_data, times = _read(f"answers[{i}]", _pair, entry)
+        target = _read(f"answers[{i}][0]", _target_from_data, target_data)
+        rs.answers[target] = deque(_read(f"answers[{i}][1]", _times, times), maxlen=rs.answer_window)
     for ar in rs.agents.values():
         refresh(rs, ar)
     rs.dirty_agents.clear()
     rs.dirty_contacts.clear()
+    for problem in problems(rs):
+        raise SnapshotError(_path(problem, where), problem[3])
 
 
-def _attach_timer(rs: RoutingState, kind: TimerKind, payload: tuple[Any, ...], seq: int) -> None:
-    """Give a restored timer's handle back to the record it belongs to."""
-    if kind == OFFER_EXPIRY:
-        rs.contacts[payload[0]].offer_timer = seq
+def _path(problem: Problem, where: dict[tuple[str, Any], str]) -> str:
+    """The snapshot path of a problem found in the rebuilt state."""
+    section, key, field, _ = problem
+    base = where.get((section, key), section) if section else ""
+    if section and (section, key) not in where:
+        base = f"{section}[{key!r}]"
+    return ".".join(part for part in (base, field) if part)
+
+
+def _attach_timer(rs: RoutingState, kind: TimerKind, payload: tuple[Any, ...], seq: int) -> bool:
+    """Give a restored timer's handle to the record it belongs to; ``False`` when there is none to hold it."""
+    first = payload[0] if payload else None
+    if kind in (OFFER_EXPIRY, STAGE_TIMEOUT, HOLD_EXPIRY):
+        cr = rs.contacts.get(first) if isinstance(first, str) else None
+        if cr is None or len(payload) != (1 if kind == HOLD_EXPIRY else 2):
+            return False
+        if kind == OFFER_EXPIRY:
+            cr.offer_timer = seq
+        elif kind == STAGE_TIMEOUT:
+            cr.stage_timer = seq
+        else:
+            cr.hold_timer = seq
     elif kind == REOFFER_END:
+        if len(payload) != 2 or not all(isinstance(part, str) for part in payload):
+            return False
         contact_id, agent_id = payload
         rs.bars.setdefault(contact_id, {})[agent_id] = seq
         rs.bars_by_agent.setdefault(agent_id, {})[contact_id] = None
-    elif kind == STAGE_TIMEOUT:
-        rs.contacts[payload[0]].stage_timer = seq
-    elif kind == HOLD_EXPIRY:
-        rs.contacts[payload[0]].hold_timer = seq
     elif kind == WRAP_UP_END:
-        rs.agents[payload[0]].wrap_up_timers[payload[1]] = seq
+        ar = rs.agents.get(first) if isinstance(first, str) else None
+        if ar is None or len(payload) != 2 or not isinstance(payload[1], str):
+            return False
+        ar.wrap_up_timers[payload[1]] = seq
     else:
-        rs.conversations[payload[0]].ttl_timer = seq
+        conv = rs.conversations.get(first) if isinstance(first, str) else None
+        if conv is None or len(payload) != 1:
+            return False
+        conv.ttl_timer = seq
+    return True
+
+
+# ------------------------------------------------------------------------------------------ readers
+# Each raises SnapshotError naming the path; any other error a model raises on bad data becomes one too.
+
+_BAD_DATA = (RoutekitError, TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
+def _read(path: str, build: Callable[[Any], T], data: Any) -> T:
+    """``build(data)``, with any error it raises on bad data turned into a SnapshotError at ``path``."""
+    try:
+        return build(data)
+    except SnapshotError as error:
+        inner = f"{path}.{error.path}" if error.path and not error.path.startswith("[") else path + error.path
+        raise SnapshotError(inner, str(error).split(": ", 1)[-1]) from None
+    except _BAD_DATA as error:
+        message = str(error) if str(error) else type(error).__name__
+        raise SnapshotError(path, message.strip("'\"")) from None
+
+
+def _field(data: Any, key: str, kind: Any, path: str) -> Any:
+    where = f"{path}.{key}" if path else key
+    if not isinstance(data, Mapping):
+        raise SnapshotError(path, f"expected a mapping, got {type(data).__name__}")
+    if key not in data:
+        raise SnapshotError(where, "missing")
+    value = data[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float, (int, float))):
+        raise SnapshotError(where, f"wrong type: {type(value).__name__} {value!r}")
+    return value
+
+
+def _items(snapshot: Mapping[str, Any], key: str) -> Any:
+    return enumerate(_field(snapshot, key, list, ""))
+
+
+def _count(data: Any, key: str, path: str) -> int:
+    value = _field(data, key, int, path)
+    if isinstance(value, bool) or value < 0:
+        raise SnapshotError(f"{path}.{key}" if path else key, f"not a count: {value!r}")
+    return int(value)
+
+
+def _time(data: Any, key: str, path: str, missing: float | None = None) -> float:
+    value = _field(data, key, (int, float) if missing is None else (int, float, type(None)), path)
+    if value is None:
+        return missing  # type: ignore[return-value]
+    if isinstance(value, bool) or not math.isfinite(value):
+        raise SnapshotError(f"{path}.{key}", f"not a finite time: {value!r}")
+    return float(value)
+
+
+def _finite(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"not a finite time: {value!r}")
+    return float(value)
+
+
+def _id(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"not an id: {value!r}")
+    return value
+
+
+def _optional_id(value: Any) -> str | None:
+    return None if value is None else _id(value)
+
+
+def _triple(entry: Any) -> tuple[Any, Any, Any]:
+    if not isinstance(entry, list | tuple) or len(entry) != 3:
+        raise ValueError(f"expected three items, got {entry!r}")
+    return entry[0], entry[1], entry[2]
+
+
+def _pair(entry: Any) -> tuple[Any, Any]:
+    if not isinstance(entry, list | tuple) or len(entry) != 2:
+        raise ValueError(f"expected two items, got {entry!r}")
+    return entry[0], entry[1]
+
+
+def _times(values: Any) -> list[float]:
+    return [_finite(value) for value in values]
+
+
+def _timer(entry: Any) -> tuple[float, TimerKind, tuple[Any, ...], int]:
+    if not isinstance(entry, list | tuple) or len(entry) != 4:
+        raise ValueError(f"expected [due, kind, payload, seq], got {entry!r}")
+    due, kind, payload, seq = entry
+    if isinstance(kind, bool) or not isinstance(payload, list | tuple):
+        raise ValueError(f"expected [due, kind, payload, seq], got {entry!r}")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise ValueError(f"not a timer seq: {seq!r}")
+    return _finite(due), TimerKind(kind), tuple(payload), seq
+
+
+def _outcomes(value: Any) -> dict[str, tuple[str, Any]]:
+    outcomes: dict[str, tuple[str, Any]] = {}
+    for contact_id, entry in value.items():
+        if not isinstance(entry, list | tuple) or len(entry) != 6 or not isinstance(entry[0], str):
+            raise ValueError(f"{contact_id!r}: expected [outcome, agent, stage, rule, selection, at], got {entry!r}")
+        outcomes[_id(contact_id)] = (entry[0], tuple(entry[1:]))
+    return outcomes
+
+
+def _finished_order(value: Any) -> list[tuple[float, str, bool]]:
+    order = []
+    for entry in value:
+        at, key = _pair(entry)
+        if not isinstance(key, str) or not key.startswith(("contact:", "conversation:")):
+            raise ValueError(f"not a finished id: {key!r}")
+        conversation = key.startswith("conversation:")
+        order.append((_finite(at), key[13:] if conversation else key[8:], conversation))
+    return order
+
+
+def _contact_record(data: Any) -> ContactRecord:
+    contact = _read("contact", _contact_from_data, _field(data, "contact", Mapping, ""))
+    stages = _field(data, "plan", list, "")
+    if not stages:
+        raise SnapshotError("plan", "a plan has at least one stage")
+    plan = Plan([_read(f"plan[{k}]", _stage_from_data, stage) for k, stage in enumerate(stages)])
+    stage = _count(data, "stage", "")
+    if stage >= len(plan.stages):
+        raise SnapshotError("stage", f"{stage} is not a stage of a {len(plan.stages)}-stage plan")
+    priority = _field(data, "priority", int, "")
+    state = _read("state", ContactState, _field(data, "state", str, ""))
+    offer_rule = _field(data, "offer_rule", (list, type(None)), "")
+    decision = _field(data, "decision", (list, type(None)), "")
+    if decision is not None and len(decision) != 5:
+        raise SnapshotError("decision", f"expected [agent, stage, rule, selection, at], got {decision!r}")
+    if offer_rule is not None and len(offer_rule) != 3:
+        raise SnapshotError("offer_rule", f"expected [stage, rule, selection], got {offer_rule!r}")
+    return ContactRecord(
+        contact=contact,
+        plan=plan,
+        stage=stage,
+        priority=priority,
+        arrival=_time(data, "arrival", ""),
+        seq=_count(data, "seq", ""),
+        clock_start=_time(data, "clock_start", ""),
+        state=state,
+        agent=_field(data, "agent", (str, type(None)), ""),
+        offered_at=_time(data, "offered_at", "", missing=math.nan),
+        stage_since=_time(data, "stage_since", "", missing=math.nan),
+        offer_rule=None if offer_rule is None else tuple(offer_rule),
+        decision=None if decision is None else tuple(decision),
+    )
+
+
+def _conversation_record(data: Any) -> ConversationRecord:
+    record_data = _field(data, "record", Mapping, "")
+    record = Conversation(
+        id=record_data["id"],
+        customer=_read("record.customer", _customer_from_data, record_data["customer"]),
+        channel=record_data["channel"],
+        turns=record_data["turns"],
+        agents=record_data["agents"],
+        context=record_data["context"],
+    )
+    return ConversationRecord(
+        record=record,
+        status=_read("status", ConversationStatus, _field(data, "status", str, "")),
+        turn=_field(data, "turn", str, ""),
+        first=_read("first", _contact_from_data, _field(data, "first", Mapping, "")),
+    )
+
+
+def _canonical(data: Mapping[str, Any]) -> str:
+    """A stable sort key for a target's data."""
+    return json.dumps(data, sort_keys=True)
 
 
 # ------------------------------------------------------------------------------------- plain-data codecs
@@ -249,7 +481,7 @@ def _agent_from_data(data: Mapping[str, Any]) -> Agent:
 
 
 def _customer_to_data(customer: Customer) -> dict[str, Any]:
-    return {"id": customer.id, "tier": customer.tier, "attributes": customer.attributes}
+    return {"id": customer.id, "tier": customer.tier, "attributes": dict(customer.attributes)}
 
 
 def _customer_from_data(data: Mapping[str, Any]) -> Customer:
@@ -265,7 +497,7 @@ def _contact_to_data(contact: Contact) -> dict[str, Any]:
         "priority": contact.priority,
         "arrived_at": contact.arrived_at,
         "head_start": contact.head_start,
-        "context": contact.context,
+        "context": dict(contact.context),
         "conversation_id": contact.conversation_id,
         "served_by": list(contact.served_by),
     }

@@ -37,6 +37,7 @@ import attrs
 
 from routekit.datasets.trace import TRACE_COLUMNS, TraceRecord, read_trace
 from routekit.errors import ConfigError, RoutekitError, ScenarioError
+from routekit.models._frozen import frozen
 from routekit.models.channel import Channel
 from routekit.models.tiers import Tiers
 from routekit.policies.base import RoutingPolicy
@@ -153,6 +154,11 @@ def _hours(value: Any, path: str) -> tuple[float, float]:
 # ------------------------------------------------------------------------------------------- the records
 
 
+def _frozen_levels(value: Mapping[str, int]) -> dict[str, int]:
+    """A stream's skills, read-only: every simulated contact of the stream shares them."""
+    return frozen(value)
+
+
 @attrs.frozen(kw_only=True)
 class RunSpec:
     """``[run]``: how long to simulate and what to count."""
@@ -186,7 +192,7 @@ class ArrivalStream:
     channel: Channel
     profile: tuple[tuple[float, float], ...]
     tiers: tuple[tuple[str, float], ...] = (("standard", 1.0),)
-    skills: dict[str, int] = attrs.field(factory=dict)
+    skills: dict[str, int] = attrs.field(factory=dict, converter=_frozen_levels)
     priority: int = 0
     head_start: float = 0.0
     fallback_probability: float = 1.0
