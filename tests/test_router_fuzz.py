@@ -16,7 +16,9 @@ closed conversation, ...) must be refused with the error it names.
 The number of examples is ``ROUTEKIT_FUZZ_EXAMPLES`` (default 300, whatever the hypothesis profile), of
 up to ``ROUTEKIT_FUZZ_STEPS`` steps (default 60). A long local run::
 
-    ROUTEKIT_FUZZ_EXAMPLES=5000 .venv/bin/pytest tests/test_router_fuzz.py -p no:randomly
+    ROUTEKIT_FUZZ_EXAMPLES=5000 .venv/bin/pytest tests/test_router_fuzz.py
+
+``ROUTEKIT_FUZZ_SHRINK=0`` reports a failure as found, without shrinking it.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections import Counter
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
@@ -36,6 +39,8 @@ from routekit.policies import Plan, Skills, Stage, Sticky, Target, mobile_suppor
 
 EXAMPLES = int(os.environ.get("ROUTEKIT_FUZZ_EXAMPLES", "300"))
 STEPS = int(os.environ.get("ROUTEKIT_FUZZ_STEPS", "60"))
+# ROUTEKIT_FUZZ_SHRINK=0 skips shrinking: a long hunt reports its first failure at once, unshrunk.
+PHASES = tuple(Phase) if os.environ.get("ROUTEKIT_FUZZ_SHRINK", "1") != "0" else tuple(set(Phase) - {Phase.shrink})
 
 AGENT_IDS = [f"a{i}" for i in range(4)]
 SKILLS = ["billing", "tech"]
@@ -53,6 +58,8 @@ POLICIES: list[Any] = [
 # Not a str (ids), and not a finite number (now).
 WRONG_IDS = [None, 7, 3.5, ["c0"], {"id": "c0"}, ("a0",), b"c0", True]
 BAD_TIMES = [math.nan, math.inf, -math.inf, "5.0", None, True, [1.0]]
+# What the calls came to, by call and outcome ("submit:ok", "accept:OfferStateError"): to see what a run covered.
+OUTCOMES: Counter[str] = Counter()
 steps = st.sampled_from([0.0, 0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 45.0])
 
 
@@ -83,7 +90,7 @@ class FuzzMachine(RuleBasedStateMachine):
         self.parked: set[str] = set()
         self.closed: dict[str, float] = {}  # conversation id: when it closed
         self.agents: dict[str, rk.Agent] = {}  # the agents registered, as last added or updated
-        self.last_error = ""
+        self.error: rk.RoutekitError | None = None
 
     # ------------------------------------------------------------------------------------------- helpers
 
@@ -94,8 +101,10 @@ class FuzzMachine(RuleBasedStateMachine):
         try:
             events = getattr(router, name)(*args, **kwargs)
         except rk.RoutekitError as error:
+            OUTCOMES[f"{name}:{type(error).__name__}"] += 1
             self.refused(name, args, error, before, now, expect)
             raise RefusedError from error
+        OUTCOMES[f"{name}:ok"] += 1
         assert expect is None, f"{name}{args} at {now!r} was accepted, expected {expect}"
         router._check()
         self.now = router.now
@@ -103,18 +112,17 @@ class FuzzMachine(RuleBasedStateMachine):
         return list(events)
 
     def refused(self, name: str, args: Any, error: rk.RoutekitError, before: Any, now: Any, expect: Any) -> None:
-        self.last_error = str(error)
+        self.error = error
         after = roundtrip(self.router.snapshot())
         what = f"{name}{args!r} at {now!r}: {type(error).__name__}: {error}"
         if expect is not None:
             assert isinstance(error, expect), f"{what}; expected {expect}"
-        if isinstance(error, rk.ArgumentTypeError | rk.ClockError):
-            if isinstance(error, rk.ClockError):
-                assert not valid_time(now, self.now), f"{what}: a valid time refused"
+        # A wrong type, or a bad now, is refused before any timer fires; anything else after them.
+        if isinstance(error, rk.ArgumentTypeError) or not valid_time(now, self.now):
+            assert isinstance(error, rk.ArgumentTypeError | rk.ClockError), f"{what}: not a ClockError"
             assert [] == error.events, what
             assert before == after, f"{what}: the snapshot changed"
             return
-        assert valid_time(now, self.now), f"{what}: a bad time refused with another error"
         twin = rk.Router.restore(before, self.policy)
         fired = twin.advance(now)
         assert fired == error.events, what
@@ -159,7 +167,14 @@ class FuzzMachine(RuleBasedStateMachine):
         return self.now + step
 
     def expect_clock(self, now: Any, expect: Any = None) -> Any:
-        return expect if valid_time(now, self.now) else rk.ClockError
+        """The error a call at ``now`` must be refused with: ``ClockError`` for a bad time, else ``expect``.
+
+        ``expect`` is read from the state before the call, so it holds only when no timer fires first.
+        """
+        if not valid_time(now, self.now):
+            return rk.ClockError
+        deadline = self.router.next_deadline()
+        return expect if deadline is None or deadline > now else None
 
     def live(self, *states: rk.ContactState) -> list[str]:
         return sorted(cid for cid in self.seen if self.router.state(cid) in states)
@@ -257,7 +272,12 @@ class FuzzMachine(RuleBasedStateMachine):
     ) -> None:
         """Submit a contact: new, a duplicate id, arriving in the future, or naming a known conversation."""
         how = data.draw(
-            st.sampled_from(["new", "new", "new", "new", "early", "future", "duplicate", "conversation", "closed"])
+            st.sampled_from(
+                [
+                    *("new", "new", "new", "new", "new", "new", "early"),
+                    *("future", "duplicate", "conversation", "closed"),
+                ]
+            )
         )
         now = self.when(data)
         contact_id = f"c{self.next_contact}"
@@ -295,6 +315,51 @@ class FuzzMachine(RuleBasedStateMachine):
         events = self.attempt("submit", contact, now, now=now, expect=self.expect_clock(now, expect))
         if events and not channel.synchronous and any(isinstance(e, ev.ContactQueued) for e in events):
             self.conversations.setdefault(contact.conversation, channel)
+
+    @rule(data=st.data())
+    def serve(self, data: st.DataObject) -> None:
+        """The happy path, soon after the last call: accept an offer, then hold, complete or transfer the work."""
+        now = self.now + data.draw(st.sampled_from([0.0, 1.0, 3.0]))
+        assigned = self.live(rk.ContactState.ASSIGNED)
+        held = self.live(rk.ContactState.HELD)
+        choices = [
+            *(["offer"] if self.offers else []),
+            *(["assigned"] if assigned else []),
+            *(["held"] if held else []),
+            *(["parked"] if self.parked else []),
+        ]
+        if not choices:
+            return
+        choice = data.draw(st.sampled_from(choices))
+        if choice == "offer":
+            contact_id = data.draw(st.sampled_from(sorted(self.offers)))
+            verb = data.draw(st.sampled_from(["accept", "accept", "accept", "reject"]))
+            self.attempt(verb, contact_id, self.offers[contact_id], now, now=now)
+        elif choice == "assigned":
+            contact_id = data.draw(st.sampled_from(assigned))
+            verb = data.draw(st.sampled_from(["complete", "await", "await", "transfer", "cross"]))
+            if verb == "cross":
+                self.cross_transfer(data, contact_id, now)
+            elif verb == "complete":
+                self.attempt("complete", contact_id, now, now=now)
+            elif verb == "await":
+                turns = [c for c in assigned if not self.seen[c].synchronous]
+                if turns and data.draw(st.integers(0, 3)):
+                    contact_id = data.draw(st.sampled_from(turns))
+                # A synchronous contact is no conversation turn: holding it for the customer is refused.
+                expect = rk.StateError if self.seen[contact_id].synchronous else None
+                self.attempt("await_customer", contact_id, now, now=now, expect=self.expect_clock(now, expect))
+            else:
+                self.attempt("transfer", contact_id, now, now=now)
+        elif choice == "held":
+            contact_id = data.draw(st.sampled_from(held))
+            verb = data.draw(st.sampled_from(["complete", "reply", "abandon"]))
+            if verb == "reply":
+                self.attempt("customer_replied", self.router.contact(contact_id).conversation, now, now=now)
+            else:
+                self.attempt(verb, contact_id, now, now=now)
+        else:
+            self.attempt("customer_replied", data.draw(st.sampled_from(sorted(self.parked))), now, now=now)
 
     @rule(data=st.data())
     def answer(self, data: st.DataObject) -> None:
@@ -363,26 +428,29 @@ class FuzzMachine(RuleBasedStateMachine):
             )
             self.attempt("transfer", contact_id, now, now=now, target=target)
         else:
-            own = self.router.contact(contact_id).channel
-            other = data.draw(st.sampled_from([c for c in CHANNELS if c != own]))
-            as_plan = data.draw(st.booleans())
-            target: Target | Plan = Target(channel=other)
-            if as_plan:
-                target = Plan([Stage(target=Target(channel=own), timeout=10.0), Stage(target=Target(channel=other))])
-            events = self.attempt(
-                "transfer", contact_id, now, now=now, target=target, expect=self.expect_clock(now, rk.ConfigError)
-            )
-            assert events is None
-            if valid_time(now, self.now):
-                message = self.last_error
-                assert own.value in message, message
-                assert other.value in message, message
+            self.cross_transfer(data, contact_id, now)
+
+    def cross_transfer(self, data: st.DataObject, contact_id: str, now: Any) -> None:
+        """Transfer an assigned contact to another channel (a target, or a plan's later stage): a ConfigError."""
+        own = self.router.contact(contact_id).channel
+        other = data.draw(st.sampled_from([c for c in CHANNELS if c != own]))
+        target: Target | Plan = Target(channel=other)
+        if data.draw(st.booleans()):
+            target = Plan([Stage(target=Target(channel=own), timeout=10.0), Stage(target=Target(channel=other))])
+        events = self.attempt(
+            "transfer", contact_id, now, now=now, target=target, expect=self.expect_clock(now, rk.ConfigError)
+        )
+        if events is None and isinstance(self.error, rk.ConfigError):
+            message = str(self.error)
+            assert own.value in message, message
+            assert other.value in message, message
 
     @rule(data=st.data())
     def reply(self, data: st.DataObject) -> None:
         """The customer writes: in a parked, held or open conversation; a closed one; or one never seen."""
         pool = sorted(self.parked) or sorted(self.conversations)
-        conversation_id = data.draw(st.sampled_from([*pool, *sorted(self.closed)[-2:], "c-unknown", "c0#9"]))
+        strays = [*sorted(self.closed)[-2:], "c-unknown", "c0#9"]
+        conversation_id = data.draw(st.sampled_from(pool if pool and data.draw(st.integers(0, 2)) else strays))
         now = self.when(data)
         expect: Any = None
         if conversation_id in self.closed and self.remembered(conversation_id):
@@ -452,5 +520,7 @@ FuzzMachine.TestCase.settings = settings(
     stateful_step_count=STEPS,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    report_multiple_bugs=False,
+    phases=PHASES,
 )
 TestRouterFuzz = FuzzMachine.TestCase
