@@ -1,4 +1,4 @@
-"""Queueing analytics: Erlang B, C and A, staffing for targets, and chat concurrency.
+"""Queueing analytics: Erlang B, C and A, staffing for targets, chat concurrency, and rosters.
 
 Units are the scenario's: arrival rates in contacts per hour, times in seconds, loads in Erlangs.
 This layer is pure mathematics over ``routekit.errors``; it knows nothing of routers or policies.
@@ -25,6 +25,21 @@ from routekit.analytics.pools import (
     team_cost,
     team_queue,
 )
+from routekit.analytics.rosters import (
+    Assignment,
+    Break,
+    InfeasibleRosterError,
+    Requirement,
+    Roster,
+    RosterAgent,
+    ShiftCount,
+    ShiftPlan,
+    ShiftTemplate,
+    SkillGroup,
+    needs_from_staffing,
+    roster,
+    solve_shifts,
+)
 from routekit.analytics.staffing import (
     DEFAULT_AGENTS_MAX,
     Interval,
@@ -37,13 +52,23 @@ from routekit.analytics.staffing import (
 
 __all__ = [
     "DEFAULT_AGENTS_MAX",
+    "Assignment",
+    "Break",
     "Fallback",
     "GateCost",
     "GateRule",
+    "InfeasibleRosterError",
     "Interval",
     "IntervalStaffing",
     "Pool",
     "QueueFigures",
+    "Requirement",
+    "Roster",
+    "RosterAgent",
+    "ShiftCount",
+    "ShiftPlan",
+    "ShiftTemplate",
+    "SkillGroup",
     "Staffing",
     "Targets",
     "TeamCost",
@@ -55,6 +80,9 @@ __all__ = [
     "erlang_chat",
     "gate_cost",
     "gate_rule",
+    "needs_from_staffing",
+    "roster",
+    "solve_shifts",
     "staff",
     "staff_day",
     "team_cost",
