@@ -38,6 +38,7 @@ from routekit.analytics.rosters import (
     SkillGroup,
     needs_from_staffing,
     roster,
+    roster_pool,
     solve_shifts,
 )
 from routekit.analytics.staffing import (
@@ -82,6 +83,7 @@ __all__ = [
     "gate_rule",
     "needs_from_staffing",
     "roster",
+    "roster_pool",
     "solve_shifts",
     "staff",
     "staff_day",

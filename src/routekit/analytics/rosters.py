@@ -56,6 +56,7 @@ __all__ = [
     "SkillGroup",
     "needs_from_staffing",
     "roster",
+    "roster_pool",
     "solve_shifts",
 ]
 
@@ -123,6 +124,10 @@ class Break:
         return tuple(range(self.earliest, self.latest + 1))
 
 
+def _breaks(value: Iterable[Break]) -> tuple[Break, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class ShiftTemplate:
     """A shift agents may work on any day: its start, length, breaks, cost and cap.
@@ -144,7 +149,7 @@ class ShiftTemplate:
     name: str
     start: int
     length: int
-    breaks: tuple[Break, ...] = attrs.field(default=(), converter=tuple)
+    breaks: tuple[Break, ...] = attrs.field(default=(), converter=_breaks)
     cost: float = 1.0
     max_agents: int | None = None
 
@@ -1027,3 +1032,66 @@ def _explain_short(
         f"shift {name!r} on day {day + 1} needs {count} agents of the group and only {count - short} can be rostered: "
         + "; ".join(reasons),
     )
+
+
+def roster_pool(
+    plan: ShiftPlan,
+    *,
+    days_off: int = 2,
+    max_hours: float = 40.0,
+    min_rest: float = 11.0,
+    rounds: int = 10,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> Roster:
+    """Roster a plan on the fewest alike agents per group found by adding one at a time.
+
+    Each group starts from a lower bound: its most agents on one day, its shifts over the working
+    days one agent has, and its paid hours over ``max_hours``. While the roster leaves a shift short,
+    one agent is added to each group short, at most ``rounds`` times. Agents are named
+    ``<group>-<n>`` from 0.
+
+    Args:
+        plan: What :func:`solve_shifts` returned.
+        days_off: Each agent's least days off.
+        max_hours: Each agent's most paid hours.
+        min_rest: Hours between two shifts of one agent.
+        rounds: The most times agents are added.
+        time_limit: Seconds for each roster solve.
+
+    Returns:
+        A roster with no shortfall.
+
+    Raises:
+        InfeasibleRosterError: Still short after ``rounds`` additions (as :func:`roster` says why).
+        ConfigError: A bad argument.
+    """
+    requirement = plan.requirement
+    working_days = requirement.days - _whole("days_off", days_off, minimum=0)
+    if working_days < 1:
+        raise ConfigError(f"days_off={days_off} leaves no working day in a horizon of {requirement.days}")
+    _whole("rounds", rounds, minimum=0)
+    size: dict[str, int] = {}
+    per = requirement.hours_per_interval
+    for name in plan.groups:
+        mine = [c for c in plan.counts if c.group == name]
+        if not mine:
+            continue
+        daily = max(sum(c.agents for c in mine if c.day == d) for d in range(requirement.days))
+        shifts = sum(c.agents for c in mine)
+        hours = sum(c.agents * plan.templates[c.template].paid_intervals * per for c in mine)
+        size[name] = max(daily, math.ceil(shifts / working_days), math.ceil(hours / max_hours - 1e-9))
+
+    def pool() -> list[RosterAgent]:
+        return [
+            RosterAgent(id=f"{name}-{i}", group=name, max_hours=max_hours, days_off=days_off)
+            for name, count in size.items()
+            for i in range(count)
+        ]
+
+    for _ in range(rounds):
+        result = roster(plan, pool(), min_rest=min_rest, allow_shortfall=True, time_limit=time_limit)
+        if not result.shortfall:
+            return result
+        for group in {short[2] for short in result.shortfall}:
+            size[group] += 1
+    return roster(plan, pool(), min_rest=min_rest, time_limit=time_limit)
