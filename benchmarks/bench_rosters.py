@@ -21,6 +21,7 @@ the time to plan the shifts and the time to roster the agents on them. The deman
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -156,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     for case, kind, objective, max_period, max_shift, costs in CASES:
         ours: list[tuple[float, str]] = []
         theirs: list[tuple[float, str]] = []
-        mine = measure(_timed(lambda: _routekit(objective, max_period, max_shift, costs), ours), repeat=args.repeat)
-        peer = measure(_timed(lambda: _pyworkforce(kind, max_period, max_shift, costs), theirs), repeat=args.repeat)
+        routekit_call = functools.partial(_routekit, objective, max_period, max_shift, costs)
+        peer_call = functools.partial(_pyworkforce, kind, max_period, max_shift, costs)
+        mine = measure(_timed(routekit_call, ours), repeat=args.repeat)
+        peer = measure(_timed(peer_call, theirs), repeat=args.repeat)
         rows.append(
             {
                 "case": case,
@@ -199,8 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     for line in header("bench_rosters", info, args):
         print(line)
     print()
-    print(f"{'pyworkforce example (2 days x 24 h)':<38} {'routekit':>9} {'pyworkforce':>11}  {'routekit min/median':>21}  "
-          f"{'pyworkforce min/median':>23}")  # fmt: skip
+    print(
+        f"{'pyworkforce example (2 days x 24 h)':<38} {'routekit':>9} {'pyworkforce':>11}  "
+        f"{'routekit min/median':>21}  {'pyworkforce min/median':>23}"
+    )
     for row in rows:
         ours, theirs = row["routekit"], row["pyworkforce"]
         print(

@@ -20,6 +20,7 @@ What the first version models and does not: see ``docs/reference/rosters.md``.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -36,6 +37,7 @@ __all__ = [
     "Demand",
     "Miss",
     "add_staff",
+    "apply_forecast",
     "demands",
     "expected_contacts",
     "judged_intervals",
@@ -472,3 +474,41 @@ def add_staff(
         added.setdefault(key, {})
         added[key][miss.interval] = added[key].get(miss.interval, 0) + 1
     return added
+
+
+def apply_forecast(scenario: Scenario, forecast: Mapping[str, Sequence[tuple[float, float]]]) -> Scenario:
+    """The scenario with each forecast channel's arrivals set to the forecast's rates.
+
+    Each stream on a forecast channel keeps its share of the channel's rate at each forecast start
+    (an equal share where the scenario's channel rate is 0 there), so tiers, skills and priorities keep
+    their mix; the rate is 0 before the first start and from one interval after the last.
+
+    Args:
+        scenario: The day.
+        forecast: For each channel, ``(hour of day, rate per hour)`` rows in increasing hours, one per
+            interval of ``run.interval``.
+
+    Raises:
+        ScenarioError: A channel the scenario has no arrivals on, or hours that do not increase.
+    """
+    _check_scenario(scenario)
+    data = copy.deepcopy(dict(scenario.source))
+    step = scenario.run.interval / 3600.0
+    for channel, rows in forecast.items():
+        indices = [i for i, stream in enumerate(scenario.arrivals) if str(stream.channel) == channel]
+        if not indices:
+            raise ScenarioError(f"forecast: the scenario has no [[arrivals]] on channel {channel!r}")
+        hours = [hour for hour, _ in rows]
+        if any(b <= a for a, b in itertools.pairwise(hours)):
+            raise ScenarioError(f"forecast: the starts of channel {channel!r} must increase")
+        for i in indices:
+            profile = []
+            for hour, rate in rows:
+                here = [_rate_between(scenario.arrivals[j], hour, hour + step) for j in indices]
+                total = sum(here)
+                share = here[indices.index(i)] / total if total > 0 else 1.0 / len(indices)
+                profile.append([hour, rate * share])
+            profile.append([hours[-1] + step, 0.0])
+            data["arrivals"][i].pop("rate", None)
+            data["arrivals"][i]["profile"] = profile
+    return scenario_from_dict(data, base=scenario.base)
