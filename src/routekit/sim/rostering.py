@@ -158,9 +158,9 @@ def scenario_requirement(
     Each demand's rate in each interval is the mean of its streams' profiles over the interval; an
     asynchronous channel's rate is multiplied by its mean turns per conversation. It is staffed by
     :func:`routekit.analytics.staff` for ``target`` of contacts answered within the channel's
-    ``service_level`` threshold, with the channel's mean handle time, its mean patience (Erlang A;
-    none: Erlang C) and the least capacity on the channel among the groups covering the demand as
-    the concurrency.
+    ``service_level`` threshold, with the channel's mean handle time plus the longest wrap-up on the
+    channel among the groups covering the demand, its mean patience (Erlang A; none: Erlang C) and
+    the least capacity on the channel among those groups as the concurrency.
 
     Args:
         scenario: The day; its run starts on an interval and has a horizon.
@@ -210,11 +210,11 @@ def scenario_requirement(
         spec = scenario.channels[d.channel]
         if spec.service_level is None:
             raise ScenarioError(f"channel {d.channel!r} has no service_level threshold to staff it for")
-        capacities = [
-            g.capacity[_channel(scenario, d.channel)]
-            for g in scenario.agents
-            if any(s.name == g.name and d.key in s.covers for s in groups)
-        ]
+        channel = _channel(scenario, d.channel)
+        covering = [g for g in scenario.agents if any(s.name == g.name and d.key in s.covers for s in groups)]
+        capacities = [g.capacity[channel] for g in covering]
+        default_wrap = float(scenario.policy.router.get("wrap_up", 0.0))
+        wrap = max((g.wrap_up.get(channel, default_wrap) for g in covering), default=0.0)
         if not capacities:
             raise ConfigError(f"no [[agents]] group can serve demand {d.key!r}: none has the channel and the skills")
         turns = spec.turns.mean if spec.turns is not None else 1.0
@@ -225,7 +225,8 @@ def scenario_requirement(
         for i in range(count):
             begin = (first + i) * hours
             rate = sum(_rate_between(scenario.arrivals[j], begin, begin + hours) for j in d.streams) * turns
-            agents = staff(rate, spec.handle_time.mean, targets, patience=patience, concurrency=min(capacities)).agents
+            aht = spec.handle_time.mean + wrap
+            agents = staff(rate, aht, targets, patience=patience, concurrency=min(capacities)).agents
             row[first + i] = agents + added.get(first + i, 0)
         needs[d.key] = tuple(row)
     return Requirement(needs=needs, periods=periods, interval=interval), tuple(groups)
