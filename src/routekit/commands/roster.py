@@ -249,7 +249,8 @@ def format_table(rounds: list[RosterRound], args: argparse.Namespace) -> str:
     interval = plan.requirement.interval
     lines = [
         f"target {100 * args.target:g}% within each channel's threshold; intervals with >= {args.min_contacts:g} "
-        f"expected contacts judged on the mean of {args.reps} replications; at most {args.rounds} repair rounds",
+        f"expected contacts judged on the mean of {args.reps} replications; at most {args.rounds} repair "
+        f"round{'' if args.rounds == 1 else 's'}",
         f"{'round':>5} {'agents':>6} {'shifts':>6} {'paid h':>7} {'missed':>6}",
     ]
     for done in rounds:
