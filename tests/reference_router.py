@@ -114,7 +114,9 @@ class ReferenceRouter:
     # -- time --------------------------------------------------------------------------------------
 
     def set_timer(self, due: float, kind: str, **payload: Any) -> None:
-        self.timers.append({"due": due, "rank": KIND_RANK[kind], "seq": self.timer_seq, "kind": kind, **payload})
+        self.timers.append(
+            {"due": due, "rank": KIND_RANK[kind], "seq": self.timer_seq, "kind": kind, **payload}
+        )
         self.timer_seq += 1
 
     def drop_timers(self, **match: Any) -> None:
@@ -180,7 +182,9 @@ class ReferenceRouter:
 
     def match(self, now: float, out: list[Any]) -> None:
         while True:
-            for rc in sorted((c for c in self.contacts.values() if c.state == "waiting"), key=lambda c: c.key):
+            for rc in sorted(
+                (c for c in self.contacts.values() if c.state == "waiting"), key=lambda c: c.key
+            ):
                 agents = self.candidates(rc)
                 if agents:
                     target = rc.target
@@ -222,7 +226,9 @@ class ReferenceRouter:
             stage = rc.plan.stages[rc.stage]
             if stage.timeout == 0 or self.sticky_gone(stage.target):
                 rc.stage += 1
-                out.append(StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule))
+                out.append(
+                    StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule)
+                )
             else:
                 break
         timeout = rc.plan.stages[rc.stage].timeout
@@ -256,7 +262,11 @@ class ReferenceRouter:
         return any(self.supplied(stage.target) for stage in plan.stages[first:])
 
     def deny_unroutable(self, now: float, out: list[Any]) -> None:
-        doomed = [rc for rc in self.contacts.values() if rc.state == "waiting" and not self.routable(rc.plan, rc.stage)]
+        doomed = [
+            rc
+            for rc in self.contacts.values()
+            if rc.state == "waiting" and not self.routable(rc.plan, rc.stage)
+        ]
         for rc in sorted(doomed, key=lambda c: c.key):
             self.deny(rc, now, out)
 
@@ -726,7 +736,9 @@ class ReferenceRouter:
         conv.parked = False
         conv.turn = turn_id
         conv.record = attrs.evolve(record, turns=(*record.turns, turn_id))
-        out.append(Resumed(at=now, conversation_id=conv_id, contact_id=turn_id, last_agent_id=record.last_agent))
+        out.append(
+            Resumed(at=now, conversation_id=conv_id, contact_id=turn_id, last_agent_id=record.last_agent)
+        )
         if isinstance(plan, Denial) or not self.routable(plan):
             reason, rule, fallback = (
                 (plan.reason, plan.rule, plan.fallback)

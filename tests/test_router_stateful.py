@@ -77,7 +77,11 @@ class RouterMachine(RuleBasedStateMachine):
 
     def pick(self, data: st.DataObject) -> str:
         """A contact id: mostly a live or finished one, sometimes one never seen."""
-        known = sorted(self.fast._contacts) + sorted(self.fast._finished)[:3] + sorted(self.fast._conversations)[:3]
+        known = (
+            sorted(self.fast._contacts)
+            + sorted(self.fast._finished)[:3]
+            + sorted(self.fast._conversations)[:3]
+        )
         return data.draw(st.sampled_from([*known, "c-unknown"]))
 
     def contacts_in(self, *states: rk.ContactState) -> list[str]:
@@ -90,7 +94,9 @@ class RouterMachine(RuleBasedStateMachine):
         reoffer_delay=st.sampled_from([0.0, 30.0]),
         selection=st.sampled_from(sorted(SELECTIONS)),
     )
-    def staff(self, roster: list[rk.Agent], policy: int, away: bool, reoffer_delay: float, selection: str) -> None:
+    def staff(
+        self, roster: list[rk.Agent], policy: int, away: bool, reoffer_delay: float, selection: str
+    ) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
         self.policy = POLICIES[policy]
         settings: dict[str, Any] = {

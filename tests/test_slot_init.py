@@ -17,7 +17,9 @@ from routekit.events import EVENT_TYPES, ContactQueued, Denied
 
 def attrs_twin(cls: type) -> type:
     """The same record as ``cls``, with the ``__init__`` attrs generates."""
-    fields = {f.name: attrs.field(default=f.default, converter=f.converter, eq=f.eq) for f in attrs.fields(cls)}
+    fields = {
+        f.name: attrs.field(default=f.default, converter=f.converter, eq=f.eq) for f in attrs.fields(cls)
+    }
     return attrs.make_class(cls.__name__, fields, frozen=True, kw_only=True)
 
 

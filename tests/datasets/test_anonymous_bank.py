@@ -136,7 +136,9 @@ def test_head_start_can_be_changed() -> None:
 
 def test_every_call_type_is_a_skill() -> None:
     """Each of the six call types in the data becomes the skill of its call."""
-    log = _log([row.replace(",PS,", f",{t},") for row in ROWS[:1] for t in ("PS", "PE", "IN", "NE", "NW", "TT")])
+    log = _log(
+        [row.replace(",PS,", f",{t},") for row in ROWS[:1] for t in ("PS", "PE", "IN", "NE", "NW", "TT")]
+    )
     assert ["PS", "PE", "IN", "NE", "NW", "TT"] == [call.skill for call in log.calls]
 
 

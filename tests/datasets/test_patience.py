@@ -35,7 +35,9 @@ def _censored(
     return np.minimum(patience, answer), answer < patience
 
 
-def _greenwood_se(times: npt.NDArray[np.float64], censored: npt.NDArray[np.bool_], t: float, s: float) -> float:
+def _greenwood_se(
+    times: npt.NDArray[np.float64], censored: npt.NDArray[np.bool_], t: float, s: float
+) -> float:
     """Greenwood's standard error of the Kaplan-Meier survival ``s`` at ``t``."""
     ordered = np.sort(times)
     events = np.sort(times[~censored & (times <= t)])

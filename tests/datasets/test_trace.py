@@ -147,7 +147,9 @@ def test_wrong_field_count_is_refused() -> None:
 
 def test_writer_refuses_unsorted_records() -> None:
     """The writer refuses a record that arrives before the one before it, naming the record."""
-    with pytest.raises(ScenarioError, match=r"trace record 1: arrival 1 is earlier than the previous record's 2"):
+    with pytest.raises(
+        ScenarioError, match=r"trace record 1: arrival 1 is earlier than the previous record's 2"
+    ):
         write_trace(
             [TraceRecord(arrival=2.0, channel="voice"), TraceRecord(arrival=1.0, channel="voice")],
             io.StringIO(),

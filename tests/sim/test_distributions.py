@@ -152,7 +152,9 @@ def test_from_spec(spec: dict[str, Any], expected: Distribution) -> None:
 def test_empirical_from_a_csv_column(tmp_path: Path) -> None:
     """A CSV column is read by its header, blank cells skipped, a relative path against base."""
     (tmp_path / "calls.csv").write_text("id,handle\n1,30\n2,\n3, 90.5\n")
-    dist = distribution_from_spec({"dist": "empirical", "path": "calls.csv", "column": "handle"}, "x", base=tmp_path)
+    dist = distribution_from_spec(
+        {"dist": "empirical", "path": "calls.csv", "column": "handle"}, "x", base=tmp_path
+    )
     assert Empirical([30.0, 90.5]) == dist
     assert Empirical([30.0, 90.5]) == empirical(path=tmp_path / "calls.csv", column="handle")
 
