@@ -123,3 +123,11 @@ def test_repair_rounds_add_staff_where_the_simulation_misses() -> None:
     assert agents == sorted(agents)
     assert agents[0] < agents[-1]
     assert len(rounds[-1].misses) < len(rounds[0].misses)
+
+
+def test_a_shift_off_the_interval_grid_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 7.25-hour shift is not a whole number of half hours: exit 2 and the reason on stderr."""
+    scenario = write(tmp_path, "day.toml", SCENARIO)
+    status, out, err = run(["roster", str(scenario), "--shift-hours", "7.25"], capsys)
+    assert (2, "") == (status, out)
+    assert "routekit roster: a 7.25-hour shift is not a whole number of 30-minute intervals" in err

@@ -187,6 +187,24 @@ class TestSolveShifts:
             solve_shifts(requirement, templates, max_per_interval=2)
         assert "day 1 00:00" == caught.value.interval
 
+    def test_no_plan_within_the_time_limit_says_so(self) -> None:
+        """A time limit HiGHS cannot find any plan in is a ConfigError naming the limit."""
+        requirement = Requirement(needs={"x": tuple(range(24)) * 7}, periods=24, interval=3600)
+        templates = [ShiftTemplate(name=f"s{h}", start=h, length=8) for h in range(24)]
+        with pytest.raises(ConfigError, match=r"no shift plan found within time_limit=1e-09 s"):
+            solve_shifts(requirement, templates, time_limit=1e-9)
+
+    def test_the_error_carries_the_interval_demand_and_reason(self) -> None:
+        """InfeasibleRosterError is a ConfigError from routekit.errors with its parts as attributes."""
+        from routekit.errors import InfeasibleRosterError as FromErrors
+
+        requirement = Requirement(needs={"chat": (0, 2)}, periods=2, interval=3600)
+        with pytest.raises(FromErrors) as caught:
+            solve_shifts(requirement, [ShiftTemplate(name="a", start=0, length=1)])
+        assert ("day 1 01:00", "chat") == (caught.value.interval, caught.value.demand)
+        assert isinstance(caught.value, ConfigError)
+        assert "no shift template" in caught.value.reason
+
 
 class TestRoster:
     def test_each_shift_gets_named_agents_with_days_off(self) -> None:

@@ -41,7 +41,7 @@ import attrs
 import numpy as np
 
 from routekit.analytics.staffing import IntervalStaffing
-from routekit.errors import ConfigError
+from routekit.errors import ConfigError, InfeasibleRosterError
 
 __all__ = [
     "Assignment",
@@ -62,22 +62,6 @@ __all__ = [
 
 DEFAULT_TIME_LIMIT = 60.0
 _ALL = "all"
-
-
-class InfeasibleRosterError(ConfigError):
-    """No shifts or roster can meet the requirement; the message names the interval and why.
-
-    Attributes:
-        interval: The label of the first interval that cannot be covered, such as ``"day 1 08:30"``.
-        demand: The demand (channel or skill group) short there, or the shift's skill group.
-        reason: Why, in words.
-    """
-
-    def __init__(self, interval: str, demand: str, reason: str) -> None:
-        super().__init__(f"interval {interval!r} cannot be covered for {demand!r}: {reason}")
-        self.interval = interval
-        self.demand = demand
-        self.reason = reason
 
 
 def _whole(name: str, value: object, *, minimum: int) -> int:
