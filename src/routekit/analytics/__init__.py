@@ -1,4 +1,4 @@
-"""Queueing analytics: Erlang B, C and A, staffing for targets, and chat concurrency.
+"""Queueing analytics: Erlang B, C and A, staffing for targets, chat concurrency, and rosters.
 
 Units are the scenario's: arrival rates in contacts per hour, times in seconds, loads in Erlangs.
 This layer is pure mathematics over ``routekit.errors``; it knows nothing of routers or policies.
@@ -16,6 +16,22 @@ from routekit.analytics.concurrency import chat_handle_times, erlang_chat
 from routekit.analytics.erlang import QueueFigures, erlang_a, erlang_b, erlang_c
 from routekit.analytics.gates import Fallback, GateCost, GateRule, gate_cost, gate_rule
 from routekit.analytics.pools import Pool
+from routekit.analytics.rosters import (
+    Assignment,
+    Break,
+    InfeasibleRosterError,
+    Requirement,
+    Roster,
+    RosterAgent,
+    ShiftCount,
+    ShiftPlan,
+    ShiftTemplate,
+    SkillGroup,
+    needs_from_staffing,
+    roster,
+    roster_pool,
+    solve_shifts,
+)
 from routekit.analytics.staffing import (
     DEFAULT_AGENTS_MAX,
     Interval,
@@ -29,13 +45,23 @@ from routekit.analytics.teams import TeamCost, TeamQueue, team_cost, team_queue
 
 __all__ = [
     "DEFAULT_AGENTS_MAX",
+    "Assignment",
+    "Break",
     "Fallback",
     "GateCost",
     "GateRule",
+    "InfeasibleRosterError",
     "Interval",
     "IntervalStaffing",
     "Pool",
     "QueueFigures",
+    "Requirement",
+    "Roster",
+    "RosterAgent",
+    "ShiftCount",
+    "ShiftPlan",
+    "ShiftTemplate",
+    "SkillGroup",
     "Staffing",
     "Targets",
     "TeamCost",
@@ -47,6 +73,10 @@ __all__ = [
     "erlang_chat",
     "gate_cost",
     "gate_rule",
+    "needs_from_staffing",
+    "roster",
+    "roster_pool",
+    "solve_shifts",
     "staff",
     "staff_day",
     "team_cost",
