@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from routekit import __version__
-from routekit.commands import check, explain, replay, simulate, staff, sweep
+from routekit.commands import check, explain, replay, roster, simulate, staff, sweep
 
-COMMANDS: tuple[ModuleType, ...] = (simulate, staff, check, explain, replay, sweep)
+COMMANDS: tuple[ModuleType, ...] = (simulate, staff, check, explain, replay, sweep, roster)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ __all__ = [
     "ClockError",
     "ConfigError",
     "DuplicateIdError",
+    "InfeasibleRosterError",
     "OfferStateError",
     "RoutekitError",
     "ScenarioError",
@@ -94,3 +95,19 @@ class StateError(RoutekitError, RuntimeError):
 
 class OfferStateError(StateError):
     """An answer to an offer that is not pending: never made, already answered, expired or rescinded."""
+
+
+class InfeasibleRosterError(ConfigError):
+    """No shifts or roster can meet the requirement; the message names the interval and why.
+
+    Attributes:
+        interval: The label of the first interval that cannot be covered, such as ``"day 1 08:30"``.
+        demand: The demand (channel or skill group) short there, or the shift's skill group.
+        reason: Why, in words.
+    """
+
+    def __init__(self, interval: str, demand: str, reason: str) -> None:
+        super().__init__(f"interval {interval!r} cannot be covered for {demand!r}: {reason}")
+        self.interval = interval
+        self.demand = demand
+        self.reason = reason

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from routekit.analytics import Targets, erlang_a, erlang_c, staff
-from routekit.analytics.pools import Fallback, gate_cost, gate_rule, team_cost, team_queue
+from routekit.analytics.gates import Fallback, gate_cost, gate_rule
+from routekit.analytics.teams import team_cost, team_queue
 from routekit.errors import ConfigError
 from routekit.policies.mobile import mobile_support
 from routekit.sim.replications import Estimate, simulate

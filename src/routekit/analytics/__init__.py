@@ -1,9 +1,10 @@
-"""Queueing analytics: Erlang B, C and A, staffing for targets, and chat concurrency.
+"""Queueing analytics: Erlang B, C and A, staffing for targets, chat concurrency, and rosters.
 
 Units are the scenario's: arrival rates in contacts per hour, times in seconds, loads in Erlangs.
 This layer is pure mathematics over ``routekit.errors``; it knows nothing of routers or policies.
-The one exception is ``routekit.analytics.pools``, which stands above ``routekit.policies``: it reads a
-policy's tier gate and costs gates and dedicated teams in agents (``gate_cost``, ``team_cost``).
+The one exception is ``routekit.analytics.gates``, which stands above ``routekit.policies``: it reads a
+policy's tier gate; with ``routekit.analytics.teams`` it costs gates and dedicated teams in agents
+(``gate_cost``, ``team_cost``) over the pools of ``routekit.analytics.pools``.
 
 >>> from routekit import analytics
 >>> f = analytics.erlang_a(rate=570, aht=60, agents=10, patience=120, threshold=20)
@@ -13,17 +14,23 @@ policy's tier gate and costs gates and dedicated teams in agents (``gate_cost``,
 
 from routekit.analytics.concurrency import chat_handle_times, erlang_chat
 from routekit.analytics.erlang import QueueFigures, erlang_a, erlang_b, erlang_c
-from routekit.analytics.pools import (
-    Fallback,
-    GateCost,
-    GateRule,
-    Pool,
-    TeamCost,
-    TeamQueue,
-    gate_cost,
-    gate_rule,
-    team_cost,
-    team_queue,
+from routekit.analytics.gates import Fallback, GateCost, GateRule, gate_cost, gate_rule
+from routekit.analytics.pools import Pool
+from routekit.analytics.rosters import (
+    Assignment,
+    Break,
+    InfeasibleRosterError,
+    Requirement,
+    Roster,
+    RosterAgent,
+    ShiftCount,
+    ShiftPlan,
+    ShiftTemplate,
+    SkillGroup,
+    needs_from_staffing,
+    roster,
+    roster_pool,
+    solve_shifts,
 )
 from routekit.analytics.staffing import (
     DEFAULT_AGENTS_MAX,
@@ -34,16 +41,27 @@ from routekit.analytics.staffing import (
     staff,
     staff_day,
 )
+from routekit.analytics.teams import TeamCost, TeamQueue, team_cost, team_queue
 
 __all__ = [
     "DEFAULT_AGENTS_MAX",
+    "Assignment",
+    "Break",
     "Fallback",
     "GateCost",
     "GateRule",
+    "InfeasibleRosterError",
     "Interval",
     "IntervalStaffing",
     "Pool",
     "QueueFigures",
+    "Requirement",
+    "Roster",
+    "RosterAgent",
+    "ShiftCount",
+    "ShiftPlan",
+    "ShiftTemplate",
+    "SkillGroup",
     "Staffing",
     "Targets",
     "TeamCost",
@@ -55,6 +73,10 @@ __all__ = [
     "erlang_chat",
     "gate_cost",
     "gate_rule",
+    "needs_from_staffing",
+    "roster",
+    "roster_pool",
+    "solve_shifts",
     "staff",
     "staff_day",
     "team_cost",
