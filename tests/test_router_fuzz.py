@@ -185,10 +185,10 @@ class FuzzMachine(RuleBasedStateMachine):
         finished = sorted(cid for cid in self.seen if self.router.state(cid) is None)[-4:]
         return data.draw(st.sampled_from([*live, *finished, *sorted(self.conversations)[:3], "c-unknown"]))
 
-    def remembered(self, conversation_id: str) -> bool:
-        """Whether a closed conversation is certainly still within the retention time."""
+    def remembered(self, conversation_id: str, now: Any) -> bool:
+        """Whether a closed conversation is certainly still within the retention time at ``now``."""
         closed = self.closed.get(conversation_id)
-        return closed is not None and self.now - closed < RETENTION - 1.0
+        return closed is not None and valid_time(now, self.now) and now - closed < RETENTION - 1.0
 
     # ------------------------------------------------------------------------------------------------ rules
 
@@ -256,7 +256,9 @@ class FuzzMachine(RuleBasedStateMachine):
             self.attempt("set_status", agent_id, status, now, now=now, expect=self.expect_clock(now, unknown))
         elif action == "bad-status":
             status = data.draw(st.sampled_from(["busy", "", "AWAY"]))
-            self.attempt("set_status", agent_id, status, now, now=now, expect=self.expect_clock(now, rk.RoutekitError))
+            # A bad status is a ConfigError, after the timers fire (they cannot remove the agent).
+            expect = rk.ConfigError if agent_id in self.agents else rk.RoutekitError
+            self.attempt("set_status", agent_id, status, now, now=now, expect=self.expect_clock(now, expect))
         else:
             self.attempt("end_wrap_up", agent_id, now, now=now, expect=self.expect_clock(now))
 
@@ -299,7 +301,7 @@ class FuzzMachine(RuleBasedStateMachine):
             open_ = conversation_id not in self.closed
             # A synchronous contact may not name a conversation the router knows; nor may a turn join a
             # conversation of another channel or a closed one.
-            if (open_ or self.remembered(conversation_id)) and (
+            if (open_ or self.remembered(conversation_id, now)) and (
                 channel.synchronous or channel != self.conversations[conversation_id] or not open_
             ):
                 expect = rk.RoutekitError
@@ -419,7 +421,10 @@ class FuzzMachine(RuleBasedStateMachine):
             self.attempt("await_customer", contact_id, now, now=now, expect=self.expect_clock(now, expect))
         elif action == "reprioritize":
             priority = data.draw(st.sampled_from([0, 1, 3, 1.5, "2", None]))
-            expect = rk.RoutekitError if isinstance(priority, bool) or not isinstance(priority, int) else None
+            expect = None
+            if isinstance(priority, bool) or not isinstance(priority, int):
+                # Not an integer: a ConfigError for a waiting contact, after the timers fire.
+                expect = rk.ConfigError if contact_id in candidates else rk.RoutekitError
             self.attempt("reprioritize", contact_id, priority, now, now=now, expect=self.expect_clock(now, expect))
         elif action == "transfer" or not (candidates and live):
             team = data.draw(st.sampled_from([None, "vip"]))
@@ -453,7 +458,7 @@ class FuzzMachine(RuleBasedStateMachine):
         conversation_id = data.draw(st.sampled_from(pool if pool and data.draw(st.integers(0, 2)) else strays))
         now = self.when(data)
         expect: Any = None
-        if conversation_id in self.closed and self.remembered(conversation_id):
+        if conversation_id in self.closed and self.remembered(conversation_id, now):
             expect = rk.StateError
         elif conversation_id not in self.conversations:
             expect = rk.UnknownIdError
@@ -472,7 +477,7 @@ class FuzzMachine(RuleBasedStateMachine):
             )
         )
         wrong = data.draw(st.sampled_from(WRONG_IDS))
-        now = self.when(data, bad=False)
+        now = self.when(data)
         contact_id = self.any_contact(data)
         agent_id = data.draw(st.sampled_from(AGENT_IDS))
         some_agent = rk.Agent(id=agent_id, capacity={"chat": 1})
@@ -499,7 +504,9 @@ class FuzzMachine(RuleBasedStateMachine):
             args = (wrong, now)
         else:
             args, kwargs = (contact_id, now), {"target": wrong_target}
-        self.attempt(name, *args, now=now, expect=rk.ArgumentTypeError, **kwargs)
+        # A bad time as well: either error may win, and both come before any timer fires.
+        expect = rk.ArgumentTypeError if valid_time(now, self.now) else (rk.ArgumentTypeError, rk.ClockError)
+        self.attempt(name, *args, now=now, expect=expect, **kwargs)
 
     @rule(data=st.data())
     def advance(self, data: st.DataObject) -> None:
