@@ -52,7 +52,7 @@ from routekit.datasets.patience import (
 from routekit.datasets.trace import TraceRecord, read_trace
 from routekit.errors import RoutekitError, ScenarioError
 from routekit.sim.replications import simulate
-from routekit.sim.scenario import Scenario, scenario_from_dict
+from routekit.sim.scenario import PolicySpec, Scenario, scenario_from_dict
 
 __all__ = ["PATIENCE_MODELS", "FittedPatience", "fit_patience", "register", "replay_scenario", "run"]
 
@@ -167,6 +167,8 @@ def replay_scenario(
         records = read_trace(path, columns=columns)
     except OSError as error:
         raise ScenarioError(f"{path.name}: cannot read the trace: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{path}: not a UTF-8 text file (byte {error.start} cannot be read)") from None
     fitted = fit_patience(records, patience) if isinstance(patience, str) else patience
     channels = sorted({record.channel for record in records})
     if not channels:
@@ -209,7 +211,11 @@ def replay_scenario(
         "channel": channel_tables,
         "arrivals": [arrivals],
         "agents": [group],
-        "policy": {"kind": "skills"},
+        # The trace defines its own tiers: the default names first, then any others in order of appearance.
+        "policy": {
+            "kind": "skills",
+            "tiers": {"names": list(dict.fromkeys([*PolicySpec().tiers, *(r.tier for r in records)]))},
+        },
     }
     scenario = scenario_from_dict(data, base=path.parent)
     if fitted is None:

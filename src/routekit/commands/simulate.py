@@ -13,7 +13,7 @@ from routekit.errors import RoutekitError
 from routekit.sim.replications import KPI_NAMES, Estimate, SimulationResult, simulate
 from routekit.sim.scenario import Scenario, builtin_scenario, load_scenario
 
-__all__ = ["format_csv", "format_json", "format_table", "register"]
+__all__ = ["format_csv", "format_json", "format_table", "register", "unroutable_warnings"]
 
 
 def register(subparsers: Any) -> None:
@@ -46,9 +46,25 @@ def run(args: argparse.Namespace) -> int:
     except RoutekitError as error:
         print(f"routekit simulate: {error}", file=sys.stderr)
         return 2
+    for line in unroutable_warnings(result):
+        print(f"routekit simulate: warning: {line}", file=sys.stderr)
     formatter = {"table": format_table, "json": format_json, "csv": format_csv}[args.format]
     sys.stdout.write(formatter(result))
     return 0
+
+
+def unroutable_warnings(result: SimulationResult) -> list[str]:
+    """One line per arrival stream with contacts that no agent on the roster can serve."""
+    totals: dict[str, int] = {}
+    for run in result.runs:
+        for stream, count in run.unroutable.items():
+            totals[stream] = totals.get(stream, 0) + count
+    reps = len(result.runs)
+    return [
+        f"{stream}: no agent on the roster can serve these contacts; {count / reps:g} per replication "
+        "were denied (reason unroutable, in the denied column)"
+        for stream, count in totals.items()
+    ]
 
 
 def _simulate(scenario: Scenario, args: argparse.Namespace) -> SimulationResult:
