@@ -335,6 +335,40 @@ def test_occupancy_counts_an_agent_busy_once() -> None:
     assert None is rep.row(tier="standard").occupancy
 
 
+def test_interval_occupancy_and_agents_split_agent_time_at_the_boundaries() -> None:
+    """Each interval's occupancy and mean agents logged in count only the agent time inside that interval."""
+    cap = {"a-1": {"voice": 1}, "a-2": {"voice": 1}}
+    events = [
+        status(0.0, "a-1", "available"),
+        *answered(10.0, 10.0, "c-1"),
+        completed(70.0, "c-1"),  # busy 50 s in the first interval and 10 s in the second
+        status(90.0, "a-2", "available"),  # a second agent for the last 30 s of the second interval
+        *answered(100.0, 100.0, "c-2", agent="a-2"),
+        completed(110.0, "c-2", agent="a-2"),
+    ]
+    rep = report(events, until=120.0, interval=60.0, capacity=cap)
+    for row in (rep.overall, rep.row("voice")):
+        assert [pytest.approx(50 / 60), pytest.approx(20 / 90)] == [i.occupancy for i in row.intervals]
+        assert [pytest.approx(1.0), pytest.approx(1.5)] == [i.agents for i in row.intervals]
+    assert [None, None] == [i.occupancy for i in rep.row(tier="standard").intervals]
+
+
+def test_interval_occupancy_weighted_by_agents_is_the_day_occupancy() -> None:
+    """The intervals' occupancies, weighted by their agent time, add up to the row's occupancy."""
+    cap = {"a-1": {"chat": 2}}
+    events = [
+        status(0.0, "a-1", "available"),
+        *answered(5.0, 5.0, "c-1", channel="chat"),
+        *answered(50.0, 55.0, "c-2", channel="chat"),
+        completed(130.0, "c-1"),
+        completed(170.0, "c-2"),
+        status(200.0, "a-1", "offline"),
+    ]
+    row = report(events, until=250.0, interval=60.0, capacity=cap).row("chat")
+    weighted = sum(i.occupancy * i.agents for i in row.intervals if i.occupancy is not None)
+    assert pytest.approx(row.occupancy) == weighted / sum(i.agents for i in row.intervals if i.agents)
+
+
 def test_channel_occupancy_needs_capacity() -> None:
     """Without the agent's capacity, only the overall row has occupancy."""
     events = [status(0.0, "a-1", "available"), *answered(0.0, 0.0, "c-1"), completed(10.0, "c-1")]
