@@ -27,16 +27,21 @@ from routekit.analytics.pools import (
 )
 from routekit.analytics.staffing import (
     DEFAULT_AGENTS_MAX,
+    STAFFING_COLUMNS,
+    DayStaffing,
     Interval,
     IntervalStaffing,
     Staffing,
     Targets,
     staff,
     staff_day,
+    staffing_row,
 )
 
 __all__ = [
     "DEFAULT_AGENTS_MAX",
+    "STAFFING_COLUMNS",
+    "DayStaffing",
     "Fallback",
     "GateCost",
     "GateRule",
@@ -57,6 +62,7 @@ __all__ = [
     "gate_rule",
     "staff",
     "staff_day",
+    "staffing_row",
     "team_cost",
     "team_queue",
 ]
