@@ -413,9 +413,7 @@ def test_conversation_closed_ends_a_held_turn_left_open() -> None:
         [
             status(0.0, "a-1", "available"),
             *answered(0.0, 0.0, "m-1#3", channel="messaging"),
-            AwaitingCustomer(
-                at=10.0, contact_id="m-1#3", conversation_id="m-1", agent_id="a-1", hold_until=70.0
-            ),
+            AwaitingCustomer(at=10.0, contact_id="m-1#3", conversation_id="m-1", agent_id="a-1", hold_until=70.0),
             Abandoned(at=20.0, contact_id="m-1"),  # named by the conversation, not the turn
             ConversationClosed(at=20.0, conversation_id="m-1", reason="abandoned"),
         ]
@@ -465,9 +463,7 @@ def test_per_contact_state_is_dropped_when_terminal() -> None:
             Denied(at=3.0, contact_id="c-3", channel="voice", tier="standard", reason="unroutable", rule="-"),
             Resumed(at=3.0, conversation_id="m-1", contact_id="m-1#2", last_agent_id="a-2"),
             *answered(3.0, 4.0, "m-1#2", agent="a-2", channel="messaging"),
-            AwaitingCustomer(
-                at=6.0, contact_id="m-1#2", conversation_id="m-1", agent_id="a-2", hold_until=9.0
-            ),
+            AwaitingCustomer(at=6.0, contact_id="m-1#2", conversation_id="m-1", agent_id="a-2", hold_until=9.0),
             Parked(at=9.0, conversation_id="m-1", contact_id="m-1#2", agent_id="a-2"),
             Denied(at=10.0, contact_id="never", channel="video", tier="standard", reason="tier", rule="t"),
         ]

@@ -743,11 +743,11 @@ class KpiCollector:
                 part = _merged(v for c, t, v in by_index.get(index, ()) if match(c, t))
                 busy = agents = None
                 if tier is None and 0 <= index < len(interval_time):
-                    spent, measured = interval_time[index]
+                    inside, measured = interval_time[index]
                     logged, working = (
-                        (spent.logged, spent.busy)
+                        (inside.logged, inside.busy)
                         if channel is None
-                        else (spent.channels[channel].logged, spent.channels[channel].busy)
+                        else (inside.channels[channel].logged, inside.channels[channel].busy)
                     )
                     busy = _ratio(working, logged)
                     agents = logged / measured if measured > 0 else None

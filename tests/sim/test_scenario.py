@@ -341,9 +341,9 @@ def test_a_channel_service_level_target_defaults_to_80_percent() -> None:
     assert (0.9, 0.8) == (channels["voice"].service_level_target, channels["chat"].service_level_target)
 
 
-@pytest.mark.parametrize("value", [0, 80, -0.5, "80%"])
+@pytest.mark.parametrize("value", [0, 1, 80, -0.5, "80%"])
 def test_a_service_level_target_outside_0_to_1_is_refused(value: Any) -> None:
-    """A service-level target that is not a share in (0, 1] is refused at its key path."""
+    """A service-level target that is not a share in (0, 1) is refused at its key path."""
     message = _refused(_edited("channel[0].service_level_target", value))
     assert message.startswith("channel[0].service_level_target")
 

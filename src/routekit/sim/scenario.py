@@ -119,8 +119,8 @@ def _probability(value: Any, path: str) -> float:
 
 def _share(value: Any, path: str) -> float:
     number = _number(value, path, strict=True)
-    if number > 1:
-        raise ScenarioError(f"{path}: expected a share in (0, 1], such as 0.8, got {value!r}")
+    if number >= 1:  # a target of 100% within a threshold is one no staffing can meet
+        raise ScenarioError(f"{path}: expected a share in (0, 1), such as 0.8, got {value!r}")
     return number
 
 
