@@ -459,6 +459,23 @@ def test_the_builtin_scenario_is_the_packaged_file() -> None:
     assert builtin_scenario() == scenario_from_dict(tomllib.loads(file.read_text()))
 
 
+def test_every_check_warning_on_the_builtin_day_is_explained_in_its_file() -> None:
+    """Each warning `routekit check` gives the built-in day has its code and stream on a `# check:` line."""
+    from routekit.sim.check import check_scenario
+
+    text = resources.files("routekit.sim").joinpath("scenarios", "mobile_support.toml").read_text()
+    explained = {
+        (code, stream)
+        for code, streams in re.findall(r"^# check: ([a-z-]+) (.+)$", text, flags=re.MULTILINE)
+        for stream in streams.split()
+    }
+    findings = check_scenario(builtin_scenario())
+    warned = {(f.code, f.where.split()[0]) for f in findings}
+    assert [] == [f for f in findings if f.severity == "error"]
+    assert set() == warned - explained
+    assert set() == explained - warned  # an explanation of a warning that no longer fires goes too
+
+
 def test_an_unknown_builtin_scenario_is_refused() -> None:
     """Asking for a built-in scenario that does not exist is a ScenarioError naming it."""
     with pytest.raises(ScenarioError, match="'night-shift'"):
