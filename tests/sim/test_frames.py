@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from routekit.analytics import STAFFING_COLUMNS, DayStaffing, Interval, Targets, staff_day
+from routekit.analytics import STAFFING_COLUMNS, DayStaffing, Interval, Targets, staff, staff_day
 from routekit.commands.replay import REPLAY_KPI_NAMES, recorded_intervals, replay, replay_scenario
 from routekit.datasets.trace import TraceRecord
 from routekit.sim.replications import INTERVAL_KPI_NAMES, KPI_NAMES, SimulationResult, simulate
 from routekit.sim.scenario import Scenario, scenario_from_dict
+from routekit.sim.sweep import SerialExecutor, sweep
 
 pandas = pytest.importorskip("pandas")
 
@@ -128,6 +129,15 @@ def test_html_needs_no_pandas(result: SimulationResult, monkeypatch: pytest.Monk
     page = result._repr_html_()
     assert page.startswith("<table>")
     assert len(result.rows) == page.count("<tr>") - 1
+
+
+def test_staffing_and_sweeps_render_as_html_without_pandas(monkeypatch: pytest.MonkeyPatch, scenario: Scenario) -> None:
+    """One interval's staffing and a sweep render as HTML tables with pandas absent: one row, one per point."""
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    one = staff(570, 60, Targets(service_level=0.8))
+    swept = sweep(scenario, {"agents[0].count": [5, 6]}, 1, 0, SerialExecutor(), customers=50)
+    assert 1 == one._repr_html_().count("<tr>") - 1
+    assert 2 == swept._repr_html_().count("<tr>") - 1
 
 
 def test_day_staffing_rows_and_frame() -> None:

@@ -179,6 +179,11 @@ class Staffing:
     binding: tuple[str, ...]
     figures: QueueFigures
 
+    def _repr_html_(self) -> str:
+        """The staffing and its figures as a one-row HTML table, for Jupyter; no pandas needed."""
+        columns = [c for c in STAFFING_COLUMNS if c not in ("start", "rate", "aht", "patience")]
+        return html_table(columns, [staffing_row(self)])
+
 
 def _handle_times(value: object) -> object:
     """One handle time as given, or a sequence of them frozen into a tuple; checked after conversion."""

@@ -42,7 +42,7 @@ import attrs
 import numpy as np
 
 from routekit._figures import count_axis, kpi_axis, new_figure, save
-from routekit._tables import FRAMES_EXTRA
+from routekit._tables import FRAMES_EXTRA, html_table
 from routekit.errors import ConfigError, ScenarioError
 from routekit.policies.base import RoutingPolicy
 from routekit.sim.engine import run_day
@@ -308,6 +308,14 @@ class SweepResult:
             for row in point.rows:
                 seen.setdefault(row.channel, None)
         return tuple(seen)
+
+    def _repr_html_(self) -> str:
+        """The overall KPIs per grid point as an HTML table, for Jupyter; no pandas needed."""
+        return html_table(
+            self.columns(),
+            self.to_rows("all"),
+            caption=f"{len(self.points)} grid points x {self.reps} replications, seed {self.seed}",
+        )
 
     def columns(self) -> tuple[str, ...]:
         """The tidy table's columns: the parameters, ``channel``, ``runs``, then each KPI's mean and ci95."""
