@@ -337,7 +337,11 @@ class ReplayResult:
 
         ``"long"``: one row per source (``recorded`` or ``simulated``), channel, interval and KPI of
         :data:`REPLAY_KPI_NAMES`. ``"wide"``: one row per source, channel and interval.
+
+        Raises:
+            ValueError: A kind other than ``"long"`` and ``"wide"``.
         """
+        self.interval_columns(kind)  # refuses an unknown kind before any work
         wide = [
             {"source": "recorded", "channel": r.channel, "start": r.start, "end": r.end}
             | {name: getattr(r, name) for name in REPLAY_KPI_NAMES}
@@ -350,11 +354,11 @@ class ReplayResult:
                     {"source": "simulated", "channel": channel, "start": s.start, "end": s.end}
                     | {name: s.kpis[name].mean for name in REPLAY_KPI_NAMES}
                 )
-        columns = self.interval_columns(kind)
         if kind == "wide":
             return wide
         return [
-            dict(zip(columns, (*(row[c] for c in columns[:4]), name, row[name]), strict=True))
+            {"source": row["source"], "channel": row["channel"], "start": row["start"], "end": row["end"]}
+            | {"kpi": name, "value": row[name]}
             for row in wide
             for name in REPLAY_KPI_NAMES
         ]

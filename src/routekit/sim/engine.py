@@ -538,7 +538,7 @@ class _Day:
         """The arrival stream a contact's needs come from, as ``arrivals[i] channel skills``."""
         needs = ",".join(f"{skill}>={level}" for skill, level in contact.skills.items()) or "any skill"
         generated = [i for i, entry in enumerate(self.scenario.source.get("arrivals", ())) if "trace" not in entry]
-        for i, stream in zip(generated, self.scenario.arrivals, strict=False):
+        for i, stream in zip(generated, self.scenario.arrivals, strict=True):
             if stream.channel is contact.channel and dict(stream.skills) == dict(contact.skills):
                 return f"arrivals[{i}] {contact.channel.value} {needs}"
         for trace in self.scenario.traces:

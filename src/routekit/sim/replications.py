@@ -278,17 +278,11 @@ class SimulationResult:
         # Rows in the first report's order, each row's intervals by time.
         rank = {pair: i for i, pair in enumerate(dict.fromkeys((c, t) for c, t, _, _ in order))}
         order.sort(key=lambda key: (rank[(key[0], key[1])], key[2]))
-        return [
-            IntervalSummary(
-                channel,
-                tier,
-                start,
-                end,
-                {name: estimate([_interval_value(i, name) for i in values[key]]) for name in INTERVAL_KPI_NAMES},
-            )
-            for key in order
-            for channel, tier, start, end in (key,)
-        ]
+        summaries = []
+        for key in order:
+            kpis = {name: estimate([_interval_value(i, name) for i in values[key]]) for name in INTERVAL_KPI_NAMES}
+            summaries.append(IntervalSummary(*key, kpis))
+        return summaries
 
     def _repr_html_(self) -> str:
         """The main KPIs per channel and tier as an HTML table, for Jupyter; no pandas needed."""
