@@ -137,11 +137,13 @@ def plot(
     return save(day_figure(result, scenario=scenario, channels=channels), path)
 
 
-def day_figure(
-    result: SimulationResult, *, scenario: Scenario | None = None, channels: list[str] | None = None
-) -> Any:
+def day_figure(result: SimulationResult, *, scenario: Scenario | None = None, channels: list[str] | None = None) -> Any:
     """The day chart as a matplotlib ``Figure``, not saved: :func:`plot`'s figure, to adjust or embed."""
-    names = channels or [row.channel for row in result.rows if row.tier == "all" and row.channel != "all"]
+    names = channels or [
+        row.channel
+        for row in result.rows
+        if row.tier == "all" and row.channel != "all" and result.intervals(row.channel)
+    ]
     figure, axes = new_figure(len(names), len(PANELS), what="plot", width=4.2, height=2.9)
     reps = len(result.runs)
     for row, channel in enumerate(names):
@@ -200,6 +202,8 @@ def day_figure(
         for ax in axes[row]:
             ax.set_xlabel("hour of day")
             ax.grid(alpha=0.3)
+            if hours:
+                ax.set_xlim(hours[0], hours[-1] + step)  # every panel of a channel spans its whole day
     legend: dict[str, Any] = {}
     for ax in figure.axes:
         for line in ax.get_lines():

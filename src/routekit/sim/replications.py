@@ -201,17 +201,14 @@ class SimulationResult:
         return data_frame("SimulationResult.to_dataframe", self.columns(kind), self.to_rows(kind))
 
     def intervals(self, channel: str = "all", tier: str = "all") -> tuple[IntervalSummary, ...]:
-        """One channel and tier's KPIs per interval, across replications, in time order.
+        """One channel and tier's KPIs per interval, across replications, in time order (none for a row of
+        contacts all denied at submit, which never entered an interval).
 
         Raises:
             KeyError: No replication has that row.
         """
-        found = [
-            summary for summary in self._interval_summaries() if (summary.channel, summary.tier) == (channel, tier)
-        ]
-        if not found:
-            raise KeyError(f"no row for channel {channel!r} and tier {tier!r}")
-        return tuple(found)
+        self.row(channel, tier)  # a row no replication has is a KeyError; a row of denials alone has no interval
+        return tuple(s for s in self._interval_summaries() if (s.channel, s.tier) == (channel, tier))
 
     def interval_columns(self, kind: str = "long") -> tuple[str, ...]:
         """The columns of :meth:`interval_rows` of that kind."""
