@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from routekit.errors import RoutekitError, StateError
+from routekit.errors import RoutekitError, StateError, UnknownIdError, UnroutableContactError
 from routekit.events import (
     EVENT_TYPES,
     Abandoned,
@@ -112,12 +112,18 @@ def _exponential_gaps(rng: np.random.Generator, rate: float) -> Draw:
 
 @attrs.frozen(kw_only=True)
 class DayResult:
-    """One simulated run: its KPIs, how many customers arrived, and how many events the router returned."""
+    """One simulated run: its KPIs, how many customers arrived, and how many events the router returned.
+
+    ``unroutable`` counts, by arrival stream (``"arrivals[2] voice billing>=2,spanish>=3"``), the contacts
+    that no agent on the roster could ever serve: the router refused them at submit, and the run counts
+    each as denied with reason ``unroutable``.
+    """
 
     report: KpiReport
     customers: int
     events: int
     ended_at: float
+    unroutable: dict[str, int] = attrs.field(factory=dict)
 
 
 class _Arrivals:
@@ -266,6 +272,11 @@ class _Day:
         # Per-contact handle times and patience from a trace, by contact id; empty without a trace.
         self.traced_handle: dict[str, float] = {}
         self.traced_patience: dict[str, float] = {}
+        # Contacts refused at submit because nobody on the roster could serve them, by arrival stream.
+        self.unroutable: dict[str, int] = {}
+        # Conversations a late reply restarted: how many times, by the first conversation's id.
+        self.restarts: dict[str, int] = {}
+        self.restarted: dict[str, str] = {}  # a restarted conversation's id to the first one's
         # The router's and the collector's methods called once or more per contact, looked up once.
         self.submit_contact = self.router.submit
         self.accept_offer = self.router.accept
@@ -302,7 +313,13 @@ class _Day:
             self.schedule_traced(index, 0)
         self.play()
         until = self.now if self.end == math.inf else self.end
-        return DayResult(report=self.kpis.report(until), customers=self.arrived, events=self.events, ended_at=until)
+        return DayResult(
+            report=self.kpis.report(until),
+            customers=self.arrived,
+            events=self.events,
+            ended_at=until,
+            unroutable=dict(self.unroutable),
+        )
 
     def play(self) -> None:
         """Take the next platform event or router deadline, whichever comes first, until the run ends."""
@@ -489,16 +506,51 @@ class _Day:
             self.handle_events(error.events)
             self.submitting = _NOT_SUBMITTING
             del self.contacts[contact_id]
+            self.remaining_turns.pop(contact_id, None)
+            if isinstance(error, UnroutableContactError):
+                self.deny_unroutable(contact)
             return
         self.handle_events(events)
         self.submitting = _NOT_SUBMITTING
         self.start_contact(contact)
 
+    def deny_unroutable(self, contact: Contact) -> None:
+        """Count a contact nobody on the roster can serve as denied, under the stream it came from.
+
+        The router refuses it at submit with an error rather than an event (a platform must hear at
+        once that its roster cannot take the contact); the day still owes the customer a place in the
+        KPIs, so the platform's side records the denial a live host would log.
+        """
+        self.kpis.observe(
+            Denied(
+                at=self.now,
+                contact_id=contact.id,
+                channel=contact.channel,
+                tier=contact.customer.tier,
+                reason="unroutable",
+                rule="",
+            )
+        )
+        stream = self.stream_of(contact)
+        self.unroutable[stream] = self.unroutable.get(stream, 0) + 1
+
+    def stream_of(self, contact: Contact) -> str:
+        """The arrival stream a contact's needs come from, as ``arrivals[i] channel skills``."""
+        needs = ",".join(f"{skill}>={level}" for skill, level in contact.skills.items()) or "any skill"
+        generated = [i for i, entry in enumerate(self.scenario.source.get("arrivals", ())) if "trace" not in entry]
+        for i, stream in zip(generated, self.scenario.arrivals, strict=True):
+            if stream.channel is contact.channel and dict(stream.skills) == dict(contact.skills):
+                return f"arrivals[{i}] {contact.channel.value} {needs}"
+        for trace in self.scenario.traces:
+            if contact.channel in trace.channels:
+                return f"arrivals[{trace.index}] (trace) {contact.channel.value} {needs}"
+        return f"{contact.channel.value} {needs}"
+
     def start_contact(self, contact: Contact) -> None:
         contact_id = contact.id
         channel = contact.channel
         turns = self.turns[channel]
-        if turns is not None and contact.conversation == contact_id:
+        if turns is not None and contact.conversation == contact_id and contact_id not in self.remaining_turns:
             self.remaining_turns[contact_id] = max(1, round(turns()))
         state = self.state_of(contact_id)
         if state == _WAITING:
@@ -559,15 +611,20 @@ class _Day:
             self.call(self.router.await_customer, contact_id, self.now)
             reply = self.reply[contact.channel]
             assert reply is not None
-            self.schedule(self.now + reply(), _REPLY, self.customer_writes, conversation)
+            self.schedule(self.now + reply(), _REPLY, self.customer_writes, (conversation, contact, left))
         else:
             self.call(self.router.complete, contact_id, self.now)
 
-    def customer_writes(self, conversation_id: str) -> None:
+    def customer_writes(self, reply: tuple[str, Contact, int]) -> None:
+        """The customer writes again in a conversation, given as (its id, its last turn, turns left)."""
+        conversation_id, turn, left = reply
         try:
             events = self.router.customer_replied(conversation_id, self.now)
-        except StateError as error:  # the conversation closed (park TTL) before the customer wrote
+        except (StateError, UnknownIdError) as error:
+            # The conversation closed (park TTL), or the router has even forgotten it (retention): the
+            # customer is still there and writes all the same, so the message opens a new conversation.
             self.handle_events(error.events)
+            self.restart(conversation_id, turn, left)
             return
         self.handle_events(events)
         for event in events:
@@ -576,6 +633,27 @@ class _Day:
                 self.schedule(self.now + self.handle[channel](), _HANDLED, self.work_done, event.contact_id)
             elif isinstance(event, Resumed) and event.contact_id in self.contacts:
                 self.start_contact(self.contacts[event.contact_id])
+
+    def restart(self, conversation_id: str, turn: Contact, left: int) -> None:
+        """Open ``<first conversation>-r<n>`` for a reply to a closed conversation, with the turns left.
+
+        It is a new contact (counted in ``offered``) whose service-level clock starts now, with the
+        customer, channel, skills and priority of the conversation it continues.
+        """
+        first = self.restarted.get(conversation_id, conversation_id)
+        n = self.restarts[first] = self.restarts.get(first, 0) + 1
+        contact = Contact(
+            id=f"{first}-r{n}",
+            customer=turn.customer,
+            channel=turn.channel,
+            skills=turn.skills,
+            priority=turn.priority,
+            head_start=turn.head_start,
+            arrived_at=self.now,
+        )
+        self.restarted[contact.id] = first
+        self.remaining_turns[contact.id] = left
+        self.submit(contact, 1.0)
 
     def resubmit(self, denial: Denied) -> None:
         contact = self.contacts.pop(denial.contact_id)

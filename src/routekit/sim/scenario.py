@@ -48,6 +48,7 @@ from routekit.policies.tiers import TierGate
 from routekit.sim.distributions import Deterministic, Distribution, distribution_from_spec
 
 __all__ = [
+    "MAX_ARRIVALS",
     "AgentGroup",
     "ArrivalStream",
     "ChannelSpec",
@@ -56,12 +57,23 @@ __all__ = [
     "Scenario",
     "TraceArrivals",
     "builtin_scenario",
+    "expected_arrivals",
     "load_scenario",
     "override",
     "scenario_from_dict",
 ]
 
 _NO_DELAY = Deterministic(0.0)
+
+MAX_ARRIVALS = 10_000_000
+"""The most arrivals a scenario's generated streams may be expected to bring in one run.
+
+A scenario whose streams would bring more (say ``rate = 1e12``), with no ``run.customers`` at or below
+this bound, is refused naming the stream's key: at the simulator's pace such a run would not end today.
+"""
+
+DEFAULT_SERVICE_LEVEL_TARGET = 0.8
+"""A channel's ``service_level_target`` when the scenario gives none: 80% within its threshold."""
 
 
 # ---------------------------------------------------------------------------------------------- readers
@@ -103,6 +115,13 @@ def _probability(value: Any, path: str) -> float:
     number = _number(value, path)
     if number > 1:
         raise ScenarioError(f"{path}: must be a probability in [0, 1], got {value!r}")
+    return number
+
+
+def _share(value: Any, path: str) -> float:
+    number = _number(value, path, strict=True)
+    if number >= 1:  # a target of 100% within a threshold is one no staffing can meet
+        raise ScenarioError(f"{path}: expected a share in (0, 1), such as 0.8, got {value!r}")
     return number
 
 
@@ -178,6 +197,7 @@ class ChannelSpec:
     channel: Channel
     service_level: float | None
     handle_time: Distribution
+    service_level_target: float = DEFAULT_SERVICE_LEVEL_TARGET
     patience: Distribution | None = None
     accept_delay: Distribution = _NO_DELAY
     reject_probability: float = 0.0
@@ -309,6 +329,7 @@ _RUN = {"horizon", "customers", "warmup_customers", "start", "interval", "drain"
 _CHANNEL = {
     "name",
     "service_level",
+    "service_level_target",
     "handle_time",
     "patience",
     "accept_delay",
@@ -372,6 +393,9 @@ def _channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:
         channels[channel.value] = ChannelSpec(
             channel=channel,
             service_level=None if level is None else _number(level, f"{path}.service_level"),
+            service_level_target=_share(
+                spec.get("service_level_target", DEFAULT_SERVICE_LEVEL_TARGET), f"{path}.service_level_target"
+            ),
             handle_time=_distribution(spec["handle_time"], f"{path}.handle_time", base),
             patience=optional["patience"],
             accept_delay=_distribution(spec["accept_delay"], f"{path}.accept_delay", base)
@@ -699,12 +723,20 @@ def scenario_from_dict(data: Mapping[str, Any], *, base: Path | None = None) -> 
         base=base,
     )
     generated = [i for i, entry in enumerate(top["arrivals"]) if not _is_trace(entry)]
-    if scenario.policy.kind == "mobile-support":
-        for i, stream in zip(generated, scenario.arrivals, strict=True):
-            for tier, _ in stream.tiers:
-                if tier not in scenario.policy.tiers:
-                    names = ", ".join(scenario.policy.tiers)
-                    raise ScenarioError(f"arrivals[{i}].tiers.{tier}: unknown tier; policy.tiers.names are {names}")
+    # Every policy kind is checked against the policy's tiers: a tier the skills policy never gates or
+    # boosts is still a misspelt name more often than not, and the router would refuse it at submit.
+    names = ", ".join(scenario.policy.tiers)
+    for i, stream in zip(generated, scenario.arrivals, strict=True):
+        for tier, _ in stream.tiers:
+            if tier not in scenario.policy.tiers:
+                raise ScenarioError(f"arrivals[{i}].tiers.{tier}: unknown tier; policy.tiers.names are {names}")
+    for trace in scenario.traces:
+        for k, record in enumerate(trace.records):
+            if record.tier not in scenario.policy.tiers:
+                raise ScenarioError(
+                    f"arrivals[{trace.index}].trace: {trace.path.name!r} record {k + 1} (arrival {record.arrival:g} s) "
+                    f"has unknown tier {record.tier!r}; policy.tiers.names are {names}"
+                )
     served = {channel for group in scenario.agents if group.count for channel, n in group.capacity.items() if n}
     for i, stream in zip(generated, scenario.arrivals, strict=True):
         if stream.channel not in served:
@@ -712,7 +744,38 @@ def scenario_from_dict(data: Mapping[str, Any], *, base: Path | None = None) -> 
     for trace in scenario.traces:
         for channel in sorted(trace.channels - served):
             raise ScenarioError(f"arrivals[{trace.index}].trace: no agent group has capacity on {channel.value!r}")
+    if scenario.run.customers is None or scenario.run.customers > MAX_ARRIVALS:
+        for i, count in zip(generated, expected_arrivals(scenario), strict=True):
+            if count > MAX_ARRIVALS:
+                key = "rate" if "rate" in top["arrivals"][i] else "profile"
+                raise ScenarioError(
+                    f"arrivals[{i}].{key}: about {count:.3g} arrivals in one run, over the bound of "
+                    f"{MAX_ARRIVALS:,}; lower the rate, shorten run.horizon or set run.customers"
+                )
     return scenario
+
+
+def expected_arrivals(scenario: Scenario) -> list[float]:
+    """The expected number of arrivals of each generated stream before the horizon, in stream order.
+
+    A stream's profile rate holds from its hour until the next; a run without a horizon is infinite
+    wherever a rate stays above 0 (``run.customers`` then stops it).
+
+    >>> expected_arrivals(builtin_scenario())[0]
+    1200.0
+    """
+    horizon = math.inf if scenario.run.horizon is None else scenario.run.horizon
+    counts = []
+    for stream in scenario.arrivals:
+        total = 0.0
+        points = [((hour - scenario.run.start) * 3600.0, rate) for hour, rate in stream.profile]
+        for j, (at, rate) in enumerate(points):
+            until = min(points[j + 1][0] if j + 1 < len(points) else math.inf, horizon)
+            begin = max(at, 0.0)
+            if until > begin and rate > 0:
+                total += rate / 3600.0 * (until - begin)
+        counts.append(total)
+    return counts
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -723,7 +786,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text())
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{file}: not a UTF-8 text file (byte {error.start} cannot be read)") from None
     except OSError as error:
         raise ScenarioError(f"{file}: cannot read the scenario: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
