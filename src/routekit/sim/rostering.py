@@ -27,7 +27,9 @@ from typing import Any
 
 import attrs
 
-from routekit.analytics.rosters import Break, Requirement, Roster, ShiftCount, ShiftPlan, ShiftTemplate, SkillGroup
+from routekit.analytics.rosters import Roster
+from routekit.analytics.shift_plan import ShiftCount, ShiftPlan
+from routekit.analytics.shifts import Break, Requirement, ShiftTemplate, SkillGroup
 from routekit.analytics.staffing import Targets, staff
 from routekit.errors import ConfigError, ScenarioError
 from routekit.sim.replications import SimulationResult
