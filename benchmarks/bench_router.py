@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _harness import Timing, fmt_seconds, header, machine, measure_side_by_side, parser
+from _harness import Timing, fmt_seconds, header, machine, measure, measure_side_by_side, parser
 
 from routekit import Agent, AgentStatus, Channel, Contact, Customer, Router
 from routekit.events import Event, Offered
@@ -254,6 +254,7 @@ class Row:
     steady: bool = True
     fill_s: float = 0.0
     notes: list[str] = field(default_factory=list)
+    statistics: Timing | None = None
 
     @property
     def speedup(self) -> float | None:
@@ -273,6 +274,7 @@ class Row:
             "same_events": self.same_events,
             "steady": self.steady,
             "fill_s": self.fill_s,
+            "statistics_s_per_read": None if self.statistics is None else self.statistics.as_dict(),
         }
 
 
@@ -353,9 +355,25 @@ def time_router(scales: list[Scale], args: Any) -> list[Row]:
                 s.same_events,
                 steady,
                 s.fill_s,
+                statistics=time_statistics(s.churn.router, args.repeat),
             )
         )
     return rows
+
+
+def time_statistics(router: Router, repeat: int) -> Timing | None:
+    """Seconds to read the router's live statistics (``None`` for code that has none), 100 reads a repeat."""
+    read = getattr(router, "statistics", None)
+    if read is None:
+        return None
+
+    def run() -> float:
+        start = time.perf_counter()
+        for _ in range(100):
+            read()
+        return (time.perf_counter() - start) / 100
+
+    return measure(run, repeat=repeat)
 
 
 def bytes_per_waiting(waiting: int, seed: int) -> float:
@@ -450,6 +468,11 @@ def table(rows: list[Row], memory: dict[int, float], checks: list[dict[str, Any]
         )
         if not r.steady:
             lines.append("#   the queue or the busy agents drifted from the steady state")
+    if any(r.statistics is not None for r in rows):
+        lines.append("# reading the live statistics (Router.statistics(), every target and channel): median per read")
+        for r in rows:
+            if r.statistics is not None:
+                lines.append(f"{r.agents:>7,} {r.waiting:>8,} {fmt_seconds(r.statistics.median_s):>11}")
     lines.append("# memory per waiting contact (tracemalloc; shared customer, empty context)")
     for waiting, per in memory.items():
         lines.append(f"{waiting:>16,} waiting: {per:,.0f} B per contact")

@@ -12,6 +12,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "routekit"
 # Lowest first. A module may import its own layer and those before it.
 LAYERS = [
     "_slot_init",
+    "_tables",
+    "_figures",
     "errors",
     "models",
     "events",

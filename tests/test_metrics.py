@@ -335,6 +335,40 @@ def test_occupancy_counts_an_agent_busy_once() -> None:
     assert None is rep.row(tier="standard").occupancy
 
 
+def test_interval_occupancy_and_agents_split_agent_time_at_the_boundaries() -> None:
+    """Each interval's occupancy and mean agents logged in count only the agent time inside that interval."""
+    cap = {"a-1": {"voice": 1}, "a-2": {"voice": 1}}
+    events = [
+        status(0.0, "a-1", "available"),
+        *answered(10.0, 10.0, "c-1"),
+        completed(70.0, "c-1"),  # busy 50 s in the first interval and 10 s in the second
+        status(90.0, "a-2", "available"),  # a second agent for the last 30 s of the second interval
+        *answered(100.0, 100.0, "c-2", agent="a-2"),
+        completed(110.0, "c-2", agent="a-2"),
+    ]
+    rep = report(events, until=120.0, interval=60.0, capacity=cap)
+    for row in (rep.overall, rep.row("voice")):
+        assert [pytest.approx(50 / 60), pytest.approx(20 / 90)] == [i.occupancy for i in row.intervals]
+        assert [pytest.approx(1.0), pytest.approx(1.5)] == [i.agents for i in row.intervals]
+    assert [None, None] == [i.occupancy for i in rep.row(tier="standard").intervals]
+
+
+def test_interval_occupancy_weighted_by_agents_is_the_day_occupancy() -> None:
+    """The intervals' occupancies, weighted by their agent time, add up to the row's occupancy."""
+    cap = {"a-1": {"chat": 2}}
+    events = [
+        status(0.0, "a-1", "available"),
+        *answered(5.0, 5.0, "c-1", channel="chat"),
+        *answered(50.0, 55.0, "c-2", channel="chat"),
+        completed(130.0, "c-1"),
+        completed(170.0, "c-2"),
+        status(200.0, "a-1", "offline"),
+    ]
+    row = report(events, until=250.0, interval=60.0, capacity=cap).row("chat")
+    weighted = sum(i.occupancy * i.agents for i in row.intervals if i.occupancy is not None)
+    assert pytest.approx(row.occupancy) == weighted / sum(i.agents for i in row.intervals if i.agents)
+
+
 def test_channel_occupancy_needs_capacity() -> None:
     """Without the agent's capacity, only the overall row has occupancy."""
     events = [status(0.0, "a-1", "available"), *answered(0.0, 0.0, "c-1"), completed(10.0, "c-1")]
@@ -379,9 +413,7 @@ def test_conversation_closed_ends_a_held_turn_left_open() -> None:
         [
             status(0.0, "a-1", "available"),
             *answered(0.0, 0.0, "m-1#3", channel="messaging"),
-            AwaitingCustomer(
-                at=10.0, contact_id="m-1#3", conversation_id="m-1", agent_id="a-1", hold_until=70.0
-            ),
+            AwaitingCustomer(at=10.0, contact_id="m-1#3", conversation_id="m-1", agent_id="a-1", hold_until=70.0),
             Abandoned(at=20.0, contact_id="m-1"),  # named by the conversation, not the turn
             ConversationClosed(at=20.0, conversation_id="m-1", reason="abandoned"),
         ]
@@ -431,9 +463,7 @@ def test_per_contact_state_is_dropped_when_terminal() -> None:
             Denied(at=3.0, contact_id="c-3", channel="voice", tier="standard", reason="unroutable", rule="-"),
             Resumed(at=3.0, conversation_id="m-1", contact_id="m-1#2", last_agent_id="a-2"),
             *answered(3.0, 4.0, "m-1#2", agent="a-2", channel="messaging"),
-            AwaitingCustomer(
-                at=6.0, contact_id="m-1#2", conversation_id="m-1", agent_id="a-2", hold_until=9.0
-            ),
+            AwaitingCustomer(at=6.0, contact_id="m-1#2", conversation_id="m-1", agent_id="a-2", hold_until=9.0),
             Parked(at=9.0, conversation_id="m-1", contact_id="m-1#2", agent_id="a-2"),
             Denied(at=10.0, contact_id="never", channel="video", tier="standard", reason="tier", rule="t"),
         ]

@@ -84,6 +84,8 @@ class RouterMachine(RuleBasedStateMachine):
 
     def both(self, name: str, *args: Any, **kwargs: Any) -> Any:
         fast = outcome(lambda: getattr(self.fast, name)(*args, **kwargs))
+        if fast[0] == "ok" and name in ("add_agent", "update_agent"):
+            self.roster[args[0].id] = args[0]
         ref = outcome(lambda: getattr(self.ref, name)(*args, **kwargs))
         restored = outcome(lambda: getattr(self.restored, name)(*args, **kwargs))
         assert ref == fast, f"{name}{args}: reference and router differ"
@@ -99,6 +101,7 @@ class RouterMachine(RuleBasedStateMachine):
         for event in events:
             if isinstance(event, ev.ContactQueued):
                 self.seen[event.contact_id] = None
+                self.arrived[event.contact_id] = event.arrived_at
             elif isinstance(event, ev.Offered):
                 self.offers[event.contact_id] = event.agent_id
             elif isinstance(event, ev.Assigned | ev.OfferRejected | ev.OfferExpired | ev.OfferRescinded):
@@ -143,6 +146,8 @@ class RouterMachine(RuleBasedStateMachine):
         }
         self.fast = rk.Router(self.policy, **settings)
         self.seen: dict[str, None] = {}
+        self.arrived: dict[str, float] = {}
+        self.roster: dict[str, rk.Agent] = {}
         self.offers: dict[str, str] = {}
         self.conversations: dict[str, bool] = {}  # id: parked
         self.ref = ReferenceRouter(self.policy, **settings)
@@ -302,6 +307,36 @@ class RouterMachine(RuleBasedStateMachine):
         assert self.ref.next_deadline() == self.fast.next_deadline()
         for contact_id in self.fast.waiting():
             assert self.ref.position(contact_id) == self.fast.position(contact_id)
+
+    @invariant()
+    def statistics_count_what_the_views_show(self) -> None:
+        """The live statistics per channel equal a count from scratch over ``waiting()`` and ``agent_state()``."""
+        if not hasattr(self, "fast"):
+            return
+        stats = self.fast.statistics(self.now)
+        waiting = self.fast.waiting()
+        for channel in rk.Channel:
+            row = stats.channel(channel)
+            mine = [cid for cid in waiting if self.fast.contact(cid).channel is channel]
+            tiers: Counter[str] = Counter(self.fast.contact(cid).customer.tier for cid in mine)
+            assert len(mine) == row.waiting
+            assert dict(tiers) == row.waiting_by_tier
+            assert len(mine) == sum(row.waiting_by_priority.values())
+            assert min((self.arrived[cid] for cid in mine), default=None) == row.oldest_arrived_at
+            offered = [c for c in self.offers if self.fast.state(c) is rk.ContactState.OFFERED]
+            assert sum(self.fast.contact(c).channel is channel for c in offered) == row.offers
+            agents = [
+                self.fast.agent_state(a) for a in self.fast.agents() if self.roster[a].capacity.get(channel, 0) > 0
+            ]
+            busy_kinds = {"assigned", "held"}
+            assert sum(a.status is not rk.AgentStatus.OFFLINE for a in agents) == row.agents.logged_in
+            assert sum(a.status is rk.AgentStatus.AVAILABLE for a in agents) == row.agents.available
+            assert sum(a.status is rk.AgentStatus.AWAY for a in agents) == row.agents.away
+            assert sum(bool(busy_kinds & set(a.work.values())) for a in agents) == row.agents.busy
+            assert sum("wrap-up" in a.work.values() for a in agents) == row.agents.wrap_up
+            parked = [c for c, is_parked in self.conversations.items() if is_parked]
+            assert sum(self.fast.conversation(c).channel is channel for c in parked) == row.parked
+        EVENT_COUNTS["statistics"] += 1
 
     @invariant()
     def snapshot_restores(self) -> None:

@@ -59,8 +59,12 @@ arrival, or the customer's reply for a conversation turn) to its first ``Assigne
   when they have work on that channel; tier rows have no occupancy.
 - ``slot_utilisation`` (channel rows): busy slot-seconds on the channel (the number of its contacts an
   agent holds, times the time) over logged-in seconds times the agent's capacity on it.
-- ``intervals``: per interval of ``interval`` seconds, by the contact's first ``ContactQueued.at``:
-  ``offered``, ``handled``, ``abandoned``, ``service_level`` and ``asa`` as above.
+- ``intervals``: per interval of ``interval`` seconds (each one with a contact first queued in it or an
+  agent logged in, and those between), by the contact's first ``ContactQueued.at``:
+  ``offered``, ``handled``, ``abandoned``, ``service_level`` and ``asa`` as above; on the rows of every
+  tier (``tier == "all"``), also the agent time within the interval itself: ``occupancy`` as above, and
+  ``agents``, the mean number of agents logged in (with capacity on the row's channel), that is, logged-in
+  agent seconds over the seconds of the interval that were measured.
 
 Warm-up: the first ``warmup_contacts`` distinct contacts to be queued are left out of every contact KPI,
 and so is a ``Denied`` at submit before they are all queued.
@@ -138,6 +142,8 @@ class IntervalKpis:
     abandoned: int
     service_level: float | None
     asa: float | None
+    occupancy: float | None = None
+    agents: float | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -410,6 +416,19 @@ class _AgentTime:
         }
         return _AgentTime(self.logged, self.busy, channels)
 
+    def since(self, earlier: _AgentTime) -> _AgentTime:
+        """The time accrued between ``earlier`` (a copy of these totals) and now."""
+        channels = {
+            channel: _ChannelTime(
+                spent.logged - then.logged,
+                spent.busy - then.busy,
+                spent.slot_capacity - then.slot_capacity,
+                spent.slot_busy - then.slot_busy,
+            )
+            for (channel, spent), then in zip(self.channels.items(), earlier.channels.values(), strict=True)
+        }
+        return _AgentTime(self.logged - earlier.logged, self.busy - earlier.busy, channels)
+
     def accrue(self, agent: _AgentClock, seconds: float) -> None:
         self.logged += seconds
         if agent.work:
@@ -515,12 +534,17 @@ class KpiCollector:
     _dispatch: dict[type, Callable[[Any], None]] = attrs.field(init=False, factory=dict)
     _counting: dict[tuple[Channel, str], _Counting] = attrs.field(init=False, factory=dict)
     _first_counted: int = attrs.field(init=False, default=0)  # the count of queued contacts that ends warm-up
+    # The agent time totals at each interval boundary passed so far (the k-th at (k + 1) * interval), and
+    # the next boundary: agent time is split into intervals by settling every agent at each boundary.
+    _boundary_totals: list[_AgentTime] = attrs.field(init=False, factory=list)
+    _next_boundary: float = attrs.field(init=False, default=math.inf)
 
     def __attrs_post_init__(self) -> None:
         if self.warmup_contacts:
             # Agent time starts counting when the first counted contact is queued.
             self._measure_from = math.inf
             self._first_counted = self.warmup_contacts + 1
+        self._next_boundary = self.interval
         ignore = self._ignore
         self._dispatch = {
             ContactQueued: self._on_queued,
@@ -630,12 +654,7 @@ class KpiCollector:
         It changes nothing, so it can be called at any time, for example every interval on live events.
         O(open contacts + agents + rows x intervals).
         """
-        time = self._time.copy()
-        start_from = self._measure_from
-        for agent in self._agents.values():
-            start = agent.last if agent.last > start_from else start_from
-            if agent.logged_in and until > start:
-                time.accrue(agent, until - start)
+        time = self._time_at(until)
 
         tallies = {key: attrs.evolve(tally) for key, tally in self._tallies.items()}
         intervals = {key: attrs.evolve(tally) for key, tally in self._interval_tallies.items()}
@@ -657,8 +676,44 @@ class KpiCollector:
             until=until,
             interval=self.interval,
             warmup_contacts=self.warmup_contacts,
-            rows=self._rows(tallies, intervals, time),
+            rows=self._rows(tallies, intervals, time, self._interval_time(until, time)),
         )
+
+    def _time_at(self, moment: float) -> _AgentTime:
+        """The agent time totals as they will stand at ``moment`` if no agent changes before it."""
+        time = self._time.copy()
+        start_from = self._measure_from
+        for agent in self._agents.values():
+            start = agent.last if agent.last > start_from else start_from
+            if agent.logged_in and moment > start:
+                time.accrue(agent, moment - start)
+        return time
+
+    def _interval_time(self, until: float, total: _AgentTime) -> list[tuple[_AgentTime, float]]:
+        """Each interval's agent time up to ``until``, with the seconds of it that were measured."""
+        totals = list(self._boundary_totals)
+        boundary = self._next_boundary
+        while boundary < until:
+            totals.append(self._time_at(boundary))
+            boundary += self.interval
+        totals.append(total)
+        series = []
+        before = _AgentTime()
+        for k, now in enumerate(totals):
+            start, end = k * self.interval, min((k + 1) * self.interval, until)
+            measured = end - max(start, self._measure_from)
+            series.append((now.since(before), measured))
+            before = now
+        return series
+
+    def _cross_boundaries(self, at: float) -> None:
+        """Settle every agent at each interval boundary up to ``at``, and keep the totals there. O(agents)."""
+        while self._next_boundary <= at:
+            boundary = self._next_boundary
+            for agent in self._agents.values():
+                self._settle(agent, boundary)
+            self._boundary_totals.append(self._time.copy())
+            self._next_boundary = boundary + self.interval
 
     # -- report helpers ----------------------------------------------------------------------------
 
@@ -667,6 +722,7 @@ class KpiCollector:
         tallies: dict[tuple[Channel, str], _Tally],
         intervals: dict[tuple[Channel, str, int], _Tally],
         time: _AgentTime,
+        interval_time: list[tuple[_AgentTime, float]],
     ) -> tuple[KpiRow, ...]:
         channels = [c for c in Channel if any(key[0] == c for key in tallies)]
         seen = {tier for _, tier in tallies}
@@ -674,7 +730,9 @@ class KpiCollector:
         by_index: dict[int, list[tuple[Channel, str, _Tally]]] = {}
         for (c, t, index), tally in intervals.items():
             by_index.setdefault(index, []).append((c, t, tally))
-        span = range(min(by_index), max(by_index) + 1) if by_index else range(0)
+        # The intervals with a contact first queued in them, or with an agent logged in, and those between.
+        indices = list(by_index) + [k for k, (spent, _) in enumerate(interval_time) if spent.logged > 0]
+        span = range(min(indices), max(indices) + 1) if indices else range(0)
 
         def row(channel: Channel | None, tier: str | None) -> KpiRow:
             def match(c: Channel, t: str) -> bool:
@@ -683,6 +741,16 @@ class KpiCollector:
             series = []
             for index in span:
                 part = _merged(v for c, t, v in by_index.get(index, ()) if match(c, t))
+                busy = agents = None
+                if tier is None and 0 <= index < len(interval_time):
+                    inside, measured = interval_time[index]
+                    logged, working = (
+                        (inside.logged, inside.busy)
+                        if channel is None
+                        else (inside.channels[channel].logged, inside.channels[channel].busy)
+                    )
+                    busy = _ratio(working, logged)
+                    agents = logged / measured if measured > 0 else None
                 series.append(
                     IntervalKpis(
                         start=index * self.interval,
@@ -692,6 +760,8 @@ class KpiCollector:
                         abandoned=part.abandoned,
                         service_level=_ratio(part.sl_answered, part.sl_offered - part.sl_undecided),
                         asa=_ratio(part.wait_sum, part.handled),
+                        occupancy=busy,
+                        agents=agents,
                     )
                 )
             occupancy = slot_utilisation = None
@@ -932,6 +1002,8 @@ class KpiCollector:
 
     def _settle(self, agent: _AgentClock, now: float) -> None:
         """Accrue the agent's time since its last change, in the state it has had since then."""
+        if now > self._next_boundary:
+            self._cross_boundaries(now)
         start = agent.last if agent.last > self._measure_from else self._measure_from
         if now > start:
             if agent.logged_in:
@@ -939,6 +1011,8 @@ class KpiCollector:
             agent.last = now
 
     def _add_work(self, agent_id: str, channel: Channel, at: float, units: int) -> None:
+        if at > self._next_boundary:
+            self._cross_boundaries(at)
         agent = self._agents.get(agent_id)
         if agent is None:
             agent = self._agent(agent_id)

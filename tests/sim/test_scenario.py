@@ -314,6 +314,40 @@ def test_an_arrival_tier_the_policy_does_not_know_is_refused() -> None:
     assert message.startswith("arrivals[0].tiers.diamond")
 
 
+def test_an_arrival_tier_unknown_to_the_skills_policy_is_refused() -> None:
+    """Under the skills kind too, an arrival tier missing from policy.tiers.names is refused at its key path."""
+    data = _edited("arrivals[0].tiers", {"standard": 1, "diamond": 1})
+    data["policy"] = {"kind": "skills"}
+    message = _refused(data)
+    assert message.startswith("arrivals[0].tiers.diamond: unknown tier; policy.tiers.names are standard")
+
+
+def test_a_trace_row_with_an_unknown_tier_is_refused_naming_the_row(tmp_path: Path) -> None:
+    """A trace row whose tier the policy does not know is refused, naming the entry, the file and the row."""
+    (tmp_path / "calls.csv").write_text("arrival,channel,tier\n0,voice,gold\n10,voice,diamond\n")
+    data = _valid()
+    data["arrivals"] = [{"trace": "calls.csv"}]
+    data["policy"] = {"kind": "skills"}
+    with pytest.raises(ScenarioError) as error:
+        scenario_from_dict(data, base=tmp_path)
+    expected = "arrivals[0].trace: 'calls.csv' record 2 (arrival 10 s) has unknown tier 'diamond'"
+    assert str(error.value).startswith(expected)
+
+
+def test_a_channel_service_level_target_defaults_to_80_percent() -> None:
+    """A channel without service_level_target aims at 0.8; one with it keeps its share."""
+    data = _edited("channel[0].service_level_target", 0.9)
+    channels = scenario_from_dict(data).channels
+    assert (0.9, 0.8) == (channels["voice"].service_level_target, channels["chat"].service_level_target)
+
+
+@pytest.mark.parametrize("value", [0, 1, 80, -0.5, "80%"])
+def test_a_service_level_target_outside_0_to_1_is_refused(value: Any) -> None:
+    """A service-level target that is not a share in (0, 1) is refused at its key path."""
+    message = _refused(_edited("channel[0].service_level_target", value))
+    assert message.startswith("channel[0].service_level_target")
+
+
 def test_load_scenario_reads_a_file(tmp_path: Path) -> None:
     """A TOML file reads into the same scenario as its data, with relative paths read from its folder."""
     (tmp_path / "handle.csv").write_text("seconds\n60\n90\n")
@@ -423,6 +457,23 @@ def test_the_builtin_scenario_is_the_packaged_file() -> None:
     """The built-in day is the TOML file shipped in the package, read as any other file."""
     file = resources.files("routekit.sim").joinpath("scenarios", "mobile_support.toml")
     assert builtin_scenario() == scenario_from_dict(tomllib.loads(file.read_text()))
+
+
+def test_every_check_warning_on_the_builtin_day_is_explained_in_its_file() -> None:
+    """Each warning `routekit check` gives the built-in day has its code and stream on a `# check:` line."""
+    from routekit.sim.check import check_scenario
+
+    text = resources.files("routekit.sim").joinpath("scenarios", "mobile_support.toml").read_text()
+    explained = {
+        (code, stream)
+        for code, streams in re.findall(r"^# check: ([a-z-]+) (.+)$", text, flags=re.MULTILINE)
+        for stream in streams.split()
+    }
+    findings = check_scenario(builtin_scenario())
+    warned = {(f.code, f.where.split()[0]) for f in findings}
+    assert [] == [f for f in findings if f.severity == "error"]
+    assert set() == warned - explained
+    assert set() == explained - warned  # an explanation of a warning that no longer fires goes too
 
 
 def test_an_unknown_builtin_scenario_is_refused() -> None:

@@ -34,19 +34,24 @@ from routekit.analytics.rosters import (
 )
 from routekit.analytics.staffing import (
     DEFAULT_AGENTS_MAX,
+    STAFFING_COLUMNS,
+    DayStaffing,
     Interval,
     IntervalStaffing,
     Staffing,
     Targets,
     staff,
     staff_day,
+    staffing_row,
 )
 from routekit.analytics.teams import TeamCost, TeamQueue, team_cost, team_queue
 
 __all__ = [
     "DEFAULT_AGENTS_MAX",
+    "STAFFING_COLUMNS",
     "Assignment",
     "Break",
+    "DayStaffing",
     "Fallback",
     "GateCost",
     "GateRule",
@@ -79,6 +84,7 @@ __all__ = [
     "solve_shifts",
     "staff",
     "staff_day",
+    "staffing_row",
     "team_cost",
     "team_queue",
 ]

@@ -1,46 +1,36 @@
-"""Rosters: from agents needed per interval to shifts, breaks and a weekly roster of named agents.
+"""Rosters: named agents for every shift of a plan, with days off, most hours, least rest and banned shifts.
 
-Three steps, each a mixed-integer linear programme solved by ``scipy.optimize.milp`` (HiGHS):
+:func:`roster` gives each shift of a :class:`~routekit.analytics.shift_plan.ShiftPlan` to agents of its
+group, with at most one shift a day, a least number of days off, a most paid hours, a least rest between
+two shifts, and no banned shift (a mixed-integer linear programme on ``scipy.optimize.milp``); the plan's
+break starts are handed to the agents of each shift in id order. :func:`roster_pool` finds the fewest
+agents per group that can fill a plan.
 
-1. :func:`solve_shifts` chooses how many agents of each skill group work each shift template on each
-   day, and when each of them takes each break, so that the agents working (on shift and not on a
-   break) cover every interval's requirement at least cost (``objective="cost"``) or as closely as
-   possible (``objective="difference"``: the least total absolute difference, pyworkforce's
-   ``MinAbsDifference``), under caps per interval and per shift. Breaks are placed in the same model,
-   so the coverage it reports already has every break taken out of it.
-2. :func:`roster` names the agents: it gives each shift of the plan to agents of its group, with at
-   most one shift a day, a least number of days off, a most paid hours, a least rest between two
-   shifts, and no banned shift.
-3. The plan's break starts are handed to the agents of each shift in id order.
-
-Time is counted in intervals of the requirement (half hours, say) from midnight of the first day.
-The horizon is ``days`` days of ``periods`` intervals and it wraps, as a week that repeats does: a
-shift that runs past the end of the horizon covers its first intervals, and the rest between the last
-day's shift and the first day's counts too.
-
-Several channels or skill groups: the requirement is given per *demand* (a channel, or a channel and
-its skills, named by any string), and a :class:`SkillGroup` lists the demands its agents can cover.
-In each interval an agent counts towards one demand at a time, so the model pools no capacity across
-demands: a multi-skilled agent is counted once, wherever the solver allocates them, and may be split
-between demands in fractions (the allocation is a linear relaxation; the agent counts are whole).
-
->>> day = Requirement(needs={"voice": (1, 2, 2, 1)}, periods=4, interval=3600)
->>> plan = solve_shifts(day, [ShiftTemplate(name="a", start=0, length=2), ShiftTemplate(name="b", start=1, length=3)])
->>> [(c.template, c.agents) for c in plan.counts], plan.value
-([('a', 1), ('b', 2)], 3.0)
+The whole chain, from agents needed per interval to named agents: :mod:`routekit.analytics.shifts` (what
+is planned from), :mod:`routekit.analytics.shift_plan` (shifts and breaks), this module (the roster).
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
 
 import attrs
-import numpy as np
 
-from routekit.analytics.staffing import IntervalStaffing
+from routekit.analytics.milp import MilpModel
+from routekit.analytics.shift_plan import ShiftCount, ShiftPlan, solve_shifts
+from routekit.analytics.shifts import (
+    DEFAULT_TIME_LIMIT,
+    EVERY_DEMAND,
+    Break,
+    Requirement,
+    ShiftTemplate,
+    SkillGroup,
+    needs_from_staffing,
+    nonnegative,
+    time_limit_seconds,
+    whole_number,
+)
 from routekit.errors import ConfigError, InfeasibleRosterError
 
 __all__ = [
@@ -60,686 +50,6 @@ __all__ = [
     "solve_shifts",
 ]
 
-DEFAULT_TIME_LIMIT = 60.0
-_ALL = "all"
-
-
-def _whole(name: str, value: object, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ConfigError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _cost(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-@attrs.frozen(kw_only=True)
-class Break:
-    """A break within a shift: how long, and the window in which it starts.
-
-    Args:
-        length: Intervals the break lasts, at least 1.
-        earliest: The first interval of the shift (0 is the shift's first) the break may start in.
-        latest: The last interval of the shift it may start in, at least ``earliest``.
-        paid: Whether the break counts towards paid hours (a coffee break) or not (a meal).
-
-    >>> Break(length=1, earliest=4, latest=6).starts
-    (4, 5, 6)
-    """
-
-    length: int
-    earliest: int
-    latest: int
-    paid: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        _whole("Break.length", self.length, minimum=1)
-        _whole("Break.earliest", self.earliest, minimum=0)
-        _whole("Break.latest", self.latest, minimum=0)
-        if self.latest < self.earliest:
-            raise ConfigError(f"Break window ends before it starts: earliest={self.earliest}, latest={self.latest}")
-
-    @property
-    def starts(self) -> tuple[int, ...]:
-        """Every interval of the shift the break may start in."""
-        return tuple(range(self.earliest, self.latest + 1))
-
-
-def _breaks(value: Iterable[Break]) -> tuple[Break, ...]:
-    return tuple(value)
-
-
-@attrs.frozen(kw_only=True)
-class ShiftTemplate:
-    """A shift agents may work on any day: its start, length, breaks, cost and cap.
-
-    Args:
-        name: Unique among the templates.
-        start: The interval of the day it starts in (0 is midnight).
-        length: Intervals from start to end, breaks included, at least 1.
-        breaks: Its breaks; each window lies inside the shift and ends before the next one's opens,
-            so no choice of starts makes two breaks overlap.
-        cost: What one agent working it once costs (paid hours, say); 1 by default, so the cheapest
-            plan is the fewest shifts.
-        max_agents: The most agents on it on one day, over every skill group; None: no cap.
-
-    Raises:
-        ConfigError: A value out of range, or a break that leaves the shift or overlaps the next.
-    """
-
-    name: str
-    start: int
-    length: int
-    breaks: tuple[Break, ...] = attrs.field(default=(), converter=_breaks)
-    cost: float = 1.0
-    max_agents: int | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ConfigError(f"ShiftTemplate.name must be a non-empty string, got {self.name!r}")
-        _whole(f"shift {self.name!r} start", self.start, minimum=0)
-        _whole(f"shift {self.name!r} length", self.length, minimum=1)
-        _cost(f"shift {self.name!r} cost", self.cost)
-        if self.max_agents is not None:
-            _whole(f"shift {self.name!r} max_agents", self.max_agents, minimum=0)
-        end_of_last = 0
-        for i, item in enumerate(self.breaks):
-            if not isinstance(item, Break):
-                raise ConfigError(f"shift {self.name!r} breaks[{i}] must be a Break, got {item!r}")
-            if item.latest + item.length > self.length:
-                raise ConfigError(
-                    f"shift {self.name!r} breaks[{i}] may end at interval {item.latest + item.length}, "
-                    f"after the shift's {self.length}"
-                )
-            if item.earliest < end_of_last:
-                raise ConfigError(
-                    f"shift {self.name!r} breaks[{i}] may start at {item.earliest}, before breaks[{i - 1}] "
-                    f"can end at {end_of_last}"
-                )
-            end_of_last = item.latest + item.length
-
-    @property
-    def always_on_break(self) -> frozenset[int]:
-        """The intervals of the shift in which every agent on it is on a break, whatever the starts chosen."""
-        return frozenset(
-            i
-            for item in self.breaks
-            for i in range(item.latest, item.earliest + item.length)  # covered by the first and the last start
-        )
-
-    @property
-    def paid_intervals(self) -> int:
-        """Intervals paid: the length less the unpaid breaks."""
-        return self.length - sum(b.length for b in self.breaks if not b.paid)
-
-
-def _names(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
-
-
-def _names_or_none(value: Iterable[str] | None) -> frozenset[str] | None:
-    return None if value is None else frozenset(value)
-
-
-@attrs.frozen(kw_only=True)
-class SkillGroup:
-    """Agents alike for rostering: the demands they can cover and what they cost.
-
-    Args:
-        name: Unique among the groups.
-        covers: The demands (keys of :attr:`Requirement.needs`) an agent of the group can work on.
-        cost: A factor on every shift cost for this group's agents (1 by default).
-        templates: The shift templates the group may work; None: every template.
-    """
-
-    name: str
-    covers: frozenset[str] = attrs.field(converter=_names)
-    cost: float = 1.0
-    templates: frozenset[str] | None = attrs.field(default=None, converter=_names_or_none)
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ConfigError(f"SkillGroup.name must be a non-empty string, got {self.name!r}")
-        if not self.covers:
-            raise ConfigError(f"skill group {self.name!r} covers no demand")
-        _cost(f"skill group {self.name!r} cost", self.cost)
-
-
-def _needs(value: Mapping[str, Iterable[int]]) -> dict[str, tuple[int, ...]]:
-    return {
-        str(key): tuple(int(v) if isinstance(v, (int, np.integer)) else v for v in row) for key, row in value.items()
-    }
-
-
-@attrs.frozen(kw_only=True)
-class Requirement:
-    """Agents needed per interval for each demand, over a horizon of whole days.
-
-    Args:
-        needs: For each demand (a channel, or a channel and skill group), the agents needed in every
-            interval of the horizon, ``days * periods`` whole numbers >= 0, from midnight of day 1.
-        periods: Intervals per day (48 for half hours).
-        interval: The length of an interval in seconds, for labels and hours.
-
-    Raises:
-        ConfigError: No demand, rows of different or partial-day lengths, or a need that is not a whole
-            number >= 0.
-
-    >>> Requirement(needs={"voice": [0, 3] * 24}, periods=48, interval=1800).label(17)
-    'day 1 08:30'
-    """
-
-    needs: Mapping[str, tuple[int, ...]] = attrs.field(converter=_needs)
-    periods: int
-    interval: float = 1800.0
-
-    def __attrs_post_init__(self) -> None:
-        _whole("periods", self.periods, minimum=1)
-        if not isinstance(self.interval, (int, float)) or isinstance(self.interval, bool) or not self.interval > 0:
-            raise ConfigError(f"interval must be a number of seconds > 0, got {self.interval!r}")
-        if not self.needs:
-            raise ConfigError("a requirement needs at least one demand")
-        lengths = {len(row) for row in self.needs.values()}
-        if len(lengths) != 1:
-            raise ConfigError(f"every demand must give the same number of intervals, got {sorted(lengths)}")
-        (size,) = lengths
-        if size == 0 or size % self.periods:
-            raise ConfigError(f"{size} intervals is not a whole number of days of {self.periods} intervals")
-        for key, row in self.needs.items():
-            for t, value in enumerate(row):
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ConfigError(
-                        f"demand {key!r} at {self._label(t)}: a need is a whole number >= 0, got {value!r}"
-                    )
-
-    @property
-    def days(self) -> int:
-        """Days in the horizon."""
-        return self.horizon // self.periods
-
-    @property
-    def horizon(self) -> int:
-        """Intervals in the horizon."""
-        return len(next(iter(self.needs.values())))
-
-    @property
-    def hours_per_interval(self) -> float:
-        """The length of an interval in hours."""
-        return float(self.interval) / 3600.0
-
-    def label(self, t: int) -> str:
-        """The interval ``t`` as ``day D HH:MM`` (day 1 first), wrapping past the horizon."""
-        return self._label(t % self.horizon)
-
-    def _label(self, t: int) -> str:
-        day, period = divmod(t, self.periods)
-        minutes = round(period * float(self.interval) / 60.0)
-        return f"day {day + 1} {minutes // 60:02d}:{minutes % 60:02d}"
-
-    def total(self, t: int) -> int:
-        """The agents needed at ``t`` over every demand."""
-        return sum(row[t] for row in self.needs.values())
-
-
-def needs_from_staffing(
-    rows: Sequence[IntervalStaffing], *, periods: int, first: int = 0, days: int = 1, productive: bool = False
-) -> tuple[int, ...]:
-    """A day's staffing table as one demand's needs over ``days`` days (0 outside the forecast).
-
-    Args:
-        rows: What :func:`routekit.analytics.staff_day` returned, one row per interval, in order.
-        periods: Intervals per day.
-        first: The interval of the day the first row is (16 for 08:00 in half hours).
-        days: Copies of the day.
-        productive: Use the agents on the phones (``agents``) rather than those to schedule
-            (``scheduled``, with shrinkage).
-
-    Returns:
-        ``days * periods`` whole numbers.
-
-    Raises:
-        ConfigError: The rows run past the end of the day.
-    """
-    _whole("first", first, minimum=0)
-    if first + len(rows) > periods:
-        raise ConfigError(f"{len(rows)} rows from interval {first} run past the day's {periods} intervals")
-    day = [0] * periods
-    for i, row in enumerate(rows):
-        day[first + i] = row.staffing.agents if productive else row.staffing.scheduled
-    return tuple(day) * _whole("days", days, minimum=1)
-
-
-# --- the shift plan ----------------------------------------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class ShiftCount:
-    """How many agents of one skill group work one template on one day, and when they take breaks.
-
-    Attributes:
-        template: The template's name.
-        day: The day, 0 first.
-        group: The skill group.
-        agents: How many.
-        breaks: For each of the template's breaks, how many of the agents start it at each of its
-            window's starts (``Break.starts``), so each tuple adds up to ``agents``.
-    """
-
-    template: str
-    day: int
-    group: str
-    agents: int
-    breaks: tuple[tuple[int, ...], ...]
-
-
-@attrs.frozen(kw_only=True)
-class ShiftPlan:
-    """Agents per shift, day and skill group, with their breaks, and what they cover.
-
-    Attributes:
-        requirement: What was asked for.
-        templates: The templates, by name.
-        groups: The skill groups, by name.
-        counts: Every shift worked by at least one agent, by day, template order, then group.
-        coverage: For each demand, the agents the plan allocates to it in each interval.
-        shortfall: For each demand, the need the allocation leaves uncovered in each interval (all 0
-            for ``objective="cost"``).
-        objective: ``"cost"`` or ``"difference"``.
-        value: The objective's value: the total cost, or the total absolute difference.
-        optimal: False when the time limit stopped the solver with a feasible plan.
-        seconds: Wall time of the solve.
-    """
-
-    requirement: Requirement
-    templates: Mapping[str, ShiftTemplate]
-    groups: Mapping[str, SkillGroup]
-    counts: tuple[ShiftCount, ...]
-    coverage: Mapping[str, tuple[float, ...]]
-    shortfall: Mapping[str, tuple[float, ...]]
-    objective: str
-    value: float
-    optimal: bool
-    seconds: float
-
-    def working(self, group: str | None = None) -> tuple[int, ...]:
-        """Agents working (on shift and not on a break) in each interval; one group, or all.
-
-        O(shifts x length).
-        """
-        return _working(self.requirement, self.templates, self.counts, group)
-
-    def on_shift(self) -> tuple[int, ...]:
-        """Agents on shift in each interval, on a break or not (the seats in use)."""
-        size = self.requirement.horizon
-        seats = [0] * size
-        for count in self.counts:
-            shift = self.templates[count.template]
-            origin = count.day * self.requirement.periods + shift.start
-            for i in range(shift.length):
-                seats[(origin + i) % size] += count.agents
-        return tuple(seats)
-
-
-def _working(
-    requirement: Requirement, templates: Mapping[str, ShiftTemplate], counts: Iterable[ShiftCount], group: str | None
-) -> tuple[int, ...]:
-    size = requirement.horizon
-    working = [0] * size
-    for count in counts:
-        if group is not None and count.group != group:
-            continue
-        shift = templates[count.template]
-        origin = count.day * requirement.periods + shift.start
-        for i in range(shift.length):
-            working[(origin + i) % size] += count.agents
-        for item, starts in zip(shift.breaks, count.breaks, strict=True):
-            for offset, agents in zip(item.starts, starts, strict=True):
-                for i in range(item.length):
-                    working[(origin + offset + i) % size] -= agents
-    return tuple(working)
-
-
-class _Model:
-    """A MILP under construction: variables with bounds and integrality, and sparse constraint rows."""
-
-    def __init__(self) -> None:
-        self.cost: list[float] = []
-        self.lower: list[float] = []
-        self.upper: list[float] = []
-        self.integer: list[int] = []
-        self.rows: list[int] = []
-        self.cols: list[int] = []
-        self.vals: list[float] = []
-        self.row_lower: list[float] = []
-        self.row_upper: list[float] = []
-
-    def var(self, cost: float = 0.0, *, lower: float = 0.0, upper: float = math.inf, integer: bool = True) -> int:
-        self.cost.append(cost)
-        self.lower.append(lower)
-        self.upper.append(upper)
-        self.integer.append(1 if integer else 0)
-        return len(self.cost) - 1
-
-    def row(self, terms: Iterable[tuple[int, float]], lower: float, upper: float) -> int:
-        index = len(self.row_lower)
-        for col, value in terms:
-            self.rows.append(index)
-            self.cols.append(col)
-            self.vals.append(value)
-        self.row_lower.append(lower)
-        self.row_upper.append(upper)
-        return index
-
-    def solve(self, time_limit: float) -> tuple[int, np.ndarray[Any, np.dtype[np.float64]] | None, float]:
-        """HiGHS's status (0 optimal, 1 time limit, 2 infeasible), the solution or None, and the seconds."""
-        # Imported here: scipy.optimize takes a while to load and only a solve needs it.
-        from scipy import optimize, sparse
-
-        n = len(self.cost)
-        matrix = sparse.csr_array(
-            (np.array(self.vals, dtype=float), (np.array(self.rows, dtype=int), np.array(self.cols, dtype=int))),
-            shape=(len(self.row_lower), n),
-        )
-        constraints = [optimize.LinearConstraint(matrix, np.array(self.row_lower), np.array(self.row_upper))]
-        began = time.perf_counter()
-        result = optimize.milp(
-            np.array(self.cost, dtype=float),
-            integrality=np.array(self.integer),
-            bounds=optimize.Bounds(np.array(self.lower), np.array(self.upper)),
-            constraints=constraints if self.row_lower else None,
-            options={"time_limit": float(time_limit), "disp": False},
-        )
-        seconds = time.perf_counter() - began
-        x = None if result.x is None else np.asarray(result.x, dtype=float)
-        return int(result.status), x, seconds
-
-
-def _by_name(items: Iterable[Any], kind: str) -> dict[str, Any]:
-    named: dict[str, Any] = {}
-    for item in items:
-        if item.name in named:
-            raise ConfigError(f"two {kind}s are named {item.name!r}")
-        named[item.name] = item
-    if not named:
-        raise ConfigError(f"give at least one {kind}")
-    return named
-
-
-def _time_limit(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigError(f"time_limit must be a number of seconds > 0, got {value!r}")
-    return float(value)
-
-
-def solve_shifts(
-    requirement: Requirement,
-    templates: Sequence[ShiftTemplate],
-    *,
-    groups: Sequence[SkillGroup] | None = None,
-    objective: Literal["cost", "difference"] = "cost",
-    max_per_interval: int | None = None,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-) -> ShiftPlan:
-    """Agents per shift template, day and skill group, with their breaks, for a requirement.
-
-    ``"cost"`` covers every interval of every demand at the least total cost; ``"difference"``
-    minimises the total absolute difference between the agents allocated and the need, over every
-    demand and interval (under- and over-staffing alike, as pyworkforce's ``MinAbsDifference``).
-    Each template can be worked on every day of the horizon. The model has one whole variable per
-    template, day and group, one per break start, and one allocation per group, demand and interval:
-    O(days x templates x groups x break starts + groups x demands x intervals) variables.
-
-    Args:
-        requirement: Agents needed per interval and demand.
-        templates: The shifts that may be worked.
-        groups: The skill groups; None: one group, ``"all"``, covering every demand.
-        objective: ``"cost"`` or ``"difference"``.
-        max_per_interval: The most agents on shift (seats, breaks included) in any interval; None: no cap.
-        time_limit: Seconds the solver may take; past it the best plan found is returned with
-            ``optimal=False``.
-
-    Returns:
-        The plan.
-
-    Raises:
-        InfeasibleRosterError: ``"cost"`` cannot cover some interval: no template or group covers it,
-            or the caps leave too few seats; the message names the first such interval and why.
-        ConfigError: A bad argument, or no plan found within the time limit.
-    """
-    if not isinstance(requirement, Requirement):
-        raise ConfigError(f"requirement must be a Requirement, got {requirement!r}")
-    shifts: dict[str, ShiftTemplate] = _by_name(templates, "shift template")
-    teams: dict[str, SkillGroup] = (
-        {_ALL: SkillGroup(name=_ALL, covers=frozenset(requirement.needs.keys()))}
-        if groups is None
-        else _by_name(groups, "skill group")
-    )
-    if objective not in ("cost", "difference"):
-        raise ConfigError(f"objective must be 'cost' or 'difference', got {objective!r}")
-    if max_per_interval is not None:
-        _whole("max_per_interval", max_per_interval, minimum=0)
-    limit = _time_limit(time_limit)
-    for team in teams.values():
-        unknown = sorted(team.covers - set(requirement.needs))
-        if unknown:
-            raise ConfigError(f"skill group {team.name!r} covers unknown demand(s) {unknown}")
-        if team.templates is not None and team.templates - set(shifts):
-            extra = sorted(team.templates - set(shifts))
-            raise ConfigError(f"skill group {team.name!r} names unknown template(s) {extra}")
-    if objective == "cost":
-        _check_coverable(requirement, shifts, teams, max_per_interval)
-    return _plan(requirement, shifts, teams, objective, max_per_interval, limit)
-
-
-def _plan(
-    requirement: Requirement,
-    shifts: Mapping[str, ShiftTemplate],
-    teams: Mapping[str, SkillGroup],
-    objective: str,
-    max_per_interval: int | None,
-    limit: float,
-) -> ShiftPlan:
-    """Build and solve the shift model; ``objective="shortfall"`` minimises the uncovered need alone."""
-    model = _Model()
-    size, periods = requirement.horizon, requirement.periods
-    working: list[list[tuple[int, float]]] = [[] for _ in range(size * len(teams))]
-    seats: list[list[tuple[int, float]]] = [[] for _ in range(size)]
-    team_index = {name: i for i, name in enumerate(teams)}
-    shift_vars: list[tuple[str, int, str, int, list[list[int]]]] = []
-    per_shift_day: dict[tuple[str, int], list[int]] = {}
-    for day in range(requirement.days):
-        for shift in shifts.values():
-            for team in teams.values():
-                if team.templates is not None and shift.name not in team.templates:
-                    continue
-                cost = shift.cost * team.cost if objective == "cost" else 0.0
-                var = model.var(cost, upper=math.inf if shift.max_agents is None else shift.max_agents)
-                per_shift_day.setdefault((shift.name, day), []).append(var)
-                g = team_index[team.name]
-                origin = day * periods + shift.start
-                for i in range(shift.length):
-                    t = (origin + i) % size
-                    working[g * size + t].append((var, 1.0))
-                    seats[t].append((var, 1.0))
-                starts: list[list[int]] = []
-                for item in shift.breaks:
-                    z = [model.var() for _ in item.starts]
-                    model.row([(var, -1.0)] + [(v, 1.0) for v in z], 0.0, 0.0)
-                    for v, offset in zip(z, item.starts, strict=True):
-                        for i in range(item.length):
-                            working[g * size + (origin + offset + i) % size].append((v, -1.0))
-                    starts.append(z)
-                shift_vars.append((shift.name, day, team.name, var, starts))
-    for (name, _day), xs in per_shift_day.items():
-        cap = shifts[name].max_agents
-        if cap is not None and len(xs) > 1:
-            model.row([(v, 1.0) for v in xs], 0.0, cap)
-    if max_per_interval is not None:
-        for terms in seats:
-            if terms:
-                model.row(terms, 0.0, max_per_interval)
-
-    allocation: dict[tuple[str, str, int], int] = {}
-    for team in teams.values():
-        g = team_index[team.name]
-        for t in range(size):
-            if objective == "cost":
-                keys = [k for k in sorted(team.covers) if requirement.needs[k][t] > 0]
-            else:
-                keys = sorted(team.covers)
-            ys = []
-            for key in keys:
-                y = model.var(integer=False)
-                allocation[(team.name, key, t)] = y
-                ys.append((y, 1.0))
-            # The allocation takes no more than the agents working; for "difference" every working agent
-            # is allocated somewhere, so that over-staffing counts.
-            if ys or working[g * size + t]:
-                lower = -math.inf if objective == "cost" else 0.0
-                model.row(ys + [(v, -c) for v, c in working[g * size + t]], lower, 0.0)
-    for key, row in requirement.needs.items():
-        for t, need in enumerate(row):
-            terms = [(allocation[(name, key, t)], 1.0) for name in teams if (name, key, t) in allocation]
-            if objective == "cost":
-                if need > 0:
-                    model.row(terms, need, math.inf)
-            else:
-                over = model.var(1.0 if objective == "difference" else 0.0, integer=False)
-                under = model.var(1.0, integer=False)
-                model.row([*terms, (over, -1.0), (under, 1.0)], need, need)
-
-    status, x, seconds = model.solve(limit)
-    if x is None:
-        if status == 2:
-            _explain_infeasible(requirement, shifts, teams, max_per_interval, limit)
-        raise ConfigError(
-            f"no shift plan found within time_limit={limit:g} s (HiGHS status {status}); give the solver more time"
-        )
-    counts = []
-    for name, day, team_name, var, starts in shift_vars:
-        agents = round(x[var])
-        if agents:
-            breaks = tuple(tuple(round(x[v]) for v in z) for z in starts)
-            counts.append(ShiftCount(template=name, day=day, group=team_name, agents=agents, breaks=breaks))
-    coverage = {
-        key: tuple(
-            sum(float(x[allocation[(name, key, t)]]) for name in teams if (name, key, t) in allocation)
-            for t in range(size)
-        )
-        for key in requirement.needs
-    }
-    shortfall = {
-        key: tuple(
-            max(0.0, need - have) if need - have > 1e-6 else 0.0 for need, have in zip(row, coverage[key], strict=True)
-        )
-        for key, row in requirement.needs.items()
-    }
-    value = float(np.dot(model.cost, x))
-    return ShiftPlan(
-        requirement=requirement,
-        templates=shifts,
-        groups=teams,
-        counts=tuple(counts),
-        coverage=coverage,
-        shortfall=shortfall,
-        objective=objective,
-        value=round(value, 9),
-        optimal=status == 0,
-        seconds=seconds,
-    )
-
-
-def _covering(requirement: Requirement, shift: ShiftTemplate, day: int) -> range:
-    return range(day * requirement.periods + shift.start, day * requirement.periods + shift.start + shift.length)
-
-
-def _check_coverable(
-    requirement: Requirement,
-    shifts: Mapping[str, ShiftTemplate],
-    teams: Mapping[str, SkillGroup],
-    max_per_interval: int | None,
-) -> None:
-    """Refuse, by name, an interval that no template, no group or no number of seats can cover."""
-    size = requirement.horizon
-    reach: list[list[tuple[str, int]]] = [[] for _ in range(size)]
-    for day in range(requirement.days):
-        for shift in shifts.values():
-            resting = shift.always_on_break
-            for i, t in enumerate(_covering(requirement, shift, day)):
-                if i not in resting:
-                    reach[t % size].append((shift.name, day))
-    for t in range(size):
-        total = requirement.total(t)
-        for key, row in requirement.needs.items():
-            if row[t] == 0:
-                continue
-            able = [team for team in teams.values() if key in team.covers]
-            if not able:
-                raise InfeasibleRosterError(
-                    requirement.label(t), key, f"it needs {row[t]} agents and no skill group covers it"
-                )
-            names = {name for name, _ in reach[t]}
-            usable = [name for name in names if any(team.templates is None or name in team.templates for team in able)]
-            if not usable:
-                raise InfeasibleRosterError(
-                    requirement.label(t),
-                    key,
-                    f"it needs {row[t]} agents and no shift template its groups may work covers it "
-                    "(outside a break every agent of the shift takes then)",
-                )
-        if total == 0:
-            continue
-        capped = [(name, day) for name, day in reach[t] if shifts[name].max_agents is not None]
-        if len(capped) == len(reach[t]):
-            most = sum(shifts[name].max_agents or 0 for name, _ in capped)
-            if most < total:
-                detail = ", ".join(f"{name} (day {day + 1}) at most {shifts[name].max_agents}" for name, day in capped)
-                raise InfeasibleRosterError(
-                    requirement.label(t),
-                    _biggest(requirement, t),
-                    f"it needs {total} agents and the shifts covering it are capped: {detail}",
-                )
-        if max_per_interval is not None and max_per_interval < total:
-            raise InfeasibleRosterError(
-                requirement.label(t),
-                _biggest(requirement, t),
-                f"it needs {total} agents and max_per_interval allows {max_per_interval}",
-            )
-
-
-def _biggest(requirement: Requirement, t: int) -> str:
-    return max(requirement.needs, key=lambda key: (requirement.needs[key][t], key))
-
-
-def _explain_infeasible(
-    requirement: Requirement,
-    shifts: Mapping[str, ShiftTemplate],
-    teams: Mapping[str, SkillGroup],
-    max_per_interval: int | None,
-    limit: float,
-) -> None:
-    """Find the intervals the caps leave short, by solving for the least total shortfall, and raise."""
-    relaxed = _plan(requirement, shifts, teams, "shortfall", max_per_interval, limit)
-    for t in range(requirement.horizon):
-        for key in sorted(requirement.needs):
-            short = relaxed.shortfall[key][t]
-            if short > 1e-6:
-                need = requirement.needs[key][t]
-                raise InfeasibleRosterError(
-                    requirement.label(t),
-                    key,
-                    f"it needs {need} agents; under the caps per interval and per shift and the break windows, "
-                    f"the closest plan puts "
-                    f"{need - short:.3g} there while covering the other intervals",
-                )
-    raise ConfigError("HiGHS found the shift problem infeasible but no interval is short; please report this")
-
-
-# --- the roster --------------------------------------------------------------------------------------
-
 
 @attrs.frozen(kw_only=True)
 class RosterAgent:
@@ -754,7 +64,7 @@ class RosterAgent:
     """
 
     id: str
-    group: str = _ALL
+    group: str = EVERY_DEMAND
     max_hours: float = 40.0
     days_off: int = 2
     banned: frozenset[tuple[int, str]] = attrs.field(default=frozenset(), converter=frozenset)
@@ -762,8 +72,8 @@ class RosterAgent:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise ConfigError(f"RosterAgent.id must be a non-empty string, got {self.id!r}")
-        _cost(f"agent {self.id!r} max_hours", self.max_hours)
-        _whole(f"agent {self.id!r} days_off", self.days_off, minimum=0)
+        nonnegative(f"agent {self.id!r} max_hours", self.max_hours)
+        whole_number(f"agent {self.id!r} days_off", self.days_off, minimum=0)
 
 
 @attrs.frozen(kw_only=True)
@@ -877,7 +187,7 @@ def roster(
         people[person.id] = person
     if isinstance(min_rest, bool) or not isinstance(min_rest, (int, float)) or not min_rest >= 0:
         raise ConfigError(f"min_rest must be a number of hours >= 0, got {min_rest!r}")
-    limit = _time_limit(time_limit)
+    limit = time_limit_seconds(time_limit)
     requirement = plan.requirement
     days, periods = requirement.days, requirement.periods
     per = requirement.hours_per_interval
@@ -894,7 +204,7 @@ def roster(
     for names in used_by_group.values():
         names.sort(key=order.__getitem__)
 
-    model = _Model()
+    model = MilpModel()
     w: dict[tuple[str, int, str], int] = {}
     for person in people.values():
         for day in range(days):
@@ -1050,10 +360,10 @@ def roster_pool(
         ConfigError: A bad argument.
     """
     requirement = plan.requirement
-    working_days = requirement.days - _whole("days_off", days_off, minimum=0)
+    working_days = requirement.days - whole_number("days_off", days_off, minimum=0)
     if working_days < 1:
         raise ConfigError(f"days_off={days_off} leaves no working day in a horizon of {requirement.days}")
-    _whole("rounds", rounds, minimum=0)
+    whole_number("rounds", rounds, minimum=0)
     size: dict[str, int] = {}
     per = requirement.hours_per_interval
     for name in plan.groups:

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
 import attrs
 
+from routekit._figures import count_axis, new_figure, save
+from routekit._tables import data_frame, html_table
 from routekit.analytics.concurrency import chat_handle_times, erlang_chat
 from routekit.analytics.erlang import (
     QueueFigures,
@@ -28,7 +32,18 @@ from routekit.analytics.erlang import (
 )
 from routekit.errors import ConfigError
 
-__all__ = ["DEFAULT_AGENTS_MAX", "Interval", "IntervalStaffing", "Staffing", "Targets", "staff", "staff_day"]
+__all__ = [
+    "DEFAULT_AGENTS_MAX",
+    "STAFFING_COLUMNS",
+    "DayStaffing",
+    "Interval",
+    "IntervalStaffing",
+    "Staffing",
+    "Targets",
+    "staff",
+    "staff_day",
+    "staffing_row",
+]
 
 DEFAULT_AGENTS_MAX = 100_000
 
@@ -163,6 +178,11 @@ class Staffing:
     shrinkage: float
     binding: tuple[str, ...]
     figures: QueueFigures
+
+    def _repr_html_(self) -> str:
+        """The staffing and its figures as a one-row HTML table, for Jupyter; no pandas needed."""
+        columns = [c for c in STAFFING_COLUMNS if c not in ("start", "rate", "aht", "patience")]
+        return html_table(columns, [staffing_row(self)])
 
 
 def _handle_times(value: object) -> object:
@@ -405,3 +425,125 @@ def _smallest(
 
 def _percent(value: float | None) -> str:
     return f"{100.0 * (value or 0.0):g}%"
+
+
+STAFFING_COLUMNS = (
+    "start",
+    "rate",
+    "aht",
+    "patience",
+    "agents",
+    "scheduled",
+    "shrinkage",
+    "binding",
+    "model",
+    "load",
+    "service_level",
+    "asa",
+    "p_abandon",
+    "occupancy",
+)
+"""The columns of a staffing table's rows, one row per interval (:meth:`DayStaffing.to_rows`)."""
+
+
+def staffing_row(staffing: Staffing, interval: Interval | None = None) -> dict[str, Any]:
+    """One staffing result as a plain row with :data:`STAFFING_COLUMNS` (the interval's, where given).
+
+    ``aht`` is a number, or for chat the handle times per concurrency joined by ``;`` in CSV;
+    ``binding`` is the binding targets as a list; a value that does not exist (an Erlang C patience) is
+    ``None``.
+    """
+    figures = staffing.figures
+    return {
+        "start": None if interval is None else interval.start,
+        "rate": None if interval is None else interval.rate,
+        "aht": None if interval is None else interval.aht,
+        "patience": None if interval is None else interval.patience,
+        "agents": staffing.agents,
+        "scheduled": staffing.scheduled,
+        "shrinkage": staffing.shrinkage,
+        "binding": list(staffing.binding),
+        "model": figures.model,
+        "load": figures.load,
+        "service_level": figures.service_level,
+        "asa": figures.asa,
+        "p_abandon": figures.p_abandon,
+        "occupancy": figures.occupancy,
+    }
+
+
+@attrs.frozen(kw_only=True)
+class DayStaffing:
+    """A day's staffing table (what :func:`staff_day` returns) with its targets, as data, frame and chart.
+
+    >>> day = [Interval(start="08:00", rate=300, aht=240, patience=120),
+    ...        Interval(start="08:30", rate=450, aht=240, patience=120)]
+    >>> targets = Targets(service_level=0.8)
+    >>> table = DayStaffing(rows=staff_day(day, targets), targets=targets)
+    >>> [(row["start"], row["agents"]) for row in table.to_rows()]
+    [('08:00', 22), ('08:30', 32)]
+    """
+
+    rows: tuple[IntervalStaffing, ...]
+    targets: Targets
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One plain row per interval, with :data:`STAFFING_COLUMNS`."""
+        return [staffing_row(row.staffing, row.interval) for row in self.rows]
+
+    def to_dataframe(self) -> Any:
+        """:meth:`to_rows` as a ``pandas.DataFrame`` (the ``frames`` extra).
+
+        Raises:
+            ImportError: pandas is not installed; the message names the extra.
+        """
+        return data_frame("DayStaffing.to_dataframe", STAFFING_COLUMNS, self.to_rows())
+
+    def _repr_html_(self) -> str:
+        """The table as HTML, for Jupyter; no pandas needed."""
+        return html_table(STAFFING_COLUMNS, self.to_rows(), caption=f"staffing for {_targets_caption(self.targets)}")
+
+    def plot(self, path: str | Path) -> Path:
+        """Draw the agents needed (and scheduled, with shrinkage) by interval, and the forecast rate; save it.
+
+        Returns:
+            The path written.
+
+        Raises:
+            ImportError: matplotlib is not installed (the ``plot`` extra).
+        """
+        figure, axes = new_figure(2, 1, what="DayStaffing.plot", width=max(6.0, 0.35 * len(self.rows)), height=2.8)
+        needed_ax, rate_ax = axes[0][0], axes[1][0]
+        positions = list(range(len(self.rows)))
+        labels = [row.interval.start for row in self.rows]
+        agents = [row.staffing.agents for row in self.rows]
+        scheduled = [row.staffing.scheduled for row in self.rows]
+        needed_ax.bar(positions, agents, color="tab:blue", label="agents needed (productive)")
+        if scheduled != agents:
+            edges = [p - 0.5 for p in positions] + [positions[-1] + 0.5]
+            needed_ax.stairs(scheduled, edges, color="tab:orange", linewidth=2, label="agents to schedule (shrinkage)")
+        count_axis(needed_ax, "agents")
+        needed_ax.set_title(f"staffing for {_targets_caption(self.targets)}", fontsize="medium")
+        needed_ax.legend(fontsize="x-small", loc="upper left")
+        rate_ax.plot(positions, [row.interval.rate for row in self.rows], marker="o", markersize=3, color="tab:green")
+        rate_ax.set_ylabel("forecast (contacts per hour)")
+        rate_ax.set_ylim(bottom=0)
+        for ax in (needed_ax, rate_ax):
+            step = max(1, len(positions) // 16)
+            ax.set_xticks(positions[::step], labels[::step])
+            ax.set_xlabel("interval")
+            ax.grid(alpha=0.3)
+        return save(figure, path)
+
+
+def _targets_caption(targets: Targets) -> str:
+    parts = []
+    if targets.service_level is not None:
+        parts.append(f"{targets.service_level:.0%} within {targets.threshold:g} s")
+    if targets.max_asa is not None:
+        parts.append(f"ASA at most {targets.max_asa:g} s")
+    if targets.max_abandon is not None:
+        parts.append(f"abandonment at most {targets.max_abandon:.0%}")
+    if targets.max_occupancy is not None:
+        parts.append(f"occupancy at most {targets.max_occupancy:.0%}")
+    return ", ".join(parts) or "no target"

@@ -9,11 +9,15 @@ from typing import Any
 
 import attrs
 
+from routekit._tables import csv_text
 from routekit.errors import RoutekitError
 from routekit.sim.check import check_scenario
 from routekit.sim.scenario import builtin_scenario, load_scenario
 
-__all__ = ["register"]
+__all__ = ["FINDING_COLUMNS", "register"]
+
+FINDING_COLUMNS = ("severity", "code", "where", "message", "suggestion")
+"""The columns of ``routekit check --format csv``, one row per finding."""
 
 
 def register(subparsers: Any) -> None:
@@ -26,7 +30,12 @@ def register(subparsers: Any) -> None:
         "Exit status 1 when there is an error-level finding.",
     )
     parser.add_argument("scenario", nargs="?", help="a scenario TOML file (default: the built-in day)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("table", "text", "json", "csv"),
+        default="table",
+        help="output format (default: table, one line per finding; text is another name for it)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -40,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.format == "json":
         print(json.dumps([attrs.asdict(f) for f in findings], indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(csv_text(FINDING_COLUMNS, [attrs.asdict(f) for f in findings]))
     else:
         for finding in findings:
             print(finding.text())

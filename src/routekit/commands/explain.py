@@ -8,11 +8,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from routekit._tables import csv_text
 from routekit.errors import RoutekitError
+from routekit.explanation import Explanation
 from routekit.policies.skills import Skills
 from routekit.router import Router
 
-__all__ = ["register"]
+__all__ = ["AGENT_COLUMNS", "agent_rows", "register"]
+
+AGENT_COLUMNS = ("contact_id", "state", "stage", "position", "agent_id", "eligible", "rank", "reason")
+"""The columns of ``routekit explain --format csv``: one row per agent's standing for the contact."""
+
+
+def agent_rows(explanation: Explanation) -> list[dict[str, Any]]:
+    """One row per agent of the explanation, with :data:`AGENT_COLUMNS`; empty cells where nothing applies."""
+    contact = {
+        "contact_id": explanation.contact_id,
+        "state": explanation.state,
+        "stage": explanation.stage,
+        "position": explanation.position,
+    }
+    return [
+        contact | {"agent_id": v.agent_id, "eligible": v.eligible, "rank": v.rank, "reason": v.reason}
+        for v in explanation.agents
+    ]
 
 
 def register(subparsers: Any) -> None:
@@ -25,7 +44,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("snapshot", help="a JSON file written from Router.snapshot()")
     parser.add_argument("contact", help="the contact id")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("table", "text", "json", "csv"),
+        default="table",
+        help="output format (default: table, the plain-text report; text is another name for it)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -47,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.format == "json":
         print(json.dumps(explanation.to_dict(), indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(csv_text(AGENT_COLUMNS, agent_rows(explanation)))
     else:
         print(explanation.text())
     return 0

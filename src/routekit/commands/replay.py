@@ -31,6 +31,7 @@ can replay the same way:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import sys
 from collections.abc import Sequence
@@ -41,7 +42,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from routekit.commands.simulate import format_json, format_table
+from routekit._figures import count_axis, new_figure, percent_axis, save
+from routekit._tables import data_frame
+from routekit.commands.simulate import format_csv, format_json, format_table
 from routekit.datasets.patience import (
     ExponentialPatience,
     KaplanMeierPatience,
@@ -51,10 +54,22 @@ from routekit.datasets.patience import (
 )
 from routekit.datasets.trace import TraceRecord, read_trace
 from routekit.errors import RoutekitError, ScenarioError
-from routekit.sim.replications import simulate
-from routekit.sim.scenario import Scenario, scenario_from_dict
+from routekit.sim.replications import SimulationResult, simulate
+from routekit.sim.scenario import PolicySpec, Scenario, scenario_from_dict
 
-__all__ = ["PATIENCE_MODELS", "FittedPatience", "fit_patience", "register", "replay_scenario", "run"]
+__all__ = [
+    "PATIENCE_MODELS",
+    "REPLAY_KPI_NAMES",
+    "FittedPatience",
+    "RecordedInterval",
+    "ReplayResult",
+    "fit_patience",
+    "recorded_intervals",
+    "register",
+    "replay",
+    "replay_scenario",
+    "run",
+]
 
 PATIENCE_MODELS = ("km", "exponential", "none")
 """The ``--patience`` choices: Kaplan-Meier, exponential, or no patience model."""
@@ -167,6 +182,8 @@ def replay_scenario(
         records = read_trace(path, columns=columns)
     except OSError as error:
         raise ScenarioError(f"{path.name}: cannot read the trace: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{path}: not a UTF-8 text file (byte {error.start} cannot be read)") from None
     fitted = fit_patience(records, patience) if isinstance(patience, str) else patience
     channels = sorted({record.channel for record in records})
     if not channels:
@@ -209,13 +226,212 @@ def replay_scenario(
         "channel": channel_tables,
         "arrivals": [arrivals],
         "agents": [group],
-        "policy": {"kind": "skills"},
+        # The trace defines its own tiers: the default names first, then any others in order of appearance.
+        "policy": {
+            "kind": "skills",
+            "tiers": {"names": list(dict.fromkeys([*PolicySpec().tiers, *(r.tier for r in records)]))},
+        },
     }
     scenario = scenario_from_dict(data, base=path.parent)
     if fitted is None:
         return scenario
     specs = {name: attrs.evolve(spec, patience=fitted) for name, spec in scenario.channels.items()}
     return attrs.evolve(scenario, channels=specs)
+
+
+REPLAY_KPI_NAMES = ("offered", "abandoned", "abandon_rate", "service_level", "asa")
+"""The KPIs a trace records and a replay simulates, per channel and interval."""
+
+
+@attrs.frozen(kw_only=True)
+class RecordedInterval:
+    """What a trace recorded on one channel in one interval (seconds since the trace start).
+
+    A record whose patience is not censored gave up after waiting it (``abandoned``); a censored one was
+    answered after waiting it (``answered``, its wait known). ``service_level`` is the answered within
+    the threshold over the records with a known outcome, ``asa`` the mean wait of the answered; both
+    ``None`` when the trace has no patience column (no outcome is known).
+    """
+
+    channel: str
+    start: float
+    end: float
+    offered: int
+    abandoned: int
+    answered: int
+    service_level: float | None
+    asa: float | None
+
+    @property
+    def abandon_rate(self) -> float | None:
+        """Abandoned over offered; ``None`` without an outcome known."""
+        known = self.answered + self.abandoned
+        return self.abandoned / self.offered if known and self.offered else None
+
+
+def recorded_intervals(
+    records: Sequence[TraceRecord], interval: float, thresholds: dict[str, float]
+) -> tuple[RecordedInterval, ...]:
+    """The trace's own KPIs per channel and interval, channels by name, intervals in time order.
+
+    Args:
+        records: The trace's records.
+        interval: Seconds per interval.
+        thresholds: Channel name to its service-level threshold in seconds.
+    """
+    groups: dict[tuple[str, int], list[TraceRecord]] = {}
+    for record in records:
+        groups.setdefault((record.channel.value, int(record.arrival // interval)), []).append(record)
+    result = []
+    for (channel, index), group in sorted(groups.items()):
+        waits = [r.patience for r in group if r.patience is not None and r.patience_censored]
+        abandoned = sum(1 for r in group if r.patience is not None and not r.patience_censored)
+        known = len(waits) + abandoned
+        threshold = thresholds.get(channel)
+        in_time = sum(1 for wait in waits if threshold is not None and wait <= threshold)
+        result.append(
+            RecordedInterval(
+                channel=channel,
+                start=index * interval,
+                end=(index + 1) * interval,
+                offered=len(group),
+                abandoned=abandoned,
+                answered=len(waits),
+                service_level=in_time / known if known and threshold is not None else None,
+                asa=math.fsum(waits) / len(waits) if waits else None,
+            )
+        )
+    return tuple(result)
+
+
+@attrs.frozen
+class ReplayResult:
+    """A replayed trace: the simulation and what the trace itself recorded, interval by interval.
+
+    ``simulated`` is the :class:`~routekit.sim.replications.SimulationResult` (its ``to_rows``,
+    ``to_dataframe``, ``intervals`` and ``interval_rows``); ``recorded`` is the trace's own KPIs per channel and
+    interval. :meth:`interval_rows` puts both side by side, with a ``source`` column.
+    """
+
+    simulated: SimulationResult
+    recorded: tuple[RecordedInterval, ...]
+
+    def to_rows(self, kind: str = "long") -> list[dict[str, Any]]:
+        """The simulated KPIs per channel and tier (``SimulationResult.to_rows``)."""
+        return self.simulated.to_rows(kind)
+
+    def to_dataframe(self, kind: str = "long") -> Any:
+        """The simulated KPIs as a ``pandas.DataFrame`` (``SimulationResult.to_dataframe``; the ``frames`` extra)."""
+        return self.simulated.to_dataframe(kind)
+
+    def interval_columns(self, kind: str = "long") -> tuple[str, ...]:
+        """The columns of :meth:`interval_rows` of that kind."""
+        if kind == "long":
+            return ("source", "channel", "start", "end", "kpi", "value")
+        if kind == "wide":
+            return ("source", "channel", "start", "end", *REPLAY_KPI_NAMES)
+        raise ValueError(f"unknown table kind {kind!r}; expected 'long' or 'wide'")
+
+    def interval_rows(self, kind: str = "long") -> list[dict[str, Any]]:
+        """Recorded and simulated KPIs per channel and interval (every tier), simulated as the mean over replications.
+
+        ``"long"``: one row per source (``recorded`` or ``simulated``), channel, interval and KPI of
+        :data:`REPLAY_KPI_NAMES`. ``"wide"``: one row per source, channel and interval.
+
+        Raises:
+            ValueError: A kind other than ``"long"`` and ``"wide"``.
+        """
+        self.interval_columns(kind)  # refuses an unknown kind before any work
+        wide = [
+            {"source": "recorded", "channel": r.channel, "start": r.start, "end": r.end}
+            | {name: getattr(r, name) for name in REPLAY_KPI_NAMES}
+            for r in self.recorded
+        ]
+        channels = sorted({r.channel for r in self.recorded})
+        for channel in channels:
+            for s in self.simulated.intervals(channel):
+                wide.append(
+                    {"source": "simulated", "channel": channel, "start": s.start, "end": s.end}
+                    | {name: s.kpis[name].mean for name in REPLAY_KPI_NAMES}
+                )
+        if kind == "wide":
+            return wide
+        return [
+            {"source": row["source"], "channel": row["channel"], "start": row["start"], "end": row["end"]}
+            | {"kpi": name, "value": row[name]}
+            for row in wide
+            for name in REPLAY_KPI_NAMES
+        ]
+
+    def intervals_dataframe(self, kind: str = "long") -> Any:
+        """:meth:`interval_rows` as a ``pandas.DataFrame`` (the ``frames`` extra)."""
+        return data_frame("ReplayResult.intervals_dataframe", self.interval_columns(kind), self.interval_rows(kind))
+
+    def _repr_html_(self) -> str:
+        """The simulated KPIs as an HTML table, for Jupyter."""
+        return self.simulated._repr_html_()
+
+    def plot(self, path: str | Path) -> Path:
+        """Draw recorded against simulated, per channel: offered, service level, ASA and abandonment by interval.
+
+        Returns:
+            The path written.
+
+        Raises:
+            ImportError: matplotlib is not installed (the ``plot`` extra).
+        """
+        channels = sorted({r.channel for r in self.recorded})
+        panels = (
+            ("offered", "offered (contacts)"),
+            ("service_level", "service level"),
+            ("asa", "ASA (s)"),
+            ("abandon_rate", "abandoned"),
+        )
+        figure, axes = new_figure(len(channels), len(panels), what="ReplayResult.plot", width=4.2, height=2.9)
+        rows = self.interval_rows("wide")
+        reps = len(self.simulated.runs)
+        for row, channel in enumerate(channels):
+            for column, (name, label) in enumerate(panels):
+                ax = axes[row][column]
+                for source, style in (
+                    ("simulated", {"color": "tab:blue"}),
+                    ("recorded", {"color": "black", "linestyle": "--"}),
+                ):
+                    points = [
+                        r for r in rows if r["source"] == source and r["channel"] == channel and r[name] is not None
+                    ]
+                    if points:
+                        hours = [r["start"] / 3600.0 for r in points]
+                        step = (points[0]["end"] - points[0]["start"]) / 3600.0
+                        values = [r[name] for r in points]
+                        ax.step([*hours, hours[-1] + step], [*values, values[-1]], where="post", label=source, **style)
+                if name == "offered":
+                    count_axis(ax, label)
+                elif name == "asa":
+                    ax.set_ylabel(label)
+                    ax.set_ylim(bottom=0)
+                else:
+                    percent_axis(ax, label, top=1.05 if name == "service_level" else None)
+                ax.set_title(f"{channel}: {label.split(' (')[0]}", fontsize="medium")
+                ax.set_xlabel("hours since the trace start")
+                ax.grid(alpha=0.3)
+                if column == 0:
+                    ax.legend(fontsize="x-small")
+        figure.suptitle(
+            f"recorded against simulated ({reps} replication{'s' if reps != 1 else ''}, seed {self.simulated.seed})",
+            fontsize="medium",
+        )
+        return save(figure, path)
+
+
+def replay(scenario: Scenario, *, reps: int = 1, seed: int = 0) -> ReplayResult:
+    """Simulate a scenario built by :func:`replay_scenario` and set it beside what its trace recorded."""
+    simulated = simulate(scenario, reps=reps, seed=seed)
+    thresholds = {
+        name: spec.service_level for name, spec in scenario.channels.items() if spec.service_level is not None
+    }
+    records = [record for trace in scenario.traces for record in trace.records]
+    return ReplayResult(simulated, recorded_intervals(records, scenario.run.interval, thresholds))
 
 
 def register(subparsers: Any) -> None:
@@ -244,7 +460,16 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--reps", type=int, default=1, help="independent replications (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="the root seed (default 0)")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)"
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="FILE.png",
+        help="also draw recorded against simulated by interval (the plot extra)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -264,9 +489,19 @@ def run(args: argparse.Namespace) -> int:
             patience=args.patience,
             service_level=args.service_level,
         )
-        result = simulate(scenario, reps=args.reps, seed=args.seed)
+        if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
+            raise RoutekitError("--plot needs matplotlib: pip install 'routekit[plot]'")
+        result = replay(scenario, reps=args.reps, seed=args.seed)
     except RoutekitError as error:
         print(f"routekit replay: {error}", file=sys.stderr)
         return 2
-    sys.stdout.write((format_table if args.format == "table" else format_json)(result))
+    formatter = {"table": format_table, "json": format_json, "csv": format_csv}[args.format]
+    sys.stdout.write(formatter(result.simulated))
+    if args.plot is not None:
+        try:
+            result.plot(args.plot)
+        except OSError as error:
+            print(f"routekit replay: cannot write {args.plot}: {error.strerror}", file=sys.stderr)
+            return 2
+        print(f"routekit replay: wrote {args.plot}", file=sys.stderr)
     return 0

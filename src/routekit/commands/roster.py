@@ -74,7 +74,12 @@ def register(subparsers: Any) -> None:  # argparse's _SubParsersAction is privat
     parser.add_argument("scenario", nargs="?", help="a scenario TOML file (default: the built-in day)")
     parser.add_argument("--forecast", type=Path, metavar="CSV", help="rates per interval replacing the arrivals")
     parser.add_argument("--days", type=int, default=1, help="copies of the scenario's day to roster (default 1)")
-    parser.add_argument("--target", type=float, default=0.8, help="service-level target share (default 0.8)")
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        help="service-level target share for every channel (default: each channel's service_level_target)",
+    )
     parser.add_argument(
         "--min-contacts", type=float, default=20.0, help="expected contacts for an interval to be judged (default 20)"
     )
@@ -99,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                 raise RoutekitError(f"--{name} must be at least 1, got {getattr(args, name)}")
         if args.rounds < 0:
             raise RoutekitError(f"--rounds must be at least 0, got {args.rounds}")
-        if not 0.0 < args.target < 1.0:
+        if args.target is not None and not 0.0 < args.target < 1.0:
             raise RoutekitError(f"--target must be a share in (0, 1), such as 0.8, got {args.target}")
         scenario: Scenario = load_scenario(args.scenario) if args.scenario else builtin_scenario()
         if args.forecast is not None:
@@ -132,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
 def run_rounds(
     scenario: Scenario,
     *,
-    target: float = 0.8,
+    target: float | None = None,
     min_contacts: float = 20.0,
     shift_hours: float = 8.0,
     break_minutes: float = 30.0,
@@ -242,13 +247,19 @@ def _summary(done: RosterRound) -> dict[str, Any]:
     }
 
 
+def _target_words(target: float | None) -> str:
+    if target is None:
+        return "each channel's service_level_target within its threshold"
+    return f"target {100 * target:g}% within each channel's threshold"
+
+
 def format_table(rounds: list[RosterRound], args: argparse.Namespace) -> str:
     """The rounds, the last round's shifts per group, and its missed intervals, as fixed-width text."""
     last = rounds[-1]
     plan = last.roster.plan
     interval = plan.requirement.interval
     lines = [
-        f"target {100 * args.target:g}% within each channel's threshold; intervals with >= {args.min_contacts:g} "
+        f"{_target_words(args.target)}; intervals with >= {args.min_contacts:g} "
         f"expected contacts judged on the mean of {args.reps} replications; at most {args.rounds} repair "
         f"round{'' if args.rounds == 1 else 's'}",
         f"{'round':>5} {'agents':>6} {'shifts':>6} {'paid h':>7} {'missed':>6}",

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
+import importlib.util
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+from routekit._tables import csv_text
 from routekit.errors import RoutekitError
+from routekit.sim.charts import plot
 from routekit.sim.replications import KPI_NAMES, Estimate, SimulationResult, simulate
 from routekit.sim.scenario import Scenario, builtin_scenario, load_scenario
 
-__all__ = ["format_csv", "format_json", "format_table", "register"]
+__all__ = ["format_csv", "format_json", "format_table", "register", "unroutable_warnings"]
 
 
 def register(subparsers: Any) -> None:
@@ -31,6 +33,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)"
     )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="FILE.png",
+        help="also draw the day chart by interval, per channel (the plot extra)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -41,14 +50,39 @@ def run(args: argparse.Namespace) -> int:
             raise RoutekitError(f"--reps must be at least 1, got {args.reps}")
         if args.customers is not None and args.customers < 1:
             raise RoutekitError(f"--customers must be at least 1, got {args.customers}")
+        if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
+            raise RoutekitError("--plot needs matplotlib: pip install 'routekit[plot]'")
         scenario: Scenario = load_scenario(args.scenario) if args.scenario else builtin_scenario()
         result = _simulate(scenario, args)
     except RoutekitError as error:
         print(f"routekit simulate: {error}", file=sys.stderr)
         return 2
+    for line in unroutable_warnings(result):
+        print(f"routekit simulate: warning: {line}", file=sys.stderr)
     formatter = {"table": format_table, "json": format_json, "csv": format_csv}[args.format]
     sys.stdout.write(formatter(result))
+    if args.plot is not None:
+        try:
+            plot(result, args.plot, scenario=scenario)
+        except OSError as error:
+            print(f"routekit simulate: cannot write {args.plot}: {error.strerror}", file=sys.stderr)
+            return 2
+        print(f"routekit simulate: wrote {args.plot}", file=sys.stderr)
     return 0
+
+
+def unroutable_warnings(result: SimulationResult) -> list[str]:
+    """One line per arrival stream with contacts that no agent on the roster can serve."""
+    totals: dict[str, int] = {}
+    for run in result.runs:
+        for stream, count in run.unroutable.items():
+            totals[stream] = totals.get(stream, 0) + count
+    reps = len(result.runs)
+    return [
+        f"{stream}: no agent on the roster can serve these contacts; {count / reps:g} per replication "
+        "were denied (reason unroutable, in the denied column)"
+        for stream, count in totals.items()
+    ]
 
 
 def _simulate(scenario: Scenario, args: argparse.Namespace) -> SimulationResult:
@@ -113,17 +147,8 @@ def format_json(result: SimulationResult) -> str:
 
 
 def format_csv(result: SimulationResult) -> str:
-    """One row per channel and tier; each KPI as ``<kpi>_mean`` and ``<kpi>_ci95`` columns."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["channel", "tier", *(f"{n}_{part}" for n in KPI_NAMES for part in ("mean", "ci95"))])
-    for row in result.rows:
-        values: list[Any] = [row.channel, row.tier]
-        for name in KPI_NAMES:
-            estimate = row.kpis[name]
-            values += [
-                "" if estimate.mean is None else estimate.mean,
-                "" if estimate.ci95 is None else estimate.ci95,
-            ]
-        writer.writerow(values)
-    return out.getvalue()
+    """One row per channel and tier (``result.to_rows("wide")``); each KPI as ``<kpi>_mean`` and ``<kpi>_ci95``.
+
+    An empty cell is a value that does not exist: a KPI without contacts, or the interval of one replication.
+    """
+    return csv_text(result.columns("wide"), result.to_rows("wide"))

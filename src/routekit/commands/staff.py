@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import math
 import sys
@@ -30,14 +31,18 @@ from typing import Any
 
 import attrs
 
+from routekit._tables import csv_text
 from routekit.analytics import (
     DEFAULT_AGENTS_MAX,
+    STAFFING_COLUMNS,
+    DayStaffing,
     Interval,
     IntervalStaffing,
     Staffing,
     Targets,
     staff,
     staff_day,
+    staffing_row,
 )
 from routekit.errors import ConfigError, ScenarioError
 
@@ -98,7 +103,16 @@ def register(subparsers: Any) -> None:  # argparse's _SubParsersAction is privat
         metavar="N",
         help=f"most agents to consider (default {DEFAULT_AGENTS_MAX})",
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)"
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="FILE.png",
+        help="with --forecast, also draw the agents needed by interval (the plot extra)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -125,20 +139,45 @@ def run(args: argparse.Namespace) -> int:
             "shrinkage": args.shrinkage,
             "agents_max": args.agents_max,
         }
+        if args.plot is not None and args.forecast is None:
+            raise ConfigError("--plot draws a day's staffing: give --forecast")
+        if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
+            raise ConfigError("--plot needs matplotlib: pip install 'routekit[plot]'")
+        day = None
         if args.forecast is not None:
             intervals = read_forecast(args.forecast, aht=args.aht, patience=args.patience)
-            rows = staff_day(intervals, targets, **options)
-            text = _day_json(rows, targets, args) if args.format == "json" else _day_table(rows, targets, args)
+            day = DayStaffing(rows=staff_day(intervals, targets, **options), targets=targets)
+            text = {
+                "json": lambda: _day_json(day.rows, targets, args),
+                "csv": lambda: csv_text(STAFFING_COLUMNS, day.to_rows()).rstrip("\n"),
+                "table": lambda: _day_table(day.rows, targets, args),
+            }[args.format]()
         else:
             if args.aht is None:
                 raise ConfigError("--aht is required with --rate")
             result = staff(args.rate, args.aht, targets, patience=args.patience, **options)
-            text = _one_json(result, targets, args) if args.format == "json" else _one_table(result, targets, args)
+            text = {
+                "json": lambda: _one_json(result, targets, args),
+                "csv": lambda: _one_csv(result, args),
+                "table": lambda: _one_table(result, targets, args),
+            }[args.format]()
     except (ConfigError, ScenarioError) as err:
         print(f"routekit staff: error: {err}", file=sys.stderr)
         return 2
     print(text)
+    if day is not None and args.plot is not None:
+        try:
+            day.plot(args.plot)
+        except OSError as error:
+            print(f"routekit staff: error: cannot write {args.plot}: {error.strerror}", file=sys.stderr)
+            return 2
+        print(f"routekit staff: wrote {args.plot}", file=sys.stderr)
     return 0
+
+
+def _one_csv(result: Staffing, args: argparse.Namespace) -> str:
+    row = staffing_row(result) | {"rate": args.rate, "aht": args.aht, "patience": args.patience}
+    return csv_text(STAFFING_COLUMNS, [row]).rstrip("\n")
 
 
 def read_forecast(

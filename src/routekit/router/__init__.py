@@ -15,8 +15,9 @@
 - :mod:`~routekit.router.offers`: offers that end unanswered;
 - :mod:`~routekit.router.wrap_up`: after-contact work;
 - :mod:`~routekit.router.turns`: holding a turn for the reply, and reply turns;
-- :mod:`~routekit.router.explain`, :mod:`~routekit.router.snapshot`, :mod:`~routekit.router.check`: reading,
-  saving and checking the state.
+- :mod:`~routekit.router.refusals`: the checks before a call changes anything;
+- :mod:`~routekit.router.views`, :mod:`~routekit.router.statistics`, :mod:`~routekit.router.explain`,
+  :mod:`~routekit.router.snapshot`, :mod:`~routekit.router.check`: reading, saving and checking the state.
 
 ``docs/explanation/architecture.md`` follows one contact through them.
 """
@@ -24,5 +25,16 @@
 from routekit.router.core import AgentSnapshot, Router
 from routekit.router.settings import DEFAULT_OFFER_TIMEOUT, RouterSettings
 from routekit.router.state import ContactState
+from routekit.router.statistics import AgentCounts, ChannelStatistics, Statistics, TargetStatistics
 
-__all__ = ["DEFAULT_OFFER_TIMEOUT", "AgentSnapshot", "ContactState", "Router", "RouterSettings"]
+__all__ = [
+    "DEFAULT_OFFER_TIMEOUT",
+    "AgentCounts",
+    "AgentSnapshot",
+    "ChannelStatistics",
+    "ContactState",
+    "Router",
+    "RouterSettings",
+    "Statistics",
+    "TargetStatistics",
+]

@@ -18,16 +18,21 @@ from routekit.router.index import eligible, routable
 from routekit.router.matching import best_agent_for
 from routekit.router.state import (
     ACTIVE,
+    AVAILABLE,
+    AWAY,
     HELD,
     HOLD_EXPIRY,
     OFFER_EXPIRY,
     OFFERED,
+    OFFLINE,
     PARK_TTL,
     PARKED,
     REOFFER_END,
     STAGE_TIMEOUT,
     SYNCHRONOUS,
     WAITING,
+    WORK_ASSIGNED,
+    WORK_HELD,
     WORK_OFFERED,
     WORK_WRAP_UP,
     WRAP_UP_END,
@@ -69,6 +74,7 @@ def problems(rs: RoutingState) -> Iterator[Problem]:
     yield from _timers(rs, live)
     yield from _conversations(rs, live)
     yield from _finished(rs)
+    yield from _statistics(rs)
     # Stability: no waiting contact has an eligible agent or waits for nobody; nothing is left dirty.
     for contact_id, cr in rs.contacts.items():
         if cr.state == WAITING and queued.get(contact_id) == cr.target:
@@ -252,6 +258,66 @@ def _finished(rs: RoutingState) -> Iterator[Problem]:
     times = [at for at, _, _ in rs.finished_order]
     if any(not math.isfinite(at) for at in times) or times != sorted(times):
         yield ("", None, "finished_order", "not finite times in order")
+
+
+def _statistics(rs: RoutingState) -> Iterator[Problem]:
+    """The live statistics' counts are those of the state, counted from scratch."""
+    by_priority: dict[Target, dict[int, int]] = {}
+    by_tier: dict[tuple[Channel, str], int] = {}
+    offers: dict[Target, int] = {}
+    oldest: dict[Target, tuple[float, int, str]] = {}
+    for contact_id, cr in rs.contacts.items():
+        if cr.state == WAITING:
+            counts = by_priority.setdefault(cr.target, {})
+            counts[-cr.key[0]] = counts.get(-cr.key[0], 0) + 1
+            tier = (cr.contact.channel, cr.contact.customer.tier)
+            by_tier[tier] = by_tier.get(tier, 0) + 1
+            entry = (cr.clock_start, cr.seq, contact_id)
+            oldest[cr.target] = min(oldest.get(cr.target, entry), entry)
+        elif cr.state == OFFERED:
+            offers[cr.target] = offers.get(cr.target, 0) + 1
+    if by_priority != rs.waiting_priority:
+        yield ("", None, "queues", "the waiting counts by target and priority are not the waiting contacts")
+    if by_tier != rs.waiting_tiers:
+        yield ("", None, "queues", "the waiting counts by channel and tier are not the waiting contacts")
+    if offers != rs.offers_at:
+        yield ("", None, "contacts", "the pending offers by target are not the offered contacts")
+    for target, entry in oldest.items():
+        heap = rs.oldest.get(target, [])
+        live = [
+            e
+            for e in heap
+            if e[2] in rs.contacts
+            and rs.contacts[e[2]].target == target
+            and rs.contacts[e[2]].seq == e[1]
+            and rs.contacts[e[2]].state == WAITING
+        ]
+        if not live or min(live) != entry:
+            yield ("contacts", entry[2], "", "not the oldest waiting contact of its target in the statistics")
+    agents: dict[Target, list[int]] = {target: [0, 0, 0, 0, 0] for target in rs.pools}
+    channels: dict[Channel, list[int]] = {}
+    for agent_id, ar in rs.agents.items():
+        busy = any(kind in (WORK_ASSIGNED, WORK_HELD) for _, kind in ar.work.values())
+        wrapping = any(kind == WORK_WRAP_UP for _, kind in ar.work.values())
+        counted = (ar.status != OFFLINE, ar.status == AVAILABLE, ar.status == AWAY, busy, wrapping)
+        if counted != ar.counted:
+            yield ("agents", agent_id, "", f"counted as {ar.counted} in the statistics, not {counted}")
+        for target in rs.pools:
+            if target.matches(ar.agent):
+                agents[target] = [n + c for n, c in zip(agents[target], counted, strict=True)]
+        for channel, slots in ar.agent.capacity.items():
+            if slots > 0:
+                channels[channel] = [n + c for n, c in zip(channels.get(channel, [0] * 5), counted, strict=True)]
+    if agents != rs.agent_counts:
+        yield ("", None, "agents", "the agent counts by target are not the agents' states")
+    if {c: n for c, n in channels.items() if any(n)} != {c: n for c, n in rs.channel_agents.items() if any(n)}:
+        yield ("", None, "agents", "the agent counts by channel are not the agents' states")
+    parked: dict[Channel, int] = {}
+    for conversation_id, conv in rs.conversations.items():
+        if conv.status == PARKED and conversation_id not in rs.closed:
+            parked[conv.record.channel] = parked.get(conv.record.channel, 0) + 1
+    if parked != rs.parked_count:
+        yield ("", None, "conversations", "the parked counts by channel are not the parked conversations")
 
 
 def _kind(live: dict[int, Any], seq: int | None) -> Any:

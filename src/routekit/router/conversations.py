@@ -23,7 +23,15 @@ from routekit.router.state import (
     release,
 )
 
-__all__ = ["close", "close_conversation_of", "hold_expired", "park", "park_ttl_ended", "parked_conversation"]
+__all__ = [
+    "close",
+    "close_conversation_of",
+    "hold_expired",
+    "park",
+    "park_ttl_ended",
+    "parked_conversation",
+    "unpark",
+]
 
 
 def park(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> None:
@@ -39,6 +47,8 @@ def park(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> N
     del rs.contacts[contact_id]
     finish(rs, contact_id, now, conv.record.id, "parked", cr.decision)
     conv.status = PARKED
+    channel = conv.record.channel
+    rs.parked_count[channel] = rs.parked_count.get(channel, 0) + 1
     hold = rs.policy.hold(cr.contact)
     ttl = hold.park_ttl if hold is not None else rs.park_ttl
     conv.ttl_timer = rs.timers.set(now + ttl, PARK_TTL, (conv.record.id,))
@@ -74,9 +84,21 @@ def close(rs: RoutingState, conv: ConversationRecord, now: float, reason: str, o
     conversation_id = conv.record.id
     rs.timers.cancel(conv.ttl_timer)
     conv.ttl_timer = None
+    if conv.status == PARKED:
+        unpark(rs, conv)
     rs.closed[conversation_id] = now
     rs.finished_order.append((now, conversation_id, True))
     out.append(ConversationClosed(at=now, conversation_id=conversation_id, reason=reason))
+
+
+def unpark(rs: RoutingState, conv: ConversationRecord) -> None:
+    """Count a parked conversation out of the live statistics (it resumed or closed)."""
+    channel = conv.record.channel
+    left = rs.parked_count[channel] - 1
+    if left:
+        rs.parked_count[channel] = left
+    else:
+        del rs.parked_count[channel]
 
 
 def hold_expired(rs: RoutingState, at: float, payload: tuple[Any, ...], out: list[Event]) -> None:

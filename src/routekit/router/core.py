@@ -49,6 +49,9 @@ from routekit.router.conversations import (
     parked_conversation,
 )
 from routekit.router.index import (
+    count_offer,
+    dequeue,
+    enqueue,
     ensure_target,
     match_targets,
     refresh,
@@ -477,6 +480,7 @@ class Router(RouterViews):
             cr.state = ASSIGNED
             ar.offer = None
             ar.work[contact_id] = (cr.contact.channel, WORK_ASSIGNED)
+            count_offer(rs, cr.target, -1)
             if contact_id in rs.bars:
                 drop_bars(rs, contact_id)
             # The answer times behind expected_wait, the last answer_window of them per target.
@@ -608,7 +612,7 @@ class Router(RouterViews):
             if cr.state == ASSIGNED:
                 raise refuse(StateError(f"contact {contact_id!r} is assigned; use complete()"), out)
             if cr.state == WAITING:
-                rs.queues[cr.target].remove(contact_id)
+                dequeue(rs, cr)
             elif cr.state == OFFERED:
                 rescind(rs, cr, now, "abandoned", out, requeue=False)
             else:
@@ -653,10 +657,9 @@ class Router(RouterViews):
                 raise refuse(StateError(f"contact {contact_id!r} is {cr.state.value}, not waiting"), out)
             if isinstance(priority, bool) or not isinstance(priority, int):
                 raise refuse(ConfigError(f"priority must be an integer, got {priority!r}"), out)
-            queue = rs.queues[cr.target]
-            queue.remove(contact_id)
+            dequeue(rs, cr)
             cr.reprioritize(priority)
-            queue.push(contact_id, cr.key)
+            enqueue(rs, cr)
             out.append(Reprioritized(at=now, contact_id=contact_id, priority=priority))
             rs.dirty_contacts[contact_id] = None
             match(rs, now, out)

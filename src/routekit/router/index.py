@@ -10,21 +10,27 @@ agent, in O(targets log n).
 
 from __future__ import annotations
 
+from heapq import heapify, heappush
+
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact
 from routekit.policies.base import Plan, Target
 from routekit.queues import AgentPool, ContactQueue
-from routekit.router.state import AVAILABLE, AgentRecord, ContactRecord, RoutingState
+from routekit.router.state import AVAILABLE, AWAY, OFFLINE, AgentRecord, ContactRecord, RoutingState
 
 __all__ = [
+    "count_offer",
+    "dequeue",
     "drop_empty_agent_queue",
     "eligible",
+    "enqueue",
     "ensure_target",
     "has_room",
     "look_in_own_queues",
     "match_targets",
     "place",
     "queue_for",
+    "recount",
     "refresh",
     "routable",
     "target_supply",
@@ -58,11 +64,13 @@ def ensure_target(rs: RoutingState, target: Target) -> None:
         return
     pool = AgentPool()
     rs.pools[target] = pool
+    counts = rs.agent_counts[target] = [0, 0, 0, 0, 0]
     supply = 0
     for ar in rs.agents.values():
         if target.matches(ar.agent):
             supply += 1
             ar.targets[target] = pool
+            _count(counts, ar.counted, 1)
             if eligible(rs, ar, target.channel):
                 pool.add(ar.agent.id, rs.selection_key(ar, target))
     rs.supply[target] = supply
@@ -97,6 +105,9 @@ def match_targets(rs: RoutingState, ar: AgentRecord) -> None:
     ar.targets = {t: pool for t, pool in rs.pools.items() if t.matches(ar.agent)}
     for target in ar.targets:
         rs.supply[target] += 1
+        _count(rs.agent_counts[target], ar.counted, 1)
+    for channel in _channels(ar):
+        _count(rs.channel_agents.setdefault(channel, [0, 0, 0, 0, 0]), ar.counted, 1)
 
 
 def unmatch_targets(rs: RoutingState, ar: AgentRecord) -> None:
@@ -105,11 +116,15 @@ def unmatch_targets(rs: RoutingState, ar: AgentRecord) -> None:
     for target, pool in ar.targets.items():
         pool.discard(ar.agent.id)
         rs.supply[target] -= 1
+        _count(rs.agent_counts[target], ar.counted, -1)
+    for channel in _channels(ar):
+        _count(rs.channel_agents.setdefault(channel, [0, 0, 0, 0, 0]), ar.counted, -1)
     ar.targets = {}
 
 
 def refresh(rs: RoutingState, ar: AgentRecord) -> None:
     """Re-place an agent in every pool it matches after any change to its state. O(targets log n)."""
+    recount(rs, ar)
     # AgentRecord.takes_offers, written out: this runs after every change to an agent.
     if not (ar.status is AVAILABLE and ar.offer is None and not ar.exclusive_work):
         withdraw_from_pools(rs, ar)
@@ -178,3 +193,96 @@ def place(rs: RoutingState, cr: ContactRecord) -> int:
     if queue is None:
         return 0
     return queue.place_of(cr.key)
+
+
+def enqueue(rs: RoutingState, cr: ContactRecord) -> None:
+    """Queue a waiting contact in its stage's queue, and count it in the live statistics. O(log n)."""
+    target = cr.target
+    contact = cr.contact
+    queue_for(rs, target).push(contact.id, cr.key)
+    by_priority = rs.waiting_priority.get(target)
+    if by_priority is None:
+        by_priority = rs.waiting_priority[target] = {}
+    priority = -cr.key[0]
+    by_priority[priority] = by_priority.get(priority, 0) + 1
+    tier = (contact.channel, contact.customer.tier)
+    rs.waiting_tiers[tier] = rs.waiting_tiers.get(tier, 0) + 1
+    oldest = rs.oldest.get(target)
+    if oldest is None:
+        oldest = rs.oldest[target] = []
+    heappush(oldest, (cr.clock_start, cr.seq, contact.id))
+
+
+def dequeue(rs: RoutingState, cr: ContactRecord) -> None:
+    """Take a contact out of its queue, and out of the live statistics. O(log n)."""
+    target = cr.target
+    contact = cr.contact
+    queue = rs.queues[target]
+    queue.remove(contact.id)
+    by_priority = rs.waiting_priority[target]
+    priority = -cr.key[0]
+    left = by_priority[priority] - 1
+    if left:
+        by_priority[priority] = left
+    else:
+        del by_priority[priority]
+        if not by_priority:
+            del rs.waiting_priority[target]
+    tier = (contact.channel, contact.customer.tier)
+    left = rs.waiting_tiers[tier] - 1
+    if left:
+        rs.waiting_tiers[tier] = left
+    else:
+        del rs.waiting_tiers[tier]
+    # The oldest-contact heap drops its stale entries when read; it is dropped with its queue's last
+    # contact, and rebuilt when stale entries outnumber the live ones, so it stays O(waiting).
+    if not queue:
+        del rs.oldest[target]
+    elif len(rs.oldest[target]) > 2 * len(queue) + 32:
+        entries = [(rs.contacts[cid].clock_start, rs.contacts[cid].seq, cid) for cid in queue]
+        heapify(entries)
+        rs.oldest[target] = entries
+
+
+def recount(rs: RoutingState, ar: AgentRecord) -> None:
+    """Count an agent anew in the live statistics of its targets and channels, if what it counts as changed.
+
+    An agent counts as (logged in, available, away, busy, in wrap-up); busy means an assigned or held
+    contact in hand (an offer alone is not). O(1) when nothing changed, O(targets) when something did.
+    """
+    status = ar.status
+    work = len(ar.work) - (ar.offer is not None)
+    wrapping = len(ar.wrap_up_timers)
+    counted = (status is not OFFLINE, status is AVAILABLE, status is AWAY, work > wrapping, wrapping > 0)
+    before = ar.counted
+    if counted == before:
+        return
+    delta = [new - old for new, old in zip(counted, before, strict=True)]
+    for target in ar.targets:
+        counts = rs.agent_counts[target]
+        for i in range(5):
+            counts[i] += delta[i]
+    for channel in _channels(ar):
+        counts = rs.channel_agents.setdefault(channel, [0, 0, 0, 0, 0])
+        for i in range(5):
+            counts[i] += delta[i]
+    ar.counted = counted
+
+
+def _channels(ar: AgentRecord) -> list[Channel]:
+    """The channels an agent has slots on: where it counts in the per-channel statistics."""
+    return [channel for channel, slots in ar.agent.capacity.items() if slots > 0]
+
+
+def _count(counts: list[int], counted: tuple[bool, ...], sign: int) -> None:
+    for i in range(5):
+        counts[i] += sign * counted[i]
+
+
+def count_offer(rs: RoutingState, target: Target, sign: int) -> None:
+    """Count a pending offer of a contact at ``target`` in (``sign`` 1) or out (-1) of the live statistics."""
+    left = rs.offers_at.get(target, 0) + sign
+    if left:
+        rs.offers_at[target] = left
+    else:
+        del rs.offers_at[target]

@@ -18,10 +18,13 @@ from routekit.events import Event, Offered
 from routekit.policies.base import Target
 from routekit.queues import QueueKey
 from routekit.router.index import (
+    count_offer,
+    dequeue,
     drop_empty_agent_queue,
     eligible,
+    enqueue,
     has_room,
-    queue_for,
+    recount,
     refresh,
     withdraw_from_pools,
 )
@@ -99,9 +102,10 @@ def offer(rs: RoutingState, cr: ContactRecord, agent_id: str, now: float, out: l
     channel = cr.contact.channel
     target = cr.target
     if queued:
-        rs.queues[target].remove(contact_id)
+        dequeue(rs, cr)
         if target.agent is not None:
             drop_empty_agent_queue(rs, target)
+    count_offer(rs, target, 1)
     cr.state = OFFERED
     cr.agent = agent_id
     cr.offered_at = now
@@ -130,7 +134,7 @@ def offer_new(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event])
     else:
         agent_id = best_agent_for(rs, cr)
     if agent_id is None:
-        queue_for(rs, cr.target).push(cr.contact.id, cr.key)
+        enqueue(rs, cr)
     else:
         offer(rs, cr, agent_id, now, out, queued=False)
 
@@ -150,6 +154,7 @@ def serve_next(rs: RoutingState, ar: AgentRecord, now: float, out: list[Event]) 
         refresh(rs, ar)
         rs.dirty_agents.pop(ar.agent.id, None)  # just looked: nothing it can take waits
         return
+    recount(rs, ar)  # refresh's own first step: the work that ended changes what the agent counts as
     offer(rs, found, ar.agent.id, now, out, queued=True)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from routekit.events import AgentStatusChanged, Event, OfferExpired, OfferRescinded
 from routekit.router.bars import bar
-from routekit.router.index import queue_for, refresh
+from routekit.router.index import count_offer, enqueue, refresh
 from routekit.router.stages import deny_if_stranded, leave_sticky_stages, next_stage
 from routekit.router.state import AWAY, WAITING, AgentRecord, ContactRecord, RoutingState, remove_work
 
@@ -26,6 +26,7 @@ def withdraw_offer(rs: RoutingState, cr: ContactRecord) -> AgentRecord:
     ar = rs.agents[agent_id]
     rs.timers.cancel(cr.offer_timer)
     cr.offer_timer = None
+    count_offer(rs, cr.target, -1)
     ar.offer = None
     remove_work(rs, ar, cr.contact.id)
     return ar
@@ -46,7 +47,7 @@ def end_offer(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event],
         next_stage(rs, cr, now, out)  # still offered here, so it touches no queue
     cr.state = WAITING
     cr.agent = None
-    queue_for(rs, cr.target).push(cr.contact.id, cr.key)
+    enqueue(rs, cr)
     rs.dirty_contacts[cr.contact.id] = None
     deny_if_stranded(rs, cr, now, out)
 

@@ -24,7 +24,7 @@ from routekit.models.customer import Customer
 from routekit.policies.base import Plan, Stage, Target
 from routekit.policies.selection import Selection, selection_named
 from routekit.router.check import Problem, problems
-from routekit.router.index import ensure_target, queue_for, refresh
+from routekit.router.index import count_offer, enqueue, ensure_target, queue_for, refresh
 from routekit.router.settings import RouterSettings
 from routekit.router.state import (
     HOLD_EXPIRY,
@@ -202,18 +202,23 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
             ensure_target(rs, stage.target)
         rs.contacts[cr.contact.id] = cr
         where["contacts", cr.contact.id] = path
+        if cr.state == ContactState.OFFERED:
+            count_offer(rs, cr.target, 1)
     queued: set[str] = set()
     for i, entry in _items(snapshot, "queues"):
         path = f"queues[{i}]"
         target_data, contact_ids = _read(path, _pair, entry)
         target = _read(path + "[0]", _target_from_data, target_data)
-        queue = queue_for(rs, target)
+        queue_for(rs, target)
         where["queues", target] = path
         for j, contact_id in enumerate(_read(path + "[1]", list, contact_ids)):
-            if not isinstance(contact_id, str) or contact_id not in rs.contacts or contact_id in queued:
-                raise SnapshotError(f"{path}[1][{j}]", f"{contact_id!r} is not a contact to queue (once)")
+            record = rs.contacts.get(contact_id) if isinstance(contact_id, str) else None
+            if record is None or contact_id in queued or record.state != ContactState.WAITING:
+                raise SnapshotError(f"{path}[1][{j}]", f"{contact_id!r} is not a waiting contact to queue (once)")
+            if record.target != target:
+                raise SnapshotError(f"{path}[1][{j}]", f"{contact_id!r} is queued outside its stage's queue")
             queued.add(contact_id)
-            queue.push(contact_id, rs.contacts[contact_id].key)
+            enqueue(rs, record)
     for i, data in _items(snapshot, "conversations"):
         path = f"conversations[{i}]"
         conv = _read(path, _conversation_record, data)
@@ -240,6 +245,10 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
         target_data, times = _read(f"answers[{i}]", _pair, entry)
         target = _read(f"answers[{i}][0]", _target_from_data, target_data)
         rs.answers[target] = deque(_read(f"answers[{i}][1]", _times, times), maxlen=rs.answer_window)
+    for conv in rs.conversations.values():
+        if conv.status == ConversationStatus.PARKED and conv.record.id not in rs.closed:
+            channel = conv.record.channel
+            rs.parked_count[channel] = rs.parked_count.get(channel, 0) + 1
     for ar in rs.agents.values():
         refresh(rs, ar)
     rs.dirty_agents.clear()

@@ -16,8 +16,16 @@ from routekit.models.contact import Contact
 from routekit.policies.base import Plan, Target
 from routekit.router.bars import drop_bars
 from routekit.router.conversations import close_conversation_of
-from routekit.router.index import drop_empty_agent_queue, ensure_target, queue_for, routable, target_supply
-from routekit.router.state import AVAILABLE, STAGE_TIMEOUT, WAITING, ContactRecord, RoutingState, finish
+from routekit.router.index import (
+    count_offer,
+    dequeue,
+    drop_empty_agent_queue,
+    enqueue,
+    ensure_target,
+    routable,
+    target_supply,
+)
+from routekit.router.state import AVAILABLE, OFFERED, STAGE_TIMEOUT, WAITING, ContactRecord, RoutingState, finish
 
 __all__ = [
     "denied",
@@ -92,7 +100,7 @@ def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event
     else:
         cr.stage_timer = None
     if queue and cr.state == WAITING:
-        queue_for(rs, cr.target).push(cr.contact.id, cr.key)
+        enqueue(rs, cr)
         rs.dirty_contacts[cr.contact.id] = None
 
 
@@ -107,12 +115,19 @@ def sticky_unavailable(rs: RoutingState, target: Target) -> bool:
 def next_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> None:
     """Move a contact to its next stage (it must have one), waiting or offered alike."""
     rs.timers.cancel(cr.stage_timer)
-    if cr.state == WAITING:
-        rs.queues[cr.target].remove(cr.contact.id)
+    # A pending offer moves with its contact in the statistics; one that just ended (offers.end_offer, its
+    # timer already gone) was counted out already.
+    pending = cr.state == OFFERED and cr.offer_timer is not None
+    if pending:
+        count_offer(rs, cr.target, -1)
+    elif cr.state == WAITING:
+        dequeue(rs, cr)
         drop_empty_agent_queue(rs, cr.target)
     cr.move_to(cr.stage + 1)
     out.append(StageChanged(at=now, contact_id=cr.contact.id, stage=cr.stage, rule=cr.target.rule))
     enter_stage(rs, cr, now, out)
+    if pending:
+        count_offer(rs, cr.target, 1)
     deny_if_stranded(rs, cr, now, out)
 
 
@@ -171,7 +186,7 @@ def deny_if_stranded(rs: RoutingState, cr: ContactRecord, now: float, out: list[
 def deny(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> None:
     """End a waiting contact with ``Denied(reason="unroutable")`` (and close its conversation)."""
     contact_id = cr.contact.id
-    rs.queues[cr.target].remove(contact_id)
+    dequeue(rs, cr)
     drop_empty_agent_queue(rs, cr.target)
     rs.timers.cancel(cr.stage_timer)
     drop_bars(rs, contact_id)

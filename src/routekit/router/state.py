@@ -104,6 +104,9 @@ class AgentRecord:
     load: dict[Channel, int] = attrs.field(factory=dict)
     exclusive_work: int = 0
     offer: str | None = None
+    # What the agent counts as in the live statistics, as last counted (see index.recount):
+    # (logged in, available, away, busy, in wrap-up).
+    counted: tuple[bool, bool, bool, bool, bool] = (False, False, False, False, False)
     # Every general target the agent matches, with its pool: refreshing the agent needs no look-up.
     targets: dict[Target, AgentPool] = attrs.field(factory=dict)
     wrap_up_timers: dict[str, int] = attrs.field(factory=dict)
@@ -219,6 +222,7 @@ class RoutingState:
     """
 
     __slots__ = (
+        "agent_counts",
         "agent_order",
         "agent_queues",
         "agents",
@@ -227,6 +231,7 @@ class RoutingState:
         "away_on_missed_offer",
         "bars",
         "bars_by_agent",
+        "channel_agents",
         "closed",
         "contacts",
         "conversations",
@@ -237,8 +242,11 @@ class RoutingState:
         "finished_order",
         "now",
         "offer_timeout",
+        "offers_at",
+        "oldest",
         "outcomes",
         "park_ttl",
+        "parked_count",
         "policy",
         "pools",
         "queues",
@@ -251,6 +259,8 @@ class RoutingState:
         "settings",
         "supply",
         "timers",
+        "waiting_priority",
+        "waiting_tiers",
         "wrap_up",
     )
 
@@ -294,6 +304,18 @@ class RoutingState:
         self.bars: dict[str, dict[str, int]] = {}
         self.bars_by_agent: dict[str, dict[str, None]] = {}
         self.answers: dict[Target, deque[float]] = {}
+        # The live statistics, kept as the state changes so that reading them costs O(targets), never a scan
+        # of contacts (routekit.router.statistics reads them; index.enqueue, dequeue and recount keep them):
+        # waiting contacts by target and effective priority, and by channel and tier; a lazy heap per target
+        # of (arrived at, seq, contact id) for the oldest waiting contact; pending offers by target; agents
+        # by target and by channel as (logged in, available, away, busy, in wrap-up); parked conversations.
+        self.waiting_priority: dict[Target, dict[int, int]] = {}
+        self.waiting_tiers: dict[tuple[Channel, str], int] = {}
+        self.oldest: dict[Target, list[tuple[float, int, str]]] = {}
+        self.offers_at: dict[Target, int] = {}
+        self.agent_counts: dict[Target, list[int]] = {}
+        self.channel_agents: dict[Channel, list[int]] = {}
+        self.parked_count: dict[Channel, int] = {}
         # What changed since matching last ran (see routekit.router.matching).
         self.dirty_contacts: dict[str, None] = {}
         self.dirty_agents: dict[str, None] = {}

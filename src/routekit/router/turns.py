@@ -12,7 +12,7 @@ import attrs
 from routekit.events import AwaitingCustomer, CustomerReplied, Event, Resumed
 from routekit.models.contact import Contact
 from routekit.policies.base import Denial, Plan
-from routekit.router.conversations import close, park
+from routekit.router.conversations import close, park, unpark
 from routekit.router.index import routable
 from routekit.router.matching import match
 from routekit.router.stages import denied, start
@@ -97,6 +97,7 @@ def resume(
     record = conv.record
     rs.timers.cancel(conv.ttl_timer)
     conv.ttl_timer = None
+    unpark(rs, conv)
     conv.status = ACTIVE
     conv.turn = turn.id
     conv.record = attrs.evolve(record, turns=(*record.turns, turn.id))

@@ -19,6 +19,7 @@ from routekit.router import explain as explaining
 from routekit.router.index import place
 from routekit.router.settings import RouterSettings
 from routekit.router.state import WAITING, ContactState, RoutingState
+from routekit.router.statistics import Statistics, statistics
 
 __all__ = ["AgentSnapshot", "RouterViews"]
 
@@ -148,6 +149,26 @@ class RouterViews:
             return 0.0
         rate = (len(answers) - 1) / span
         return (place(rs, cr) + 1) / rate
+
+    def statistics(self, now: float | None = None) -> Statistics:
+        """Live statistics for a wallboard, per target and per channel. O(targets + channels + tiers).
+
+        Waiting contacts (by effective priority, and per channel by tier), the oldest waiting contact and how
+        long it has waited by ``now`` (default: the router's time), pending offers, and agents logged in,
+        available, away, busy, in wrap-up and eligible; parked conversations per channel. It fires no
+        timers and changes nothing a decision reads.
+
+        >>> import routekit as rk
+        >>> router = rk.Router(rk.policies.Skills())
+        >>> _ = router.add_agent(rk.Agent(id="ana", capacity={"voice": 1}), 0.0)
+        >>> for n in range(3):
+        ...     _ = router.submit(rk.Contact(id=f"c-{n}", customer=rk.Customer(id="u"), channel="voice"), float(n))
+        >>> voice = router.statistics(10.0).channel("voice")
+        >>> voice.waiting, voice.oldest_contact, voice.longest_wait, voice.offers
+        (2, 'c-1', 9.0, 1)
+        """
+        rs = self._rs
+        return statistics(rs, rs.now if now is None else float(now))
 
     def explain(self, contact_id: str, now: float | None = None) -> Explanation:
         """Why a contact is where it is: its plan, stage, place, and every agent's standing. O(agents).

@@ -3,6 +3,7 @@
 Randomness comes only from a :class:`numpy.random.Generator` built from the seed at the entry point.
 """
 
+from routekit.sim.charts import plot
 from routekit.sim.distributions import (
     DISTRIBUTIONS,
     Deterministic,
@@ -34,5 +35,6 @@ __all__ = [
     "exponential",
     "gamma",
     "lognormal",
+    "plot",
     "sweep",
 ]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from routekit.models.agent import Agent
 from routekit.models.contact import Contact
 from routekit.models.customer import Customer
+from routekit.policies.base import RoutingPolicy
 from routekit.policies.checks import Finding, check
+from routekit.router import Router
 from routekit.sim.scenario import Scenario
 
-__all__ = ["check_scenario"]
+__all__ = ["LATE_REPLY_SHARE", "check_scenario"]
+
+LATE_REPLY_SHARE = 0.001
+"""The share of replies after the park TTL above which ``check`` warns (``late-reply``)."""
+
+_REPLY_DRAWS = 200_000  # reply delays drawn to estimate that share; its standard error at 0.1% is 0.007%
 
 
 def check_scenario(scenario: Scenario) -> list[Finding]:
@@ -50,12 +59,47 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
             )
             load[kind] = peak * share * handle / 3600.0
     channels = scenario.channels.values()
+    policy = scenario.policy.build()
     return check(
-        scenario.policy.build(),
+        policy,
         agents,
         kinds,
         patience={c.channel: c.patience.mean for c in channels if c.patience is not None},
         service_levels={c.channel: c.service_level for c in channels if c.service_level is not None},
         reply_delay={c.channel: c.reply_delay.mean for c in channels if c.reply_delay is not None},
         load=load,
-    )
+    ) + _late_replies(scenario, kinds, policy)
+
+
+def _late_replies(scenario: Scenario, kinds: list[Contact], policy: RoutingPolicy) -> list[Finding]:
+    """A warning per channel whose reply delays put more than LATE_REPLY_SHARE of replies after park TTL.
+
+    Such a reply finds its conversation closed; the simulator then opens a new conversation
+    (``<conversation>-r<n>``), which is what a live platform does too, but the sticky agent and the
+    history are lost, so the scenario likely means a longer ``policy.sticky.park_ttl``.
+    """
+    default_ttl = Router(policy, **scenario.policy.router_settings()).settings.park_ttl
+    findings = []
+    for name, spec in scenario.channels.items():
+        if spec.reply_delay is None or spec.turns is None:
+            continue
+        contact = next((kind for kind in kinds if kind.channel is spec.channel), None)
+        if contact is None:
+            continue
+        hold = policy.hold(contact)
+        # A conversation is parked after its hold, and closed park TTL after that.
+        closes = default_ttl if hold is None else hold.hold + hold.park_ttl
+        delays = spec.reply_delay.sample_many(np.random.default_rng(0), _REPLY_DRAWS)
+        share = float(np.mean(delays > closes))
+        if share > LATE_REPLY_SHARE:
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="late-reply",
+                    where=f"channel[{list(scenario.channels).index(name)}].reply_delay",
+                    message=f"{100 * share:.3g}% of {name} replies come after the conversation closes "
+                    f"({closes:g} s after the agent answers); each opens a new conversation without its agent",
+                    suggestion="raise policy.sticky.park_ttl, or shorten the reply delays",
+                )
+            )
+    return findings

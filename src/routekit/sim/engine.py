@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from routekit.errors import RoutekitError, StateError
+from routekit.errors import RoutekitError, StateError, UnknownIdError, UnroutableContactError
 from routekit.events import (
     EVENT_TYPES,
     Abandoned,
@@ -49,12 +49,10 @@ from routekit.models.customer import Customer
 from routekit.policies.base import RoutingPolicy
 from routekit.policies.tiers import fallback_contact
 from routekit.router import ContactState, Router
-from routekit.sim.distributions import Distribution
-from routekit.sim.scenario import ArrivalStream, Scenario
+from routekit.sim.arrivals import Arrivals, Draw, uniforms, variates
+from routekit.sim.scenario import Scenario
 
 __all__ = ["DayResult", "run_day"]
-
-_BATCH = 2048
 
 # Platform events at the same moment happen in this order: agents log in or out, agents finish work,
 # agents answer offers, customers reply, customers give up, new contacts arrive.
@@ -79,116 +77,20 @@ _NOT_SUBMITTING = ("", 0.0)
 _INF = math.inf  # a module name: the loop reads it twice per event
 
 
-# One variate per call, handed out by a C-level iterator over batches: itertools' chain of the lists that
-# each batch makes, so that a variate costs no Python frame at all (a generator's resume costs one, a
-# Python __call__ that indexes a buffer about twice that); the simulator draws four or five per contact.
-Draw = Callable[[], float]
-
-
-def _batched(batch: Callable[[int], list[float]]) -> Draw:
-    """Values from ``batch``, called for ``_BATCH`` at a time, one per call."""
-    return itertools.chain.from_iterable(map(batch, itertools.repeat(_BATCH))).__next__
-
-
-def _variates(dist: Distribution, rng: np.random.Generator) -> Draw:
-    """Variates of one distribution from one generator."""
-    return _batched(lambda n: dist.sample_many(rng, n).tolist())
-
-
-def _uniforms(rng: np.random.Generator) -> Draw:
-    """Uniform variates on [0, 1) from one generator."""
-    return _batched(lambda n: rng.random(n).tolist())
-
-
-def _exponential_gaps(rng: np.random.Generator, rate: float) -> Draw:
-    """Gaps of a Poisson stream of ``rate`` per second, by inversion of uniforms from one generator.
-
-    The batches of _uniforms and the expression of _Arrivals.next_after, so that the same generator
-    gives the same times.
-    """
-    log = math.log
-    return _batched(lambda n: [-log(1.0 - u) / rate for u in rng.random(n).tolist()])
-
-
 @attrs.frozen(kw_only=True)
 class DayResult:
-    """One simulated run: its KPIs, how many customers arrived, and how many events the router returned."""
+    """One simulated run: its KPIs, how many customers arrived, and how many events the router returned.
+
+    ``unroutable`` counts, by arrival stream (``"arrivals[2] voice billing>=2,spanish>=3"``), the contacts
+    that no agent on the roster could ever serve: the router refused them at submit, and the run counts
+    each as denied with reason ``unroutable``.
+    """
 
     report: KpiReport
     customers: int
     events: int
     ended_at: float
-
-
-class _Arrivals:
-    """A non-homogeneous Poisson stream with a piecewise-constant hourly rate, drawn exactly by inversion."""
-
-    def __init__(self, stream: ArrivalStream, start_hour: float, rng: np.random.Generator) -> None:
-        self.stream = stream
-        self.id_prefix = f"{stream.channel.value}-"  # contact ids are "<channel>-<arrival number>"
-        # Breakpoints in simulated seconds; a profile's rate holds from its hour until the next one.
-        self.points = [((hour - start_hour) * 3600.0, rate / 3600.0) for hour, rate in stream.profile]
-        self.unit = _uniforms(rng)
-        self.tier_draw = _uniforms(rng)
-        cumulative = np.cumsum([share for _, share in stream.tiers]).tolist()
-        self.tier_edges = list(zip(cumulative, [tier for tier, _ in stream.tiers], strict=True))
-        self.customers: dict[str, Customer] = {}
-        # With one tier every arrival is that tier's customer, found without a search of the edges.
-        self.only_customer = self.customer(stream.tiers[0][0]) if len(stream.tiers) == 1 else None
-        # A stream whose one rate holds from the start needs no search of the profile: each gap is the
-        # variate next_after would draw from the same generator (whose draw, self.unit, then stays unused).
-        first_at, first_rate = self.points[0]
-        self.steady_gap = (
-            _exponential_gaps(rng, first_rate) if len(self.points) == 1 and first_at <= 0.0 < first_rate else None
-        )
-        # The segment of the profile the last draw fell in: arrivals are drawn in time order, so the next
-        # one almost always falls in it too.
-        self.segment = (math.inf, math.inf, 0.0)
-
-    def _rate_at(self, t: float) -> tuple[float, float]:
-        begin, until, rate = self.segment
-        if begin <= t < until:
-            return rate, until
-        rate, until, begin = 0.0, math.inf, -math.inf
-        for i, (at, value) in enumerate(self.points):
-            if at <= t:
-                rate, begin = value, at
-                until = self.points[i + 1][0] if i + 1 < len(self.points) else math.inf
-            else:
-                until = min(until, at)
-                break
-        self.segment = (begin, until, rate)
-        return rate, until
-
-    def next_after(self, t: float) -> float:
-        if self.steady_gap is not None:
-            return t + self.steady_gap()
-        while True:
-            rate, until = self._rate_at(t)
-            if rate <= 0:
-                if until == math.inf:
-                    return math.inf
-                t = until
-                continue
-            gap = -math.log(1.0 - self.unit()) / rate
-            if t + gap < until:
-                return t + gap
-            t = until  # memoryless: start again at the breakpoint with the next rate
-
-    def customer(self, tier: str) -> Customer:
-        # The simulator does not model returning customers: one customer record per tier serves them all,
-        # which keeps a long run's memory and time in routing rather than in building look-alike records.
-        found = self.customers.get(tier)
-        if found is None:
-            found = self.customers[tier] = Customer(id=f"customer-{tier}", tier=tier)
-        return found
-
-    def tier(self) -> str:
-        u = self.tier_draw()
-        for edge, tier in self.tier_edges:
-            if u < edge:
-                return tier
-        return self.tier_edges[-1][1]
+    unroutable: dict[str, int] = attrs.field(factory=dict)
 
 
 class _Day:
@@ -215,7 +117,7 @@ class _Day:
         names.append("fallback")
         rngs = dict(zip(names, (np.random.default_rng(s) for s in sequence.spawn(len(names))), strict=True))
         self.arrivals = [
-            _Arrivals(s, scenario.run.start, rngs[f"arrivals{i}"]) for i, s in enumerate(scenario.arrivals)
+            Arrivals(s, scenario.run.start, rngs[f"arrivals{i}"]) for i, s in enumerate(scenario.arrivals)
         ]
         self.handle: dict[Channel, Draw] = {}
         self.patience: dict[Channel, Draw | None] = {}
@@ -226,14 +128,14 @@ class _Day:
         self.reject: dict[Channel, float] = {}
         for name, spec in scenario.channels.items():
             channel = spec.channel
-            self.handle[channel] = _variates(spec.handle_time, rngs[f"{name}.handle"])
-            self.patience[channel] = _variates(spec.patience, rngs[f"{name}.patience"]) if spec.patience else None
-            self.accept[channel] = _variates(spec.accept_delay, rngs[f"{name}.accept"])
-            self.coin[channel] = _uniforms(rngs[f"{name}.coin"])
-            self.turns[channel] = _variates(spec.turns, rngs[f"{name}.turns"]) if spec.turns else None
-            self.reply[channel] = _variates(spec.reply_delay, rngs[f"{name}.reply"]) if spec.reply_delay else None
+            self.handle[channel] = variates(spec.handle_time, rngs[f"{name}.handle"])
+            self.patience[channel] = variates(spec.patience, rngs[f"{name}.patience"]) if spec.patience else None
+            self.accept[channel] = variates(spec.accept_delay, rngs[f"{name}.accept"])
+            self.coin[channel] = uniforms(rngs[f"{name}.coin"])
+            self.turns[channel] = variates(spec.turns, rngs[f"{name}.turns"]) if spec.turns else None
+            self.reply[channel] = variates(spec.reply_delay, rngs[f"{name}.reply"]) if spec.reply_delay else None
             self.reject[channel] = spec.reject_probability
-        self.fallback_coin = _uniforms(rngs["fallback"])
+        self.fallback_coin = uniforms(rngs["fallback"])
         chosen = policy if policy is not None else scenario.policy.build()
         self.router = Router(chosen, **scenario.policy.router_settings())
         capacity = {f"{group.name}-{i}": dict(group.capacity) for group in scenario.agents for i in range(group.count)}
@@ -266,15 +168,11 @@ class _Day:
         # Per-contact handle times and patience from a trace, by contact id; empty without a trace.
         self.traced_handle: dict[str, float] = {}
         self.traced_patience: dict[str, float] = {}
-        # The router's and the collector's methods called once or more per contact, looked up once.
-        self.submit_contact = self.router.submit
-        self.accept_offer = self.router.accept
-        self.reject_offer = self.router.reject
-        self.complete_contact = self.router.complete
-        self.abandon_contact = self.router.abandon
-        self.state_of = self.router.state
-        self.expected_wait = self.router.expected_wait
-        self.observe_estimate = self.kpis.observe_estimate
+        # Contacts refused at submit because nobody on the roster could serve them, by arrival stream.
+        self.unroutable: dict[str, int] = {}
+        # Conversations a late reply restarted: how many times, by the first conversation's id.
+        self.restarts: dict[str, int] = {}
+        self.restarted: dict[str, str] = {}  # a restarted conversation's id to the first one's
         # Without conversations of several turns, a handled contact is simply completed, and a finished
         # one is simply forgotten: the scenario decides once which reactions the day needs.
         conversations = any(draw is not None for draw in self.turns.values())
@@ -282,10 +180,10 @@ class _Day:
         reactions = _REACTIONS if conversations else {**_REACTIONS, **_SINGLE_TURN_REACTIONS}
         # For each event type, what the KPI collector does with it and how the platform reacts (if at all):
         # one look-up per event for both.
-        self.dispatch: dict[type, tuple[Callable[[Any], None], Callable[[Any], None] | None]] = {}
+        self.handlers: dict[type, tuple[Callable[[Any], None], Callable[[Any], None] | None]] = {}
         for kind in EVENT_TYPES.values():
             reaction = reactions.get(kind)
-            self.dispatch[kind] = (self.kpis.observer(kind), None if reaction is None else reaction.__get__(self))
+            self.handlers[kind] = (self.kpis.observer(kind), None if reaction is None else reaction.__get__(self))
 
     # --------------------------------------------------------------------------------------- the loop
 
@@ -302,7 +200,13 @@ class _Day:
             self.schedule_traced(index, 0)
         self.play()
         until = self.now if self.end == math.inf else self.end
-        return DayResult(report=self.kpis.report(until), customers=self.arrived, events=self.events, ended_at=until)
+        return DayResult(
+            report=self.kpis.report(until),
+            customers=self.arrived,
+            events=self.events,
+            ended_at=until,
+            unroutable=dict(self.unroutable),
+        )
 
     def play(self) -> None:
         """Take the next platform event or router deadline, whichever comes first, until the run ends."""
@@ -339,9 +243,9 @@ class _Day:
 
     def handle_events(self, events: list[Event]) -> None:
         self.events += len(events)
-        dispatch = self.dispatch
+        handlers = self.handlers
         for event in events:
-            observe, react = dispatch[type(event)]
+            observe, react = handlers[type(event)]
             observe(event)
             if react is not None:
                 react(event)
@@ -405,7 +309,7 @@ class _Day:
 
     # ---------------------------------------------------------------------------------------- contacts
 
-    def arrive(self, arrivals: _Arrivals) -> None:
+    def arrive(self, arrivals: Arrivals) -> None:
         if self.arrived >= self.limit:
             return  # another stream brought the last customer; this one stops too
         self.arrived = n = self.arrived + 1
@@ -484,27 +388,62 @@ class _Day:
         self.contacts[contact_id] = contact
         self.submitting = (contact_id, fallback_probability)
         try:
-            events = self.submit_contact(contact, self.now)
+            events = self.router.submit(contact, self.now)
         except RoutekitError as error:
             self.handle_events(error.events)
             self.submitting = _NOT_SUBMITTING
             del self.contacts[contact_id]
+            self.remaining_turns.pop(contact_id, None)
+            if isinstance(error, UnroutableContactError):
+                self.deny_unroutable(contact)
             return
         self.handle_events(events)
         self.submitting = _NOT_SUBMITTING
         self.start_contact(contact)
 
+    def deny_unroutable(self, contact: Contact) -> None:
+        """Count a contact nobody on the roster can serve as denied, under the stream it came from.
+
+        The router refuses it at submit with an error rather than an event (a platform must hear at
+        once that its roster cannot take the contact); the day still owes the customer a place in the
+        KPIs, so the platform's side records the denial a live host would log.
+        """
+        self.kpis.observe(
+            Denied(
+                at=self.now,
+                contact_id=contact.id,
+                channel=contact.channel,
+                tier=contact.customer.tier,
+                reason="unroutable",
+                rule="",
+            )
+        )
+        stream = self.stream_of(contact)
+        self.unroutable[stream] = self.unroutable.get(stream, 0) + 1
+
+    def stream_of(self, contact: Contact) -> str:
+        """The arrival stream a contact's needs come from, as ``arrivals[i] channel skills``."""
+        needs = ",".join(f"{skill}>={level}" for skill, level in contact.skills.items()) or "any skill"
+        generated = [i for i, entry in enumerate(self.scenario.source.get("arrivals", ())) if "trace" not in entry]
+        for i, stream in zip(generated, self.scenario.arrivals, strict=True):
+            if stream.channel is contact.channel and dict(stream.skills) == dict(contact.skills):
+                return f"arrivals[{i}] {contact.channel.value} {needs}"
+        for trace in self.scenario.traces:
+            if contact.channel in trace.channels:
+                return f"arrivals[{trace.index}] (trace) {contact.channel.value} {needs}"
+        return f"{contact.channel.value} {needs}"
+
     def start_contact(self, contact: Contact) -> None:
         contact_id = contact.id
         channel = contact.channel
         turns = self.turns[channel]
-        if turns is not None and contact.conversation == contact_id:
+        if turns is not None and contact.conversation == contact_id and contact_id not in self.remaining_turns:
             self.remaining_turns[contact_id] = max(1, round(turns()))
-        state = self.state_of(contact_id)
+        state = self.router.state(contact_id)
         if state == _WAITING:
-            estimate = self.expected_wait(contact_id, self.now)
+            estimate = self.router.expected_wait(contact_id, self.now)
             if estimate is not None:
-                self.observe_estimate(contact_id, estimate)
+                self.kpis.observe_estimate(contact_id, estimate)
         elif state != _OFFERED:
             return  # already with an agent (or denied): the customer waits for nobody
         traced = self.traced_patience.pop(contact_id, None) if self.traced_patience else None
@@ -517,9 +456,9 @@ class _Day:
             heappush(self.heap, (self.now + patience(), _PATIENCE, self.next_seq(), self.give_up, contact_id))
 
     def give_up(self, contact_id: str) -> None:
-        if self.state_of(contact_id) in _STILL_WAITING:
+        if self.router.state(contact_id) in _STILL_WAITING:
             try:
-                events = self.abandon_contact(contact_id, self.now)
+                events = self.router.abandon(contact_id, self.now)
             except RoutekitError as error:
                 events = error.events
             self.handle_events(events)
@@ -528,7 +467,7 @@ class _Day:
         contact_id, agent_id, offered_at, accept = offer
         if self.offers.get(contact_id) != (agent_id, offered_at):
             return  # the offer ended before the agent answered (expired, rescinded)
-        method = self.accept_offer if accept else self.reject_offer
+        method = self.router.accept if accept else self.router.reject
         try:
             events = method(contact_id, agent_id, self.now)
         except RoutekitError as error:
@@ -542,14 +481,14 @@ class _Day:
         contact, so the look would cost a call per contact and the refusal never comes.
         """
         try:
-            events = self.complete_contact(contact_id, self.now)
+            events = self.router.complete(contact_id, self.now)
         except RoutekitError as error:
             events = error.events
         self.handle_events(events)
 
     def turn_handled(self, contact_id: str) -> None:
         """The agent is done with a turn: the conversation awaits the customer's reply, or it completes."""
-        if self.state_of(contact_id) != _ASSIGNED:
+        if self.router.state(contact_id) != _ASSIGNED:
             return
         contact = self.contacts[contact_id]
         conversation = contact.conversation
@@ -559,15 +498,20 @@ class _Day:
             self.call(self.router.await_customer, contact_id, self.now)
             reply = self.reply[contact.channel]
             assert reply is not None
-            self.schedule(self.now + reply(), _REPLY, self.customer_writes, conversation)
+            self.schedule(self.now + reply(), _REPLY, self.customer_writes, (conversation, contact, left))
         else:
             self.call(self.router.complete, contact_id, self.now)
 
-    def customer_writes(self, conversation_id: str) -> None:
+    def customer_writes(self, reply: tuple[str, Contact, int]) -> None:
+        """The customer writes again in a conversation, given as (its id, its last turn, turns left)."""
+        conversation_id, turn, left = reply
         try:
             events = self.router.customer_replied(conversation_id, self.now)
-        except StateError as error:  # the conversation closed (park TTL) before the customer wrote
+        except (StateError, UnknownIdError) as error:
+            # The conversation closed (park TTL), or the router has even forgotten it (retention): the
+            # customer is still there and writes all the same, so the message opens a new conversation.
             self.handle_events(error.events)
+            self.restart(conversation_id, turn, left)
             return
         self.handle_events(events)
         for event in events:
@@ -576,6 +520,27 @@ class _Day:
                 self.schedule(self.now + self.handle[channel](), _HANDLED, self.work_done, event.contact_id)
             elif isinstance(event, Resumed) and event.contact_id in self.contacts:
                 self.start_contact(self.contacts[event.contact_id])
+
+    def restart(self, conversation_id: str, turn: Contact, left: int) -> None:
+        """Open ``<first conversation>-r<n>`` for a reply to a closed conversation, with the turns left.
+
+        It is a new contact (counted in ``offered``) whose service-level clock starts now, with the
+        customer, channel, skills and priority of the conversation it continues.
+        """
+        first = self.restarted.get(conversation_id, conversation_id)
+        n = self.restarts[first] = self.restarts.get(first, 0) + 1
+        contact = Contact(
+            id=f"{first}-r{n}",
+            customer=turn.customer,
+            channel=turn.channel,
+            skills=turn.skills,
+            priority=turn.priority,
+            head_start=turn.head_start,
+            arrived_at=self.now,
+        )
+        self.restarted[contact.id] = first
+        self.remaining_turns[contact.id] = left
+        self.submit(contact, 1.0)
 
     def resubmit(self, denial: Denied) -> None:
         contact = self.contacts.pop(denial.contact_id)

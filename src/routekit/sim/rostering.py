@@ -27,7 +27,9 @@ from typing import Any
 
 import attrs
 
-from routekit.analytics.rosters import Break, Requirement, Roster, ShiftCount, ShiftPlan, ShiftTemplate, SkillGroup
+from routekit.analytics.rosters import Roster
+from routekit.analytics.shift_plan import ShiftCount, ShiftPlan
+from routekit.analytics.shifts import Break, Requirement, ShiftTemplate, SkillGroup
 from routekit.analytics.staffing import Targets, staff
 from routekit.errors import ConfigError, ScenarioError
 from routekit.sim.replications import SimulationResult
@@ -150,7 +152,7 @@ def expected_contacts(scenario: Scenario, channel: str) -> tuple[float, ...]:
 def scenario_requirement(
     scenario: Scenario,
     *,
-    target: float = 0.8,
+    target: float | None = None,
     extra: Mapping[str, Mapping[int, int]] | None = None,
 ) -> tuple[Requirement, tuple[SkillGroup, ...]]:
     """Agents needed per interval for each of the scenario's demands, and its agent groups as skill groups.
@@ -164,7 +166,8 @@ def scenario_requirement(
 
     Args:
         scenario: The day; its run starts on an interval and has a horizon.
-        target: The share to answer within each channel's threshold, in (0, 1).
+        target: The share to answer within each channel's threshold, in (0, 1); ``None``: each channel's
+            ``service_level_target`` from the scenario.
         extra: Agents to add, by demand key and interval of the requirement (what a repair adds).
 
     Returns:
@@ -218,7 +221,8 @@ def scenario_requirement(
         if not capacities:
             raise ConfigError(f"no [[agents]] group can serve demand {d.key!r}: none has the channel and the skills")
         turns = spec.turns.mean if spec.turns is not None else 1.0
-        targets = Targets(service_level=target, threshold=spec.service_level)
+        share = spec.service_level_target if target is None else target
+        targets = Targets(service_level=share, threshold=spec.service_level)
         patience = spec.patience.mean if spec.patience is not None else None
         row = [0] * (days * periods)
         added = (extra or {}).get(d.key, {})
@@ -361,9 +365,11 @@ def _counts(result: Roster) -> tuple[ShiftCount, ...]:
 
 
 def missed_intervals(
-    scenario: Scenario, result: SimulationResult, *, target: float = 0.8, min_contacts: float = 20.0
+    scenario: Scenario, result: SimulationResult, *, target: float | None = None, min_contacts: float = 20.0
 ) -> list[Miss]:
     """The intervals that miss the target on the mean of the replications, among those judged.
+
+    The target is each channel's ``service_level_target`` from the scenario, unless ``target`` is given.
 
     An interval is judged on a channel when its arrivals are expected to bring at least
     ``min_contacts`` contacts there (:func:`expected_contacts`) and some replication measured a
@@ -374,8 +380,9 @@ def missed_intervals(
     for name in scenario.channels:
         expected = expected_contacts(scenario, name)
         levels = _mean_levels(result, name, len(expected))
+        share = scenario.channels[name].service_level_target if target is None else target
         for i, (count, level) in enumerate(zip(expected, levels, strict=True)):
-            if count >= min_contacts and level is not None and level < target:
+            if count >= min_contacts and level is not None and level < share:
                 misses.append(
                     Miss(channel=name, interval=first + i, label=_label(scenario, first + i), service_level=level,
                          expected=count)

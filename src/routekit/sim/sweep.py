@@ -41,6 +41,8 @@ from typing import Any, ParamSpec, TypeVar
 import attrs
 import numpy as np
 
+from routekit._figures import count_axis, kpi_axis, new_figure, save
+from routekit._tables import FRAMES_EXTRA, html_table
 from routekit.errors import ConfigError, ScenarioError
 from routekit.policies.base import RoutingPolicy
 from routekit.sim.engine import run_day
@@ -307,6 +309,14 @@ class SweepResult:
                 seen.setdefault(row.channel, None)
         return tuple(seen)
 
+    def _repr_html_(self) -> str:
+        """The overall KPIs per grid point as an HTML table, for Jupyter; no pandas needed."""
+        return html_table(
+            self.columns(),
+            self.to_rows("all"),
+            caption=f"{len(self.points)} grid points x {self.reps} replications, seed {self.seed}",
+        )
+
     def columns(self) -> tuple[str, ...]:
         """The tidy table's columns: the parameters, ``channel``, ``runs``, then each KPI's mean and ci95."""
         kpis = (f"{name}_{part}" for name in KPI_NAMES for part in ("mean", "ci95"))
@@ -398,7 +408,7 @@ class SweepResult:
         try:
             pandas = importlib.import_module("pandas")
         except ImportError:
-            raise ImportError("SweepResult.to_dataframe needs pandas: pip install pandas") from None
+            raise ImportError(f"SweepResult.to_dataframe needs pandas: pip install '{FRAMES_EXTRA}'") from None
         return pandas.DataFrame(self.to_rows(channel), columns=list(self.columns()))
 
     def plot(
@@ -429,15 +439,8 @@ class SweepResult:
         for name in kpis:
             if name not in KPI_NAMES:
                 raise KeyError(f"unknown KPI {name!r}; expected one of {', '.join(KPI_NAMES)}")
-        try:
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-            from matplotlib.figure import Figure
-        except ImportError:
-            raise ImportError("SweepResult.plot needs matplotlib: pip install 'routekit[plot]'") from None
-        width = max(6.0, 4.2 * len(self.parameters))
-        figure = Figure(figsize=(width, 3.0 * len(kpis)), layout="constrained")
-        FigureCanvasAgg(figure)
-        axes = figure.subplots(len(kpis), len(self.parameters), squeeze=False)
+        width = max(6.0 / len(self.parameters), 4.2)
+        figure, axes = new_figure(len(kpis), len(self.parameters), what="SweepResult.plot", width=width, height=3.0)
         for column, parameter in enumerate(self.parameters):
             others = [p for p in self.parameters if p != parameter]
             lines: dict[tuple[Any, ...], list[SweepPoint]] = {}
@@ -469,8 +472,12 @@ class SweepResult:
                     ax.fill_between(xs, lows, highs, alpha=0.2, color=line.get_color(), linewidth=0)
                 if not numeric:
                     ax.set_xticks(range(len(values)), [str(v) for v in values])
-                ax.set_xlabel(parameter)
-                ax.set_ylabel(name if channel == "all" else f"{name} ({channel})")
+                    ax.set_xlabel(parameter)
+                elif all(isinstance(v, int) for v in values):
+                    count_axis(ax, parameter, axis="x")  # agents, windows in whole seconds: no 5.5 agents
+                else:
+                    ax.set_xlabel(parameter)
+                kpi_axis(ax, name, "" if channel == "all" else f", {channel}")
                 ax.grid(alpha=0.3)
                 if others and 1 < len(lines) <= 8 and row == 0:
                     ax.legend(fontsize="x-small")
@@ -478,9 +485,7 @@ class SweepResult:
             f"{self.reps} replications per point, seed {self.seed}; bands are 95% t intervals",
             fontsize="medium",
         )
-        target = Path(path)
-        figure.savefig(target, dpi=110)
-        return target
+        return save(figure, path, dpi=110)
 
 
 # ------------------------------------------------------------------------------------------- the sweep
