@@ -142,7 +142,7 @@ class FuzzMachine(RuleBasedStateMachine):
         """Learn the ids in play from the events, as a platform does."""
         for event in events:
             if isinstance(event, ev.ContactQueued | ev.Denied):
-                self.seen.setdefault(event.contact_id, rk.Channel(event.channel))
+                self.seen[event.contact_id] = rk.Channel(event.channel)  # an id may come back after retention
             elif isinstance(event, ev.Offered):
                 self.offers[event.contact_id] = event.agent_id
             elif isinstance(event, ev.Assigned | ev.OfferRejected | ev.OfferExpired | ev.OfferRescinded):
