@@ -18,10 +18,16 @@ __all__ = [
     "ClockError",
     "ConfigError",
     "DuplicateIdError",
+    "NotAStoreError",
     "OfferStateError",
+    "RecoveryError",
     "RoutekitError",
     "ScenarioError",
     "StateError",
+    "StoreDamagedError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreVersionError",
     "UnknownIdError",
     "UnroutableContactError",
 ]
@@ -74,3 +80,37 @@ class StateError(RoutekitError, RuntimeError):
 
 class OfferStateError(StateError):
     """An answer to an offer that is not pending: never made, already answered, expired or rescinded."""
+
+
+class StoreError(RoutekitError, RuntimeError):
+    """A durable router's store that cannot be opened or written as asked.
+
+    Args:
+        message: What went wrong, naming the store and, where there is one, the sequence number.
+        seq: The journal's sequence number the error is about, or ``None``.
+    """
+
+    def __init__(self, message: str, *, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
+class NotAStoreError(StoreError):
+    """A file or database that is not a routekit store (another SQLite database, or not SQLite at all)."""
+
+
+class StoreVersionError(StoreError):
+    """A store written by a newer routekit, with a schema version this one cannot read."""
+
+
+class StoreDamagedError(StoreError):
+    """A store whose contents are damaged: a gap in the journal, a row that does not parse, a malformed file."""
+
+
+class StoreLockedError(StoreError):
+    """A store another writer (another process, or another open router) already holds."""
+
+
+class RecoveryError(StoreError):
+    """A store that recovery cannot bring back exactly as it was: another policy or settings, or a replayed
+    command whose events differ from the ones recorded, named by its sequence number."""
