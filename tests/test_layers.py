@@ -21,6 +21,7 @@ LAYERS = [
     "explanation",
     "router",
     "metrics",
+    "durable",
     "analytics",
     "datasets",
     "sim",

@@ -18,7 +18,9 @@ SKILLS = ("billing", "tech", "sales")
 
 def make_policy() -> rk.policies.RoutingPolicy:
     """Sticky conversations over relaxing skills: every kind of timer fires in the stream."""
-    return rk.policies.Sticky(hold=40.0, window=90.0, park_ttl=600.0, then=rk.policies.Skills(relax=[(20, 1), (60, "any")]))
+    return rk.policies.Sticky(
+        hold=40.0, window=90.0, park_ttl=600.0, then=rk.policies.Skills(relax=[(20, 1), (60, "any")])
+    )
 
 
 SETTINGS: dict[str, Any] = {"wrap_up": 3.0, "retention": 1e9, "reoffer_delay": 15.0}
@@ -64,7 +66,9 @@ class CallStream:
             return "add_agent", lambda: router.add_agent(agent, now)
         if roll < 0.30:
             self.contacts += 1
-            contact_id = f"c-{self.contacts}" if rng.random() > 0.03 or not self.submitted else rng.choice(self.submitted)
+            contact_id = (
+                f"c-{self.contacts}" if rng.random() > 0.03 or not self.submitted else rng.choice(self.submitted)
+            )
             skill = rng.choice((*SKILLS, "latin")) if rng.random() < 0.05 else rng.choice(SKILLS)
             contact = rk.Contact(
                 id=contact_id,

@@ -31,8 +31,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import routekit as rk  # noqa: E402
 from call_stream import SETTINGS, CallStream, make_policy  # noqa: E402
+
+import routekit as rk  # noqa: E402
 from routekit.durable import codec  # noqa: E402
 from routekit.events import Event  # noqa: E402
 

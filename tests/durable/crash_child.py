@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 import sys
 
-import routekit as rk
 from call_stream import SETTINGS, CallStream, make_policy
+
+import routekit as rk
 from routekit.durable import codec
 
 
