@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
@@ -27,7 +28,6 @@ import attrs
 from routekit.errors import UnknownIdError
 from routekit.events import EVENT_TYPES, Event
 from routekit.models.agent import Agent, AgentStatus
-from routekit.models.channel import Channel
 from routekit.models.contact import Contact
 from routekit.models.customer import Customer
 from routekit.policies.base import Plan, Stage, Target
@@ -48,7 +48,7 @@ __all__ = [
     "with_now",
 ]
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def agent_to_data(agent: Agent) -> dict[str, Any]:
@@ -196,24 +196,21 @@ _PLAIN_COMMANDS = frozenset(
     }
 )
 
-# Each event type's field names, in order: an event is written as [type, *values] with no keys.
+# Each event type's field names, in order: an event is written as [type, *values] with no keys. Channel
+# and AgentStatus are str enums, which JSON writes as their values.
 _FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(field.name for field in attrs.fields(cls)) for name, cls in EVENT_TYPES.items()
 }
-_ENUMS = (Channel, AgentStatus)
+_ROWS: dict[type, Callable[[Any], tuple[Any, ...]]] = {
+    cls: operator.attrgetter(*_FIELDS[name]) for name, cls in EVENT_TYPES.items()
+}
+_NAMES = {cls: name for name, cls in EVENT_TYPES.items()}
 
 
 def encode_events(events: Sequence[Event]) -> str:
     """The JSON text of a list of events: each ``[type, *fields]``."""
-    rows = []
-    for event in events:
-        name = type(event).__name__
-        row: list[Any] = [name]
-        for field in _FIELDS[name]:
-            value = getattr(event, field)
-            row.append(value.value if isinstance(value, _ENUMS) else value)
-        rows.append(row)
-    return _dumps(rows)
+    rows, names = _ROWS, _NAMES
+    return _dumps([(names[type(event)], *rows[type(event)](event)) for event in events])
 
 
 def decode_events(text: str) -> list[Event]:

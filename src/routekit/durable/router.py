@@ -104,7 +104,7 @@ class DurableRouter:
         policy: RoutingPolicy,
         *,
         sync: Sync = "call",
-        batch_calls: int = 100,
+        batch_calls: int = 1_000,
         batch_ms: float = 50.0,
         snapshot_every: int | None = 10_000,
         snapshot_seconds: float | None = 300.0,
@@ -123,8 +123,10 @@ class DurableRouter:
             sync: ``"call"``: each call is committed before it returns. ``"batch"``: a group commit at
                 the ``batch_calls``-th call, at :meth:`flush`, or at the first call ``batch_ms`` or more
                 after the batch opened; a crash loses at most the open batch.
-            batch_calls: Calls in a batch (``sync="batch"``).
-            batch_ms: Milliseconds after which the next call commits the batch (``sync="batch"``).
+            batch_calls: The most calls in a batch (``sync="batch"``): a cap on the memory and the size of
+                one commit; under load the time bound usually commits first.
+            batch_ms: Milliseconds after which the next call commits the batch (``sync="batch"``): the
+                bound on how old the oldest call a crash can lose is, while calls keep coming.
             snapshot_every: Take a snapshot every this many commands (``None``: never by count).
             snapshot_seconds: Take one at the first call this many seconds after the last one (``None``:
                 never by time); read from :func:`time.monotonic`.
@@ -293,26 +295,26 @@ class DurableRouter:
         text = codec.encode_events(events)
         seq = self._seq + 1
         entry = Entry(seq, command, codec.digest(text), text)
+        clock = time.monotonic()
         if self._sync == "call":
             try:
                 self._store.append(self._seq, [entry])
             except BaseException as error:
                 self._failed = error
                 raise
-            self._committed = seq
+            self._seq = self._committed = seq
         else:
-            if not self._batch:
-                self._batch_opened = time.monotonic()
-            self._batch.append(entry)
-        self._seq = seq
-        if self._batch and (
-            len(self._batch) >= self._batch_calls or time.monotonic() - self._batch_opened >= self._batch_seconds
-        ):
-            self.flush()
+            batch = self._batch
+            if not batch:
+                self._batch_opened = clock
+            batch.append(entry)
+            self._seq = seq
+            if len(batch) >= self._batch_calls or clock - self._batch_opened >= self._batch_seconds:
+                self.flush()
         if self._kpis is not None:
             self._kpis.observe_all(events)
         if (self._snapshot_every is not None and seq - self._snapshot_seq >= self._snapshot_every) or (
-            self._snapshot_seconds is not None and time.monotonic() - self._snapshot_at >= self._snapshot_seconds
+            self._snapshot_seconds is not None and clock - self._snapshot_at >= self._snapshot_seconds
         ):
             self.checkpoint()
 

@@ -16,9 +16,7 @@ them in four tables and hold a lease (an advisory lock) instead of SQLite's file
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Protocol
-
-import attrs
+from typing import Any, NamedTuple, Protocol
 
 __all__ = ["SCHEMA_VERSION", "STORE_FORMAT", "Entry", "Store"]
 
@@ -29,8 +27,7 @@ SCHEMA_VERSION = 1
 """The schema this routekit writes; a store with a higher one is refused with ``StoreVersionError``."""
 
 
-@attrs.frozen
-class Entry:
+class Entry(NamedTuple):
     """One journaled command and what it returned.
 
     Attributes:
