@@ -131,8 +131,9 @@ def test_a_second_process_is_refused_while_the_first_holds_the_store(tmp_path: P
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert holder.stdout is not None
     try:
-        assert "held\n" == holder.stdout.readline() if holder.stdout else None
+        assert "held\n" == holder.stdout.readline()
         with pytest.raises(rk.StoreLockedError):
             open_path(path)
     finally:
