@@ -236,26 +236,28 @@ def digest(events_text: str) -> str:
 def describe(value: Any) -> Any:
     """A plain-data description of a policy, settings or any value built of attrs classes: name and parameters.
 
-    An attrs instance is its class's qualified name with its public fields (under their ``__init__``
-    names), a function is its qualified name, a mapping is sorted pairs and a set is sorted; private
-    fields (caches, such as a policy's plans) are left out. Two descriptions are equal when the objects
-    were built alike, in any process.
+    An attrs instance is its class's name (qualified by its module outside routekit) with its public
+    fields (under their ``__init__`` names), a function is its name, a mapping is sorted pairs and a
+    set is sorted. Private
+    fields (caches, such as a policy's plans) and fields left out of equality (a selection's key
+    function, named by the selection's name) are left out: objects that compare equal have equal
+    descriptions, in any process.
 
     >>> import routekit as rk
-    >>> describe(rk.policies.Skills(relax=[(30, 1)]))["type"]
-    'routekit.policies.skills.Skills'
+    >>> describe(rk.policies.Skills(relax=[(30, 1)]))
+    {'type': 'Skills', 'relax': [[30, 1]]}
     """
+    if isinstance(value, Enum):
+        return describe(value.value)
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else repr(value)
-    if isinstance(value, Enum):
-        return describe(value.value)
     if attrs.has(type(value)):
         cls = type(value)
-        data: dict[str, Any] = {"type": f"{cls.__module__}.{cls.__qualname__}"}
+        data: dict[str, Any] = {"type": _name(cls)}
         for field in attrs.fields(cls):
-            if not field.name.startswith("_"):
+            if field.eq and not field.name.startswith("_"):
                 data[field.alias or field.name] = describe(getattr(value, field.name))
         return data
     if isinstance(value, Mapping):
@@ -265,7 +267,14 @@ def describe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [describe(v) for v in value]
     if callable(value) and hasattr(value, "__qualname__"):
-        return f"{value.__module__}.{value.__qualname__}"
-    cls = type(value)
+        return _name(value)
     public = {k: describe(v) for k, v in sorted(getattr(value, "__dict__", {}).items()) if not k.startswith("_")}
-    return {"type": f"{cls.__module__}.{cls.__qualname__}", **public}
+    return {"type": _name(type(value)), **public}
+
+
+def _name(thing: Any) -> str:
+    # routekit's own classes go by their public name, so that moving one between private modules does
+    # not make every store written before refuse its policy.
+    if thing.__module__.split(".")[0] == "routekit":
+        return str(thing.__qualname__)
+    return f"{thing.__module__}.{thing.__qualname__}"
