@@ -59,13 +59,13 @@ def reference(seed: int, journaled: int) -> tuple[rk.Router, dict[int, list[Even
     return router, events_by_seq, accepted
 
 
-def one_kill(seed: int, sync: str, workdir: Path, rng: random.Random) -> dict[str, Any]:
+def one_kill(seed: int, sync: str, workdir: Path, rng: random.Random, max_delay: float = 0.35) -> dict[str, Any]:
     """One child, killed at a random moment; returns what was found (``problems`` empty when all is well)."""
     path = workdir / f"kill-{seed}.db"
     child = subprocess.Popen(
         [sys.executable, str(HERE / "crash_child.py"), str(path), str(seed), sync],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
         cwd=HERE,
     )
@@ -73,10 +73,13 @@ def one_kill(seed: int, sync: str, workdir: Path, rng: random.Random) -> dict[st
     ready = child.stdout.readline()
     if ready != "ready\n":
         child.kill()
-        raise RuntimeError(f"the child did not start: {ready!r} {child.stderr.read() if child.stderr else ''}")
-    time.sleep(rng.uniform(0.0, 0.35))
+        raise RuntimeError(f"the child did not start: {ready!r}")
+    time.sleep(rng.uniform(0.0, max_delay))
     os.kill(child.pid, signal.SIGKILL)
-    out, _ = child.communicate()
+    # Read through the same buffered reader as the "ready" line: readline() may already hold the first
+    # calls' lines, which communicate(), reading the pipe's file descriptor, would not see.
+    out = child.stdout.read()
+    child.wait()
     lines = [line.split() for line in out.split("\n")[:-1]]  # the last piece may be a cut line
     calls = [line for line in lines if line[0] == "call"]
     acks = [int(line[1]) for line in lines if line[0] == "ack"]
@@ -115,8 +118,9 @@ def one_kill(seed: int, sync: str, workdir: Path, rng: random.Random) -> dict[st
     return {"seq": seq, "reported": reported, "calls": len(calls), "problems": problems, "lost": lost}
 
 
-def run(kills: int, seed: int, workdir: Path | None = None) -> dict[str, Any]:
-    """``kills`` kills, alternating ``sync="call"`` and ``sync="batch"``; a summary of what was found."""
+def run(kills: int, seed: int, workdir: Path | None = None, max_delay: float = 0.35) -> dict[str, Any]:
+    """``kills`` kills, alternating ``sync="call"`` and ``sync="batch"``, each after a random delay up to
+    ``max_delay`` seconds from the child's ``ready``; a summary of what was found."""
     rng = random.Random(seed)
     start = time.perf_counter()
     problems: list[str] = []
@@ -124,7 +128,7 @@ def run(kills: int, seed: int, workdir: Path | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for i in range(kills):
             sync = "call" if i % 2 == 0 else "batch"
-            found = one_kill(seed * 100_000 + i, sync, Path(tmp), rng)
+            found = one_kill(seed * 100_000 + i, sync, Path(tmp), rng, max_delay)
             problems += [f"kill {i} ({sync}): {p}" for p in found["problems"]]
             totals["calls"] += found["calls"]
             totals["lost"] += found["lost"]
@@ -145,8 +149,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kills", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=20261206)
+    parser.add_argument("--max-delay", type=float, default=0.35, help="longest wait before a kill, in seconds")
     args = parser.parse_args()
-    summary = run(args.kills, args.seed)
+    summary = run(args.kills, args.seed, max_delay=args.max_delay)
     for key, value in summary.items():
         if key != "problems":
             print(f"{key}: {value if not isinstance(value, float) else round(value, 1)}")
