@@ -397,3 +397,17 @@ def test_times_are_journaled_exactly() -> None:
     router.advance(math.pi)
     router.close()
     assert math.pi == open_memory(store).now
+
+
+def test_the_cyclic_collector_is_on_again_after_a_checkpoint_and_a_recovery() -> None:
+    """Pausing the garbage collector around a snapshot's data and its parsing leaves it as it was."""
+    import gc
+
+    store = MemoryStore()
+    router = open_memory(store)
+    router.advance(1.0)
+    router.checkpoint()
+    after_checkpoint = gc.isenabled()
+    router.close()
+    open_memory(store).close()
+    assert (True, True) == (after_checkpoint, gc.isenabled())
