@@ -35,9 +35,11 @@ from routekit.policies.base import Plan, Stage, Target
 __all__ = [
     "agent_from_data",
     "agent_to_data",
+    "command_from_data",
     "contact_from_data",
     "contact_to_data",
     "decode_command",
+    "decode_commands",
     "decode_events",
     "describe",
     "digest",
@@ -165,7 +167,25 @@ def decode_command(text: str) -> tuple[str, list[Any], float]:
     Raises:
         ValueError: The text is not a command this codec wrote.
     """
-    name, *args, now = json.loads(text)
+    return command_from_data(json.loads(text))
+
+
+def decode_commands(texts: Sequence[str]) -> list[tuple[str, list[Any], float]]:
+    """:func:`decode_command` of each text, parsed as one JSON document (recovery reads thousands).
+
+    Raises:
+        ValueError: A text is not a command this codec wrote.
+    """
+    return [command_from_data(data) for data in json.loads(f"[{','.join(texts)}]")]
+
+
+def command_from_data(data: list[Any]) -> tuple[str, list[Any], float]:
+    """A parsed command's name, its arguments rebuilt as routekit objects, and its time.
+
+    Raises:
+        ValueError: The data is not a command this codec wrote.
+    """
+    name, *args, now = data
     if name in ("add_agent", "update_agent"):
         args[0] = agent_from_data(args[0])
         if name == "add_agent":

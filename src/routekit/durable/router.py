@@ -9,6 +9,7 @@ events are returned. Recovery restores the latest snapshot and replays the comma
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import os
 import time
@@ -40,6 +41,9 @@ from routekit.router import AgentSnapshot, ContactState, Router, RouterSettings
 __all__ = ["DurableRouter"]
 
 Sync = Literal["call", "batch"]
+
+# Journal rows recovery reads, parses and replays at a time.
+_REPLAY_CHUNK = 4096
 
 
 class DurableRouter:
@@ -524,25 +528,39 @@ def _recover(
         except (ValueError, KeyError, TypeError) as error:
             raise StoreDamagedError(f"the snapshot at {after} does not restore: {error}", seq=after) from error
     expected = after
-    for seq, command, recorded in store.read(after):
-        expected += 1
-        if seq != expected:
-            raise StoreDamagedError(f"the journal skips from {expected - 1} to {seq}", seq=expected)
-        try:
-            name, args, now = codec.decode_command(command)
-        except (ValueError, TypeError, KeyError) as error:
-            raise StoreDamagedError(f"command {seq} does not parse: {error}", seq=seq) from error
-        try:
-            events = _replay(router, name, args, now)
-        except RoutekitError as error:
-            raise RecoveryError(f"command {seq} ({name}) is refused on replay: {error}", seq=seq) from error
-        if codec.digest(codec.encode_events(events)) != recorded:
-            raise RecoveryError(f"command {seq} ({name}) returns other events on replay than recorded", seq=seq)
-        if kpis is not None:
-            kpis.observe_all(events)
+    rows = store.read(after)
+    while chunk := list(itertools.islice(rows, _REPLAY_CHUNK)):
+        for seq, _, _ in chunk:
+            expected += 1
+            if seq != expected:
+                raise StoreDamagedError(f"the journal skips from {expected - 1} to {seq}", seq=expected)
+        for (seq, _, recorded), (name, args, now) in zip(chunk, _decoded(chunk), strict=True):
+            try:
+                events = _replay(router, name, args, now)
+            except RoutekitError as error:
+                raise RecoveryError(f"command {seq} ({name}) is refused on replay: {error}", seq=seq) from error
+            if codec.digest(codec.encode_events(events)) != recorded:
+                raise RecoveryError(f"command {seq} ({name}) returns other events on replay than recorded", seq=seq)
+            if kpis is not None:
+                kpis.observe_all(events)
     if expected != last:
         raise StoreDamagedError(f"the journal ends at {expected}, but the store's last command is {last}", seq=last)
     return router, last, kpis
+
+
+def _decoded(chunk: list[tuple[int, str, str]]) -> list[tuple[str, list[Any], float]]:
+    try:
+        return codec.decode_commands([command for _, command, _ in chunk])
+    except (ValueError, TypeError, KeyError):
+        pass
+    # One of them is damaged: decode them one by one to name it.
+    decoded = []
+    for seq, command, _ in chunk:
+        try:
+            decoded.append(codec.decode_command(command))
+        except (ValueError, TypeError, KeyError) as error:
+            raise StoreDamagedError(f"command {seq} does not parse: {error}", seq=seq) from error
+    return decoded
 
 
 def _replay(router: Router, name: str, args: Sequence[Any], now: float) -> list[Event]:
