@@ -16,11 +16,14 @@ What it measures
     *Recovery.* A store with a snapshot at ``--size`` waiting (``--size`` / 10 agents), then 10,000
     journaled calls of the churn: the time of ``DurableRouter.open`` (parse the snapshot, restore, read
     and replay the 10,000 commands, check each digest), against ``Router.restore`` of the same snapshot
-    as plain data already in memory plus the same 10,000 calls made on it in memory. The JSON parse of
-    the snapshot is reported apart: the baseline does not pay it.
+    as plain data already in memory plus the same 10,000 calls, as objects, made on it in memory. Each
+    runs in a fresh process, as after a restart (the baseline's process loads its snapshot and calls
+    before its clock starts). The JSON parse of the snapshot (with the garbage collector paused, as
+    ``open`` does) is reported apart: the baseline does not pay it.
 
     *Snapshot pause.* The time of one ``checkpoint()`` at ``--size`` waiting: the router's
-    ``snapshot()``, its JSON text, the write and the compaction. A live router stops for it.
+    ``snapshot()``, its JSON text, the write and the compaction. A live router stops for it. The parts
+    (``snapshot()`` and ``json.dumps`` on their own, with the collector on) are reported beside it.
 
 Targets (issue 20)
     ``sync="batch"`` at >= 30% of the plain router's calls per second at 10,000 waiting; recovery within
@@ -32,8 +35,12 @@ JSON. Results, command and machine go into docs/benchmarks.md.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import pickle
+import subprocess
+import sys
 import tempfile
 import time
 from collections import deque
@@ -155,6 +162,39 @@ class Recorder:
         return call
 
 
+# Each recovery runs in a fresh process, as after a restart: a process that still held the benchmark's
+# own data would make every garbage collection during the restore walk it too.
+RECOVER = """
+import sys, time
+import routekit as rk
+from routekit.policies import Skills
+start = time.perf_counter()
+router = rk.DurableRouter.open(sys.argv[1], Skills())
+print(time.perf_counter() - start, router.seq)
+"""
+BASELINE = """
+import json, pickle, sys, time
+import routekit as rk
+from routekit.policies import Skills
+with open(sys.argv[1]) as f:
+    snapshot = json.load(f)
+with open(sys.argv[2], "rb") as f:
+    calls = pickle.load(f)
+start = time.perf_counter()
+router = rk.Router.restore(snapshot, Skills())
+for name, args in calls:
+    getattr(router, name)(*args)
+print(time.perf_counter() - start, len(calls))
+"""
+
+
+def in_child(code: str, *args: Path) -> tuple[float, int]:
+    """Run ``code`` in a fresh Python process; the seconds and the count it prints."""
+    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True)
+    seconds, count = done.stdout.split()
+    return float(seconds), int(count)
+
+
 def recovery(args: Any, workdir: Path, log: Callable[[str], None]) -> dict[str, Any]:
     """Recovery from a snapshot at ``--size`` waiting plus 10,000 calls, against restore and replay in memory."""
     waiting = args.size
@@ -179,7 +219,8 @@ def recovery(args: Any, workdir: Path, log: Callable[[str], None]) -> dict[str, 
     start = time.perf_counter()
     text = json.dumps({"router": snapshot}, separators=(",", ":"))
     dumps_s = time.perf_counter() - start
-    plain_snapshot = json.loads(text)["router"]
+    (workdir / "snapshot.json").write_text(json.dumps(snapshot))
+    del snapshot
     snapshot_seq = router.seq
 
     recorder = Recorder(router)
@@ -188,29 +229,26 @@ def recovery(args: Any, workdir: Path, log: Callable[[str], None]) -> dict[str, 
         churn.run(stream.take(1))
     replayed = router.seq - snapshot_seq
     router.close()
-    calls = recorder.calls
+    with open(workdir / "calls.pickle", "wb") as f:
+        pickle.dump(recorder.calls, f)
     log(f"recovery: {replayed:,} calls journaled after the snapshot ({len(text) / 1e6:.1f} MB of JSON)")
 
     def recover() -> float:
-        start = time.perf_counter()
-        again = rk.DurableRouter.open(path, Skills())
-        elapsed = time.perf_counter() - start
-        if again.seq != snapshot_seq + replayed:
-            raise RuntimeError(f"recovered at {again.seq}, not {snapshot_seq + replayed}")
-        again.close()
-        return elapsed
+        seconds, seq = in_child(RECOVER, path)
+        if seq != snapshot_seq + replayed:
+            raise RuntimeError(f"recovered at {seq}, not {snapshot_seq + replayed}")
+        return seconds
 
     def baseline() -> float:
-        start = time.perf_counter()
-        restored = rk.Router.restore(plain_snapshot, Skills())
-        for name, call_args in calls:
-            getattr(restored, name)(*call_args)
-        return time.perf_counter() - start
+        return in_child(BASELINE, workdir / "snapshot.json", workdir / "calls.pickle")[0]
 
     recover_timing, baseline_timing = measure_side_by_side([recover, baseline], repeat=args.repeat, warmup=1)
+    gc.collect()
+    gc.disable()
     start = time.perf_counter()
     json.loads(text)
     loads_s = time.perf_counter() - start
+    gc.enable()
     return {
         "agents": agents,
         "waiting": waiting,
