@@ -89,7 +89,7 @@ A KPI whose denominator is zero is ``None``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -715,6 +715,129 @@ class KpiCollector:
             self._boundary_totals.append(self._time.copy())
             self._next_boundary = boundary + self.interval
 
+    # -- snapshot ----------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The collector's whole state as plain, JSON-able data; :meth:`restore` rebuilds it. O(state).
+
+        A durable router keeps it in its snapshots, so that live KPIs survive a restart.
+        """
+        tally_refs = {id(tally): i for i, tally in enumerate(self._tallies.values())}
+        interval_refs = {id(tally): i for i, tally in enumerate(self._interval_tallies.values())}
+
+        def ref(refs: dict[int, int], tally: _Tally | None) -> int | None:
+            return None if tally is None else refs[id(tally)]
+
+        return {
+            "settings": {
+                "service_levels": {c.value: s for c, s in self.service_levels.items()},
+                "warmup_contacts": self.warmup_contacts,
+                "interval": self.interval,
+                "capacity": {a: {c.value: n for c, n in slots.items()} for a, slots in self.capacity.items()},
+                "tiers": list(self.tiers),
+            },
+            "tallies": [[c.value, t, *attrs.astuple(v)] for (c, t), v in self._tallies.items()],
+            "intervals": [[c.value, t, i, *attrs.astuple(v)] for (c, t, i), v in self._interval_tallies.items()],
+            "open": [
+                [
+                    cid,
+                    o.channel.value,
+                    ref(tally_refs, o.tally),
+                    ref(interval_refs, o.interval),
+                    o.threshold,
+                    o.arrived_at,
+                    o.queued_at,
+                    o.estimate,
+                    o.sticky_agent,
+                    o.offered,
+                    o.answered,
+                    o.agent,
+                    o.assigned_at,
+                    o.assigned_for,
+                    o.conversation,
+                ]
+                for cid, o in self._open.items()
+            ],
+            "agents": [
+                [
+                    a,
+                    [[c.value, n] for c, n in k.seats],
+                    k.logged_in,
+                    _number(k.last),
+                    k.work,
+                    [[c.value, n] for c, n in k.units.items()],
+                ]
+                for a, k in self._agents.items()
+            ],
+            "time": _time_to_data(self._time),
+            # The agent time totals at each interval boundary passed, for the per-interval occupancy.
+            "boundary_totals": [_time_to_data(total) for total in self._boundary_totals],
+            "next_boundary": _number(self._next_boundary),
+            "wrapping": [[a, cid, c.value] for (a, cid), c in self._wrapping.items()],
+            "held": dict(self._held),
+            "resumed": dict(self._resumed),
+            "estimates": dict(self._estimates),
+            "queued": self._queued,
+            "measure_from": _number(self._measure_from),
+            "first_counted": self._first_counted,
+            "counting": [
+                [c.value, t, tally_refs[id(k.tally)], k.threshold, _number(k.index), ref(interval_refs, k.interval)]
+                for (c, t), k in self._counting.items()
+            ],
+        }
+
+    @classmethod
+    def restore(cls, snapshot: Mapping[str, Any]) -> KpiCollector:
+        """Rebuild a collector from :meth:`snapshot`'s data (after a JSON round trip or not).
+
+        Raises:
+            ConfigError: The settings in the snapshot are not valid.
+        """
+        kpis = cls(**snapshot["settings"])
+        tallies = []
+        for channel, tier, *values in snapshot["tallies"]:
+            tally = kpis._tallies[(Channel(channel), tier)] = _Tally(*values)
+            tallies.append(tally)
+        intervals = []
+        for channel, tier, index, *values in snapshot["intervals"]:
+            tally = kpis._interval_tallies[(Channel(channel), tier, index)] = _Tally(*values)
+            intervals.append(tally)
+        for row in snapshot["open"]:
+            (cid, channel, tally_ref, interval_ref, threshold, arrived_at, queued_at, estimate, sticky) = row[:9]
+            o = _Open(
+                Channel(channel),
+                None if tally_ref is None else tallies[tally_ref],
+                None if interval_ref is None else intervals[interval_ref],
+                threshold,
+                arrived_at,
+                queued_at,
+                estimate,
+                sticky,
+            )
+            o.offered, o.answered, o.agent, o.assigned_at, o.assigned_for, o.conversation = row[9:]
+            kpis._open[cid] = o
+        for agent_id, seats, logged_in, last, work, units in snapshot["agents"]:
+            clock = _AgentClock({Channel(c): n for c, n in seats})
+            clock.logged_in, clock.last, clock.work = logged_in, float(last), work
+            clock.units.update({Channel(c): n for c, n in units})
+            kpis._agents[agent_id] = clock
+        kpis._time = _time_from_data(snapshot["time"])
+        kpis._boundary_totals = [_time_from_data(total) for total in snapshot["boundary_totals"]]
+        kpis._next_boundary = float(snapshot["next_boundary"])
+        kpis._wrapping = {(a, cid): Channel(c) for a, cid, c in snapshot["wrapping"]}
+        kpis._held = dict(snapshot["held"])
+        kpis._resumed = dict(snapshot["resumed"])
+        kpis._estimates = dict(snapshot["estimates"])
+        kpis._queued = snapshot["queued"]
+        kpis._measure_from = float(snapshot["measure_from"])
+        kpis._first_counted = snapshot["first_counted"]
+        for channel, tier, tally_ref, threshold, index, interval_ref in snapshot["counting"]:
+            counting = _Counting(tallies[tally_ref], threshold)
+            counting.index = float(index)
+            counting.interval = None if interval_ref is None else intervals[interval_ref]
+            kpis._counting[(Channel(channel), tier)] = counting
+        return kpis
+
     # -- report helpers ----------------------------------------------------------------------------
 
     def _rows(
@@ -1026,6 +1149,21 @@ class KpiCollector:
                 agent.last = at
         agent.work += units
         agent.units[channel] += units
+
+
+def _number(value: float) -> float | str:
+    # JSON has no infinity or NaN: those go as their names, which float() reads back.
+    return value if math.isfinite(value) else repr(value)
+
+
+def _time_to_data(time: _AgentTime) -> list[Any]:
+    channels = [[c.value, t.logged, t.busy, t.slot_capacity, t.slot_busy] for c, t in time.channels.items()]
+    return [time.logged, time.busy, channels]
+
+
+def _time_from_data(data: Sequence[Any]) -> _AgentTime:
+    logged, busy, channels = data
+    return _AgentTime(logged, busy, {Channel(c): _ChannelTime(*values) for c, *values in channels})
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
