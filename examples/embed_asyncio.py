@@ -1,30 +1,32 @@
-"""An asyncio service that feeds the router from a queue of platform events and sleeps until its next timer.
+"""An asyncio service that feeds a durable router from a queue of platform events, and survives a crash.
 
 **Scenario.** A contact-center platform publishes what happens on its side (an agent logs in, a call
 arrives, an agent accepts, an agent completes) as plain messages on an ``asyncio.Queue``. The routing
-service takes them one at a time, calls the router with the current time, and publishes the events the
-router returns. Between messages it sleeps until ``router.next_deadline()``, then calls
-``router.advance(now)``, so an offer nobody answers expires and a wrap-up ends on time with no message
-at all. Ana and Ben log in; Ana takes the first call; Ben lets the second one ring out at 23 s and is set
-away; Ana completes at 25 s, her 5 s wrap-up ends at 30 s and the waiting call is offered to her. The
-service checkpoints every few calls (a JSON snapshot, and a journal of the calls since), and a second
-service recovered from the last checkpoint and the journal ends in exactly the same state.
-The clock is injected: ``main()`` runs on a ``FakeClock`` whose waits jump simulated time forward, so the
-40 simulated seconds take no real time (the only awaits are zero-length ones); ``WallClock`` is the one
-to run in production.
+service takes them one at a time, calls a ``DurableRouter`` (an SQLite file in a temporary folder) with
+the current time, publishes the events it returns, and acknowledges them. Between messages it sleeps
+until ``router.next_deadline()``, then calls ``router.advance(now)``, so an offer nobody answers expires
+and a wrap-up ends on time with no message at all. Ana and Ben log in; Ana takes the first call; Ben lets
+the second one ring out at 23 s and is set away. The process dies while it publishes those events: they
+are journaled, but never acknowledged. A new process opens the same file, publishes the outbox's
+pending events again (at least once), and serves the rest of the script: Ana completes at 25 s, her 5 s
+wrap-up ends at 30 s and the waiting call is offered to her. It ends in exactly the state of a service
+that never died. The clock is injected: ``main()`` runs on a ``FakeClock`` whose waits jump simulated
+time forward, so the 40 simulated seconds take no real time; ``WallClock`` is the one to run in
+production.
 
-**Covers.** ``Router.next_deadline`` and ``Router.advance`` in an asyncio loop, ``add_agent``,
-``submit``, ``accept``, ``complete``, refused calls and ``err.events``, ``Router.snapshot`` through
-``json``, ``Router.restore`` followed by a replay of the journal, and the ``AgentStatusChanged``,
+**Covers.** ``DurableRouter.open`` on a file, ``next_deadline`` and ``advance`` in an asyncio loop,
+``add_agent``, ``submit``, ``accept``, ``complete``, refused calls and ``err.events``, the outbox
+(``pending_events``, ``ack``), recovery after a crash, and the ``AgentStatusChanged``,
 ``ContactQueued``, ``Offered``, ``Assigned``, ``OfferExpired``, ``Completed`` and ``WrapUpEnded`` events.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 import routekit as rk
@@ -32,7 +34,6 @@ import routekit as rk
 # The story is scripted and deterministic; SEED is kept for the examples' common pattern and is unused.
 SEED = 0
 POLICY = rk.policies.Skills(relax=[(30, 1), (90, "any")])
-CHECKPOINT_EVERY = 4  # router calls between two snapshots; the journal holds the calls since the last one
 SCRIPT: list[dict[str, Any]] = [
     {"at": 0.0, "type": "agent_logged_in", "agent": "ana", "skills": {"billing": 4},
      "capacity": {"voice": 1}, "wrap_up": {"voice": 5}},
@@ -48,6 +49,7 @@ SCRIPT: list[dict[str, Any]] = [
     {"at": 32.0, "type": "agent_accepted", "contact": "c-2", "agent": "ana"},
     {"at": 40.0, "type": "stop"},
 ]
+CRASH_AT = 23.0  # the process dies while it publishes the events of this time
 
 Message = dict[str, Any]
 
@@ -109,7 +111,7 @@ class FakeClock:
         return message
 
 
-def apply(router: rk.Router, message: Message, now: float) -> list[rk.events.Event]:
+def apply(router: rk.DurableRouter, message: Message, now: float) -> list[rk.events.Event]:
     """Turn one platform message into the router call it stands for, and return the call's events."""
     kind = message["type"]
     if kind == "agent_logged_in":
@@ -137,26 +139,27 @@ def apply(router: rk.Router, message: Message, now: float) -> list[rk.events.Eve
 
 
 class RoutingService:
-    """Feed a router from a queue of platform messages, wake up for its timers, and journal every call.
+    """Feed a durable router from a queue of platform messages, wake up for its timers, publish and ack.
+
+    Use :meth:`start`: it opens (or recovers) the router and publishes what the outbox still holds.
 
     Args:
-        router: The router this service owns; nothing else calls it.
+        router: The durable router this service owns; nothing else calls it.
         inbox: Platform messages, each a dict with ``"at"`` and ``"type"``.
         clock: Where the current time and the waiting come from.
-        publish: Called with each call's events (default: appended to ``handled``).
+        publish: Called with each call's events (default: appended to ``handled``); the events are
+            acknowledged once it returns.
         on_refused: Called with the time and the error of each refused call (default: appended to
             ``refused``).
-        checkpoint_every: Router calls between two snapshots (0: never).
     """
 
     def __init__(
         self,
-        router: rk.Router,
+        router: rk.DurableRouter,
         inbox: asyncio.Queue[Message],
         clock: Clock,
         publish: Callable[[list[rk.events.Event]], None] | None = None,
         on_refused: Callable[[float, rk.RoutekitError], None] | None = None,
-        checkpoint_every: int = 0,
     ) -> None:
         self.router = router
         self.inbox = inbox
@@ -165,9 +168,23 @@ class RoutingService:
         self.refused: list[tuple[float, rk.RoutekitError]] = []
         self.publish = publish if publish is not None else self.handled.extend
         self.on_refused = on_refused if on_refused is not None else self._note_refusal
-        self.checkpoint_every = checkpoint_every
-        self.snapshot = json.dumps(router.snapshot())
-        self.journal: list[dict[str, Any]] = []
+
+    @classmethod
+    def start(
+        cls,
+        store: rk.Store | str | Path,
+        inbox: asyncio.Queue[Message],
+        clock: Clock,
+        publish: Callable[[list[rk.events.Event]], None] | None = None,
+        on_refused: Callable[[float, rk.RoutekitError], None] | None = None,
+    ) -> RoutingService:
+        """Open the store (recovering the router it holds), then publish and acknowledge its pending events."""
+        service = cls(rk.DurableRouter.open(store, POLICY), inbox, clock, publish, on_refused)
+        pending = service.router.pending_events()
+        if pending:
+            service.publish([event for _, event in pending])
+            service.router.ack(pending[-1][0])
+        return service
 
     async def run(self) -> None:
         """Serve until a ``stop`` message: each message is a router call, each deadline an ``advance``."""
@@ -178,43 +195,20 @@ class RoutingService:
             # Never hand the router a time before its last one: a wall clock can step back (NTP).
             now = max(self.clock.now(), self.router.now)
             self.call(message, now)
-            if self.checkpoint_every and len(self.journal) >= self.checkpoint_every:
-                self.checkpoint()
 
     def call(self, message: Message | None, now: float) -> None:
-        """Journal the call first (a write-ahead log), then make it and publish its events."""
-        self.journal.append({"now": now, "message": message})
+        """Make the call (journaled before it returns), publish its events, then acknowledge them."""
         try:
             events = self.router.advance(now) if message is None else apply(self.router, message, now)
         except rk.RoutekitError as error:
             # The call changed nothing, but the timers due before it fired: their events happened.
-            self.publish(error.events)
+            events = error.events
             self.on_refused(now, error)
-            return
         self.publish(events)
+        self.router.ack(self.router.seq)
 
     def _note_refusal(self, now: float, error: rk.RoutekitError) -> None:
         self.refused.append((now, error))
-
-    def checkpoint(self) -> None:
-        """Persist the router as JSON and start a new journal."""
-        self.snapshot = json.dumps(self.router.snapshot())
-        self.journal = []
-
-    @classmethod
-    def recover(
-        cls,
-        snapshot: str,
-        journal: list[dict[str, Any]],
-        policy: rk.policies.RoutingPolicy,
-        inbox: asyncio.Queue[Message],
-        clock: Clock,
-    ) -> RoutingService:
-        """A service restarted from a JSON snapshot, with the journal's calls replayed on it."""
-        service = cls(rk.Router.restore(json.loads(snapshot), policy), inbox, clock)
-        for entry in journal:
-            service.call(entry["message"], entry["now"])
-        return service
 
 
 async def platform(inbox: asyncio.Queue[Message], script: list[Message]) -> None:
@@ -229,38 +223,60 @@ async def serve(script: list[Message], service: RoutingService) -> None:
     await asyncio.gather(platform(service.inbox, script), service.run())
 
 
-def show(events: list[rk.events.Event]) -> None:
+class ProcessKilledError(Exception):
+    """The process dies: raised by the publisher to stand for a kill in the middle of publishing."""
+
+
+def show(events: list[rk.events.Event], mark: str = " ") -> None:
     """Print one fixed-format line per event: time, event type, then every other field."""
     for event in events:
         data = rk.event_to_dict(event)
         name = data.pop("type")
         data.pop("at")
         fields = " ".join(f"{key}={value}" for key, value in data.items())
-        print(f"{event.at:6.1f}  {name:<18} {fields}")
+        print(f"{mark}{event.at:6.1f}  {name:<18} {fields}")
 
 
 def show_refusal(now: float, error: rk.RoutekitError) -> None:
     """Print a refused call the way a service would log it."""
-    print(f"{now:6.1f}  refused            {type(error).__name__}: {error}")
+    print(f" {now:6.1f}  refused            {type(error).__name__}: {error}")
+
+
+def crashing_publisher(at: float) -> Callable[[list[rk.events.Event]], None]:
+    """Print events, but die (raise :class:`ProcessKilledError`) when asked to publish events of time ``at``."""
+
+    def publish(events: list[rk.events.Event]) -> None:
+        if any(event.at == at for event in events):
+            raise ProcessKilledError(f"killed while publishing the events of {at:g} s")
+        show(events)
+
+    return publish
 
 
 def main() -> None:
-    """Serve the scripted platform on a fake clock, printing what it handles, then recover and compare."""
-    service = RoutingService(
-        rk.Router(POLICY),
-        asyncio.Queue(),
-        FakeClock(),
-        publish=show,
-        on_refused=show_refusal,
-        checkpoint_every=CHECKPOINT_EVERY,
-    )
-    asyncio.run(serve(SCRIPT, service))
-    print(f"snapshot {len(service.snapshot)} bytes of JSON; journal {len(service.journal)} calls since")
-    recovered = RoutingService.recover(
-        service.snapshot, service.journal, POLICY, asyncio.Queue(), FakeClock()
-    )
-    same = recovered.router.snapshot() == service.router.snapshot()
-    print(f"recovered from the snapshot and the journal: same state {same}")
+    """Serve the script, die mid-way, recover from the file, serve the rest; compare with no crash."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "routing.db"
+        service = RoutingService.start(path, asyncio.Queue(), FakeClock(), crashing_publisher(CRASH_AT), show_refusal)
+        try:
+            asyncio.run(serve(SCRIPT, service))
+        except ProcessKilledError as crash:
+            print(f"-- {crash}; journaled up to command {service.router.seq}, acknowledged up to the one before")
+        # The operating system releases a dead process's file; closing stands for that here.
+        service.router.close()
+        rest = [m for m in SCRIPT if m["at"] > CRASH_AT]
+        restarted = RoutingService.start(
+            path, asyncio.Queue(), FakeClock(), lambda events: show(events, "*"), show_refusal
+        )
+        print(f"-- restarted at {restarted.router.now:g} s after command {restarted.router.seq}: * lines came again")
+        restarted.publish = show  # from now on, events are new
+        asyncio.run(serve(rest, restarted))
+        uninterrupted = RoutingService.start(rk.MemoryStore(), asyncio.Queue(), FakeClock())
+        asyncio.run(serve(SCRIPT, uninterrupted))
+        same = restarted.router.snapshot() == uninterrupted.router.snapshot()
+        print(f"-- {restarted.router.seq} commands, nothing pending: {restarted.router.pending_events() == []}")
+        print(f"-- same state as a service that never died: {same}")
+        restarted.router.close()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""The asyncio service of examples/embed_asyncio.py, run for a few simulated seconds on a fake clock."""
+"""The asyncio service of examples/embed_asyncio.py, on a durable router and a fake clock."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 from pathlib import Path
+
+import pytest
 
 import routekit as rk
 from routekit.events import (
@@ -19,14 +21,12 @@ from routekit.events import (
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
-from embed_asyncio import SCRIPT, FakeClock, RoutingService, serve
-
-POLICY = rk.policies.Skills()
+from embed_asyncio import SCRIPT, FakeClock, ProcessKilledError, RoutingService, serve
 
 
-def run(script: list[dict], checkpoint_every: int = 0) -> RoutingService:
-    """Serve ``script`` on a fresh router and a fake clock, and return the service."""
-    service = RoutingService(rk.Router(POLICY), asyncio.Queue(), FakeClock(), checkpoint_every=checkpoint_every)
+def run(script: list[dict], store: rk.Store | Path | None = None) -> RoutingService:
+    """Serve ``script`` on a durable router (a memory store unless given) and a fake clock."""
+    service = RoutingService.start(store if store is not None else rk.MemoryStore(), asyncio.Queue(), FakeClock())
     asyncio.run(serve(script, service))
     return service
 
@@ -52,11 +52,22 @@ def test_messages_become_router_calls_at_their_time() -> None:
     assert [
         AgentStatusChanged(at=0.0, agent_id="ana", status=rk.AgentStatus.AVAILABLE),
         ContactQueued(
-            at=1.0, contact_id="c-1", channel="voice", tier="standard", arrived_at=1.0, stage=0, rule="skills:any",
+            at=1.0,
+            contact_id="c-1",
+            channel="voice",
+            tier="standard",
+            arrived_at=1.0,
+            stage=0,
+            rule="skills:any",
             priority=0,
         ),
         Offered(
-            at=1.0, contact_id="c-1", agent_id="ana", stage=0, rule="skills:any", selection="longest-idle",
+            at=1.0,
+            contact_id="c-1",
+            agent_id="ana",
+            stage=0,
+            rule="skills:any",
+            selection="longest-idle",
             expires_at=21.0,
         ),
         Assigned(at=2.0, contact_id="c-1", agent_id="ana", waited=1.0),
@@ -88,7 +99,7 @@ def test_the_service_wakes_at_the_next_deadline_with_no_message() -> None:
 
 
 def test_a_refused_call_is_reported_and_changes_nothing() -> None:
-    """Accepting an offer nobody made is refused with OfferStateError; the service goes on."""
+    """Accepting an offer nobody made is refused with OfferStateError, journaled as advance; the service goes on."""
     script = [
         login(0.0, "ana"),
         {"at": 1.0, "type": "agent_accepted", "contact": "c-9", "agent": "ana"},
@@ -98,6 +109,12 @@ def test_a_refused_call_is_reported_and_changes_nothing() -> None:
     service = run(script)
     assert [(1.0, "OfferStateError")] == [(at, type(error).__name__) for at, error in service.refused]
     assert ["AgentStatusChanged", "ContactQueued", "Offered"] == [type(e).__name__ for e in service.handled]
+    assert 3 == service.router.seq
+
+
+def test_every_published_event_is_acknowledged() -> None:
+    """After the example's script, the outbox holds nothing."""
+    assert [] == run(SCRIPT).router.pending_events()
 
 
 def test_the_example_story() -> None:
@@ -108,9 +125,21 @@ def test_the_example_story() -> None:
     assert Assigned(at=32.0, contact_id="c-2", agent_id="ana", waited=29.0) == service.handled[-1]
 
 
-def test_recovery_from_a_snapshot_and_the_journal_gives_the_same_state_and_events() -> None:
-    """A service restored from its last JSON checkpoint, with the journal replayed, equals the original."""
-    service = run(SCRIPT, checkpoint_every=3)
-    recovered = RoutingService.recover(service.snapshot, service.journal, POLICY, asyncio.Queue(), FakeClock())
-    assert service.router.snapshot() == recovered.router.snapshot()
-    assert service.handled[-len(recovered.handled) :] == recovered.handled
+def test_a_service_killed_while_publishing_redelivers_and_ends_in_the_same_state(tmp_path: Path) -> None:
+    """Killed while publishing the 23 s events, a restarted service publishes them again, ending as if never killed."""
+    path = tmp_path / "routing.db"
+    published: list[rk.events.Event] = []
+
+    def publish(events: list[rk.events.Event]) -> None:
+        if any(event.at == 23.0 for event in events):
+            raise ProcessKilledError("killed")
+        published.extend(events)
+
+    service = RoutingService.start(path, asyncio.Queue(), FakeClock(), publish)
+    with pytest.raises(ProcessKilledError):
+        asyncio.run(serve(SCRIPT, service))
+    service.router.close()
+    restarted = run([m for m in SCRIPT if m["at"] > 23.0], path)
+    uninterrupted = run(SCRIPT)
+    assert uninterrupted.handled == published + restarted.handled
+    assert uninterrupted.router.snapshot() == restarted.router.snapshot()

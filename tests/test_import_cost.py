@@ -32,3 +32,12 @@ def test_an_unknown_attribute_is_still_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError, match="no_such_thing"):
         routekit.no_such_thing  # noqa: B018
+
+
+def test_the_durable_router_loads_on_first_use() -> None:
+    """``import routekit`` leaves sqlite3 out; ``routekit.DurableRouter`` brings it in when first named."""
+    code = (
+        "import sys, routekit as rk; a = 'sqlite3' in sys.modules; rk.DurableRouter; print(a, 'sqlite3' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "False True" == done.stdout.strip()

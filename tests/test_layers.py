@@ -22,6 +22,7 @@ LAYERS = [
     "explanation",
     "router",
     "metrics",
+    "durable",
     "analytics",
     "datasets",
     "sim",

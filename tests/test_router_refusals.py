@@ -396,3 +396,22 @@ class TestThreads:
         with pytest.raises(ZeroDivisionError):
             router.submit(contact("c-1"), 1.0)
         assert [] == router.advance(2.0)
+
+
+class TestReusedIds:
+    def test_a_call_reusing_a_forgotten_turn_id_leaves_the_conversation_alone(self) -> None:
+        """A voice call with the id of a messaging turn forgotten while its closed conversation is remembered
+        touches no conversation (found by the stateful test at 10,000 examples, seed 424242)."""
+        policy = Sticky(hold=10.0, window=20.0, park_ttl=30.0, then=Skills())
+        router = rk.Router(policy, retention=100.0)
+        router.add_agent(rk.Agent(id="ana", capacity={"voice": 1, "messaging": 1}), 0.0)
+        router.submit(contact("m-1", MESSAGING), 0.0)
+        router.accept("m-1", "ana", 1.0)
+        router.await_customer("m-1", 2.0)  # parked at 12, closed at 42; the turn is forgotten at 112
+        router.advance(120.0)
+        router.submit(contact("m-1"), 120.0)
+        router.accept("m-1", "ana", 121.0)
+        assert ("ana",) == router.conversation("m-1").agents
+        router._check()
+        router.complete("m-1", 122.0)
+        router._check()

@@ -7,8 +7,7 @@ simulator and Erlang staffing analytics run the very same policies.
 
 import importlib
 from importlib.metadata import PackageNotFoundError, version
-from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from routekit import datasets, events, metrics, policies
 from routekit.errors import (
@@ -16,11 +15,17 @@ from routekit.errors import (
     ClockError,
     ConfigError,
     DuplicateIdError,
+    NotAStoreError,
     OfferStateError,
+    RecoveryError,
     RoutekitError,
     ScenarioError,
     SnapshotError,
     StateError,
+    StoreDamagedError,
+    StoreError,
+    StoreLockedError,
+    StoreVersionError,
     UnknownIdError,
     UnroutableContactError,
 )
@@ -31,7 +36,8 @@ from routekit.queues import AgentPool, ContactQueue, queue_key
 from routekit.router import AgentSnapshot, ContactState, Router, RouterSettings
 
 if TYPE_CHECKING:
-    from routekit import analytics
+    from routekit import analytics, durable
+    from routekit.durable import DurableRouter, MemoryStore, SqliteStore, Store
 
 try:
     __version__ = version("routekit")
@@ -53,14 +59,24 @@ __all__ = [
     "Conversation",
     "Customer",
     "DuplicateIdError",
+    "DurableRouter",
     "Explanation",
+    "MemoryStore",
+    "NotAStoreError",
     "OfferStateError",
+    "RecoveryError",
     "RoutekitError",
     "Router",
     "RouterSettings",
     "ScenarioError",
     "SnapshotError",
+    "SqliteStore",
     "StateError",
+    "Store",
+    "StoreDamagedError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreVersionError",
     "Tier",
     "Tiers",
     "UnknownIdError",
@@ -68,6 +84,7 @@ __all__ = [
     "__version__",
     "analytics",
     "datasets",
+    "durable",
     "event_from_dict",
     "event_to_dict",
     "events",
@@ -77,9 +94,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> ModuleType:
+_DURABLE = frozenset({"DurableRouter", "MemoryStore", "SqliteStore", "Store"})
+
+
+def __getattr__(name: str) -> Any:
     # routekit.analytics loads scipy (about half a second), which routing and simulating never need:
     # it is imported on first use, as ``routekit.analytics`` or ``from routekit import analytics``.
     if name == "analytics":
         return importlib.import_module("routekit.analytics")
+    # The durable router loads sqlite3 and hashlib, which a simulation never needs: also on first use.
+    if name == "durable":
+        return importlib.import_module("routekit.durable")
+    if name in _DURABLE:
+        return getattr(importlib.import_module("routekit.durable"), name)
     raise AttributeError(f"module 'routekit' has no attribute {name!r}")

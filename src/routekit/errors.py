@@ -20,11 +20,17 @@ __all__ = [
     "ConfigError",
     "DuplicateIdError",
     "InfeasibleRosterError",
+    "NotAStoreError",
     "OfferStateError",
+    "RecoveryError",
     "RoutekitError",
     "ScenarioError",
     "SnapshotError",
     "StateError",
+    "StoreDamagedError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreVersionError",
     "UnknownIdError",
     "UnroutableContactError",
 ]
@@ -111,3 +117,37 @@ class InfeasibleRosterError(ConfigError):
         self.interval = interval
         self.demand = demand
         self.reason = reason
+
+
+class StoreError(RoutekitError, RuntimeError):
+    """A durable router's store that cannot be opened or written as asked.
+
+    Args:
+        message: What went wrong, naming the store and, where there is one, the sequence number.
+        seq: The journal's sequence number the error is about, or ``None``.
+    """
+
+    def __init__(self, message: str, *, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
+class NotAStoreError(StoreError):
+    """A file or database that is not a routekit store (another SQLite database, or not SQLite at all)."""
+
+
+class StoreVersionError(StoreError):
+    """A store written by a newer routekit, with a schema version this one cannot read."""
+
+
+class StoreDamagedError(StoreError):
+    """A store whose contents are damaged: a gap in the journal, a row that does not parse, a malformed file."""
+
+
+class StoreLockedError(StoreError):
+    """A store another writer (another process, or another open router) already holds."""
+
+
+class RecoveryError(StoreError):
+    """A store that recovery cannot bring back exactly as it was: another policy or settings, or a replayed
+    command whose events differ from the ones recorded, named by its sequence number."""

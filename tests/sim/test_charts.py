@@ -98,7 +98,9 @@ def test_sweep_plot_ticks_agent_counts_in_whole_numbers(monkeypatch: pytest.Monk
     """A sweep over an agent count has no 5.5-agent tick, and its y axes read as percentages."""
     drawn: list[Any] = []
     monkeypatch.setattr(
-        sys.modules["routekit.sim.sweep"], "save", lambda figure, path, dpi=100: drawn.append(figure) or Path(path)
+        sys.modules["routekit.sim.sweep_results"],
+        "save",
+        lambda figure, path, dpi=100: drawn.append(figure) or Path(path),
     )
     tiny = scenario_from_dict(
         {

@@ -234,9 +234,13 @@ def _conversations(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
         if conv.record.id != conversation_id or not conv.record.turns or conv.record.turns[-1] != conv.turn:
             yield ("conversations", conversation_id, "turn", f"{conv.turn!r} is not its last turn")
         closed = conversation_id in rs.closed
+        # The live contact with the turn's id, if it is this conversation's turn: once a finished turn's id
+        # is forgotten, a call may reuse it while the closed conversation is still remembered.
         turn = rs.contacts.get(conv.turn)
+        if turn is not None and (turn.contact.channel in SYNCHRONOUS or turn.contact.conversation != conversation_id):
+            turn = None
         if not closed and conv.status == ACTIVE:
-            if turn is None or turn.contact.conversation != conversation_id:
+            if turn is None:
                 yield ("conversations", conversation_id, "turn", f"active, but {conv.turn!r} is not live")
         elif turn is not None:
             yield ("conversations", conversation_id, "turn", f"{conv.status.value}, but {conv.turn!r} is live")

@@ -490,8 +490,10 @@ class Router(RouterViews):
             answers.append(now)
             stage, rule, selection = cr.offer_rule or (cr.stage, cr.target.rule, None)
             cr.decision = (agent_id, stage, rule, selection, now)
-            conv = rs.conversations.get(cr.contact.conversation) if rs.conversations else None
-            if conv is not None and conv.turn == contact_id:
+            # Only a conversation's live turn adds its agent to the conversation (a call may reuse the id of a
+            # turn forgotten while its closed conversation is still remembered: is_current_turn says no).
+            if rs.conversations and is_current_turn(rs, cr):
+                conv = rs.conversations[cr.contact.conversation]
                 conv.record = attrs.evolve(conv.record, agents=(*conv.record.agents, agent_id))
             out.append(_assigned(now, contact_id, agent_id, now - cr.clock_start))
             refresh(rs, ar)

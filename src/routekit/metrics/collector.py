@@ -1,90 +1,4 @@
-"""KPIs computed from the router's event stream: the same code a platform runs on its live events.
-
-A :class:`KpiCollector` observes events one at a time (O(1) each, a dict dispatch on the event type) and
-keeps per-contact state only while a contact is open, so memory stays bounded over millions of events.
-``report(until)`` returns a frozen :class:`KpiReport` with a row per channel, per tier, per (channel, tier)
-and overall (``"all"``).
-
-Every contact KPI is over *offered* contacts after warm-up, and each contact counts once under the
-channel and tier of its first ``ContactQueued``.
-A contact's *wait* runs from ``ContactQueued.arrived_at`` (the service-level clock start: the original
-arrival, or the customer's reply for a conversation turn) to its first ``Assigned``, which carries it as
-``Assigned.waited``.
-
-- ``offered``: contacts that entered routing, that is, the first ``ContactQueued`` of each contact id.
-  A later ``ContactQueued`` of the same id (after ``Transferred``) is the same contact, not a new one.
-  A reply turn of a conversation has its own id, so it is a new offered contact.
-- ``handled``: offered contacts with an ``Assigned``.
-- ``abandoned``: offered contacts with an ``Abandoned`` before any ``Assigned``.
-  Abandoning a held or parked conversation, or a transferred contact, is not an abandonment: the contact
-  was handled.
-- ``denied``: contacts refused at submit (a ``Denied`` with no ``ContactQueued`` before it); they are not
-  offered.
-- ``denied_with_fallback``: those of ``denied`` whose ``Denied.fallback`` names a channel.
-- ``denied_after_queue``: offered contacts ended by a ``Denied`` before any ``Assigned`` (for example
-  ``reason="unroutable"`` after the last agent who could serve them left).
-- ``still_waiting``: offered contacts neither assigned nor ended by ``until`` (waiting or being offered).
-  Each offered contact has exactly one outcome:
-  ``handled + abandoned + denied_after_queue + still_waiting == offered``.
-- ``abandon_rate``: ``abandoned / offered``.
-- ``service_level``: contacts answered with a wait at most the channel's threshold, over offered contacts,
-  abandoned ones included whenever they left (Erlang A defines it the same way).
-  A contact still waiting at ``until`` counts as a miss once it has waited past the threshold; one that
-  has not is undecided and left out of the denominator, so a report taken mid-day is not biased by
-  contacts that may yet be answered in time.
-  Channels without a threshold in ``service_levels`` have no service level and are left out of the
-  tier and overall rows' service level.
-- ``asa``: the mean wait of handled contacts.
-- ``p_wait``: the share of offered contacts not offered to an agent at once: the first ``Offered.at`` is
-  after the first ``ContactQueued.at``, or there was no ``Offered`` at all.
-- ``aht``: the mean, over contacts with a ``Completed``, of the time assigned (each ``Assigned`` to the
-  next ``Transferred`` or the ``Completed``, summed over transfers) plus the wrap-up,
-  ``Completed.wrap_up_until - Completed.at``.
-  A conversation turn that ends ``Parked`` has no ``Completed`` and gives no sample.
-- ``max_wait``: the longest wait of any offered contact: answered (``Assigned.waited``), abandoned or
-  denied (the time it ended less ``arrived_at``), or still waiting at ``until``.
-- ``sticky_hit_rate``: the share of answered reply turns (announced by ``Resumed`` with a
-  ``last_agent_id``) whose first ``Assigned`` agent is that last agent.
-- ``expected_wait_bias`` and ``expected_wait_mae``: the mean and the mean absolute value of
-  ``estimate - actual`` over handled contacts with an estimate (:meth:`KpiCollector.observe_estimate`),
-  where ``actual`` is the first ``Assigned.at`` less the first ``ContactQueued.at``: the estimate is
-  made at submit, so it is measured from submit.
-- ``occupancy``: the time agents have any work, over the time they are logged in.
-  An agent has work from ``Assigned`` until the ``WrapUpEnded`` after ``Completed`` (until ``Completed``
-  when there is no wrap-up), ``Transferred`` or ``Parked``; a conversation held by ``AwaitingCustomer``
-  is work until it is parked, completed or abandoned.
-  An agent is busy with at least one unit of work, and counts only while logged in: from an
-  ``AgentStatusChanged`` to ``AVAILABLE`` or ``AWAY`` until one to ``OFFLINE``.
-  On a channel row, the agents are those with capacity on that channel (given by ``capacity``), busy
-  when they have work on that channel; tier rows have no occupancy.
-- ``slot_utilisation`` (channel rows): busy slot-seconds on the channel (the number of its contacts an
-  agent holds, times the time) over logged-in seconds times the agent's capacity on it.
-- ``intervals``: per interval of ``interval`` seconds (each one with a contact first queued in it or an
-  agent logged in, and those between), by the contact's first ``ContactQueued.at``:
-  ``offered``, ``handled``, ``abandoned``, ``service_level`` and ``asa`` as above; on the rows of every
-  tier (``tier == "all"``), also the agent time within the interval itself: ``occupancy`` as above, and
-  ``agents``, the mean number of agents logged in (with capacity on the row's channel), that is, logged-in
-  agent seconds over the seconds of the interval that were measured.
-
-Warm-up: the first ``warmup_contacts`` distinct contacts to be queued are left out of every contact KPI,
-and so is a ``Denied`` at submit before they are all queued.
-Agent time (occupancy, slot utilisation) counts from the moment the first counted contact is queued.
-A KPI whose denominator is zero is ``None``.
-
->>> from routekit.events import Assigned, ContactQueued, Completed, Offered
->>> kpis = KpiCollector(service_levels={Channel.VOICE: 20.0})
->>> kpis.observe_all([
-...     ContactQueued(at=0.0, contact_id="c-1", channel="voice", tier="gold", arrived_at=0.0, stage=0,
-...                   rule="skills:billing>=3", priority=0),
-...     Offered(at=5.0, contact_id="c-1", agent_id="a-1", stage=0, rule="skills:billing>=3",
-...             selection="longest-idle", expires_at=25.0),
-...     Assigned(at=8.0, contact_id="c-1", agent_id="a-1", waited=8.0),
-...     Completed(at=68.0, contact_id="c-1", agent_id="a-1", wrap_up_until=78.0),
-... ])
->>> row = kpis.report(until=100.0).row("voice", "gold")
->>> row.offered, row.handled, row.service_level, row.asa, row.p_wait, row.aht
-(1, 1, 1.0, 8.0, 1.0, 70.0)
-"""
+"""The KPI collector: it observes the router's events one at a time and counts what the report needs."""
 
 from __future__ import annotations
 
@@ -94,7 +8,6 @@ from typing import Any
 
 import attrs
 
-from routekit.errors import ConfigError, UnknownIdError
 from routekit.events import (
     Abandoned,
     AgentStatusChanged,
@@ -117,373 +30,25 @@ from routekit.events import (
     Transferred,
     WrapUpEnded,
 )
+from routekit.metrics.report import ALL, IntervalKpis, KpiReport, KpiRow, kpi_row, ratio
+from routekit.metrics.tallies import (
+    _AgentClock,
+    _AgentTime,
+    _capacities,
+    _check_interval,
+    _check_warmup,
+    _Counting,
+    _merged,
+    _Open,
+    _slots,
+    _Tally,
+    _thresholds,
+    _tier_names,
+)
 from routekit.models.agent import AgentStatus
-from routekit.models.channel import Channel, to_channel
-from routekit.models.tiers import Tier
+from routekit.models.channel import Channel
 
-__all__ = ["ALL", "IntervalKpis", "KpiCollector", "KpiReport", "KpiRow", "summary_table"]
-
-ALL = "all"
-"""The channel or tier name of a row that totals over every channel or tier."""
-
-
-# ---------------------------------------------------------------------------------------------------
-# The frozen report
-
-
-@attrs.frozen(kw_only=True)
-class IntervalKpis:
-    """Contact KPIs for the contacts first queued in ``[start, end)``."""
-
-    start: float
-    end: float
-    offered: int
-    handled: int
-    abandoned: int
-    service_level: float | None
-    asa: float | None
-    occupancy: float | None = None
-    agents: float | None = None
-
-
-@attrs.frozen(kw_only=True)
-class KpiRow:
-    """The KPIs of one channel and tier (``"all"`` for totals); each is defined in :mod:`routekit.metrics`."""
-
-    channel: str
-    tier: str
-    offered: int
-    handled: int
-    abandoned: int
-    denied: int
-    denied_with_fallback: int
-    denied_after_queue: int
-    still_waiting: int
-    abandon_rate: float | None
-    service_level: float | None
-    asa: float | None
-    p_wait: float | None
-    aht: float | None
-    max_wait: float | None
-    sticky_hit_rate: float | None
-    expected_wait_bias: float | None
-    expected_wait_mae: float | None
-    occupancy: float | None
-    slot_utilisation: float | None
-    intervals: tuple[IntervalKpis, ...] = attrs.field(repr=False)
-
-
-@attrs.frozen(kw_only=True)
-class KpiReport:
-    """The KPIs at ``until``: overall first, then per channel, per tier, and per (channel, tier)."""
-
-    until: float
-    interval: float
-    warmup_contacts: int
-    rows: tuple[KpiRow, ...]
-
-    @property
-    def overall(self) -> KpiRow:
-        """The row totalling every channel and tier."""
-        return self.rows[0]
-
-    def row(self, channel: Channel | str = ALL, tier: str = ALL) -> KpiRow:
-        """The row of one channel and tier; ``"all"`` totals over that dimension.
-
-        Raises:
-            UnknownIdError: No contact of that channel and tier was observed.
-        """
-        for row in self.rows:
-            if row.channel == channel and row.tier == tier:
-                return row
-        raise UnknownIdError(f"no KPI row for channel {str(channel)!r} and tier {tier!r}")
-
-
-def summary_table(report: KpiReport) -> str:
-    """A fixed-width text table of the main KPIs, one line per row of ``report``; ``-`` where undefined.
-
-    >>> print(summary_table(KpiCollector().report(until=0.0)))
-    channel    tier        offered  handled  abandon %   SL %   ASA s  occupancy %
-    all        all               0        0          -      -       -            -
-    """
-
-    def pct(value: float | None) -> str:
-        return "-" if value is None else f"{100 * value:.1f}"
-
-    def sec(value: float | None) -> str:
-        return "-" if value is None else f"{value:.1f}"
-
-    lines = [
-        f"{'channel':<10} {'tier':<10} {'offered':>8} {'handled':>8} {'abandon %':>10} {'SL %':>6}"
-        f" {'ASA s':>7} {'occupancy %':>12}"
-    ]
-    for row in report.rows:
-        lines.append(
-            f"{row.channel:<10} {row.tier:<10} {row.offered:>8} {row.handled:>8}"
-            f" {pct(row.abandon_rate):>10} {pct(row.service_level):>6} {sec(row.asa):>7}"
-            f" {pct(row.occupancy):>12}"
-        )
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Mutable state of the collector
-
-
-@attrs.define
-class _Tally:
-    """Counts and sums for one (channel, tier), or one interval of it; KPIs are ratios of these.
-
-    An interval's ``wait_max`` stays 0: the interval series has no max wait, and keeping it would cost a
-    comparison per contact.
-    """
-
-    offered: int = 0
-    handled: int = 0
-    abandoned: int = 0
-    denied: int = 0
-    denied_with_fallback: int = 0
-    denied_after_queue: int = 0
-    still_waiting: int = 0
-    immediate: int = 0
-    sl_offered: int = 0
-    sl_answered: int = 0
-    sl_undecided: int = 0
-    wait_sum: float = 0.0
-    wait_max: float = 0.0
-    aht_n: int = 0
-    aht_sum: float = 0.0
-    sticky_turns: int = 0
-    sticky_hits: int = 0
-    estimates: int = 0
-    estimate_error_sum: float = 0.0
-    estimate_abs_error_sum: float = 0.0
-
-
-_TALLY_FIELDS = tuple(field.name for field in attrs.fields(_Tally))
-
-
-def _merged(tallies: Iterable[_Tally]) -> _Tally:
-    total = _Tally()
-    for tally in tallies:
-        for name in _TALLY_FIELDS:
-            if name == "wait_max":
-                total.wait_max = max(total.wait_max, tally.wait_max)
-            else:
-                setattr(total, name, getattr(total, name) + getattr(tally, name))
-    return total
-
-
-class _Open:
-    """What the collector keeps of a contact between its first ``ContactQueued`` and its end."""
-
-    # A plain slotted class rather than attrs: one is built per contact, and this __init__ sets the
-    # defaulted fields without taking them as arguments.
-    __slots__ = (
-        "agent",
-        "answered",
-        "arrived_at",
-        "assigned_at",
-        "assigned_for",
-        "channel",
-        "conversation",
-        "estimate",
-        "interval",
-        "offered",
-        "queued_at",
-        "sticky_agent",
-        "tally",
-        "threshold",
-    )
-
-    channel: Channel
-    tally: _Tally | None  # None: a warm-up contact, left out of the contact KPIs
-    interval: _Tally | None  # None for a warm-up contact
-    threshold: float | None  # None for a warm-up contact, and on a channel without a service level
-    arrived_at: float
-    queued_at: float
-    estimate: float | None
-    sticky_agent: str | None
-    offered: bool
-    answered: bool
-    agent: str | None
-    assigned_at: float
-    assigned_for: float  # time assigned before a transfer, for AHT
-    conversation: str | None
-
-    def __init__(
-        self,
-        channel: Channel,
-        tally: _Tally | None,
-        interval: _Tally | None,
-        threshold: float | None,
-        arrived_at: float,
-        queued_at: float,
-        estimate: float | None,
-        sticky_agent: str | None,
-    ) -> None:
-        self.channel = channel
-        self.tally = tally
-        self.interval = interval
-        self.threshold = threshold
-        self.arrived_at = arrived_at
-        self.queued_at = queued_at
-        self.estimate = estimate
-        self.sticky_agent = sticky_agent
-        self.offered = False
-        self.answered = False
-        self.agent = None
-        self.assigned_at = 0.0
-        self.assigned_for = 0.0
-        self.conversation = None
-
-
-class _Counting:
-    """Where a new contact of one (channel, tier) is counted: the pair's tally and its latest interval's.
-
-    Contacts are queued in time order, so most land in the interval of the one before: keeping it saves
-    looking its tally up by (channel, tier, index) for each contact.
-    """
-
-    __slots__ = ("index", "interval", "tally", "threshold")
-
-    tally: _Tally
-    threshold: float | None  # the channel's service level
-    index: float  # at // interval of the latest contact; NaN before the first
-    interval: _Tally | None
-
-    def __init__(self, tally: _Tally, threshold: float | None) -> None:
-        self.tally = tally
-        self.threshold = threshold
-        self.index = math.nan
-        self.interval = None
-
-
-class _AgentClock:
-    """An agent's presence and work, and when they last changed."""
-
-    __slots__ = ("last", "logged_in", "seats", "units", "work")
-
-    # The capacity's items: accruing time loops over them at each change, faster over a tuple than a dict.
-    seats: tuple[tuple[Channel, int], ...]
-    logged_in: bool
-    last: float
-    work: int
-    units: dict[Channel, int]  # every channel, so that adding work needs no default
-
-    def __init__(self, capacity: dict[Channel, int]) -> None:
-        self.seats = tuple(capacity.items())
-        self.logged_in = False
-        self.last = -math.inf
-        self.work = 0
-        self.units = dict.fromkeys(Channel, 0)
-
-
-class _ChannelTime:
-    """Agent seconds on one channel: logged in with capacity on it, busy on it, and the same in slots."""
-
-    __slots__ = ("busy", "logged", "slot_busy", "slot_capacity")
-
-    logged: float
-    busy: float
-    slot_capacity: float
-    slot_busy: float
-
-    def __init__(self, logged: float = 0.0, busy: float = 0.0, slot_capacity: float = 0.0, slot_busy: float = 0.0):
-        self.logged = logged
-        self.busy = busy
-        self.slot_capacity = slot_capacity
-        self.slot_busy = slot_busy
-
-
-def _per_channel() -> dict[Channel, _ChannelTime]:
-    return {channel: _ChannelTime() for channel in Channel}
-
-
-@attrs.define
-class _AgentTime:
-    """Agent seconds accrued since warm-up ended."""
-
-    logged: float = 0.0
-    busy: float = 0.0
-    # One record per channel rather than four dicts: accruing looks the channel up once.
-    channels: dict[Channel, _ChannelTime] = attrs.field(factory=_per_channel)
-
-    def copy(self) -> _AgentTime:
-        channels = {
-            channel: _ChannelTime(spent.logged, spent.busy, spent.slot_capacity, spent.slot_busy)
-            for channel, spent in self.channels.items()
-        }
-        return _AgentTime(self.logged, self.busy, channels)
-
-    def since(self, earlier: _AgentTime) -> _AgentTime:
-        """The time accrued between ``earlier`` (a copy of these totals) and now."""
-        channels = {
-            channel: _ChannelTime(
-                spent.logged - then.logged,
-                spent.busy - then.busy,
-                spent.slot_capacity - then.slot_capacity,
-                spent.slot_busy - then.slot_busy,
-            )
-            for (channel, spent), then in zip(self.channels.items(), earlier.channels.values(), strict=True)
-        }
-        return _AgentTime(self.logged - earlier.logged, self.busy - earlier.busy, channels)
-
-    def accrue(self, agent: _AgentClock, seconds: float) -> None:
-        self.logged += seconds
-        if agent.work:
-            self.busy += seconds
-        units = agent.units
-        channels = self.channels
-        for channel, slots in agent.seats:
-            spent = channels[channel]
-            spent.logged += seconds
-            spent.slot_capacity += seconds * slots
-            working = units[channel]
-            if working:
-                spent.busy += seconds
-                spent.slot_busy += seconds * working
-
-
-def _thresholds(value: Mapping[Channel, float] | Mapping[str, float] | None) -> dict[Channel, float]:
-    thresholds = {}
-    for channel, seconds in (value or {}).items():
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < math.inf:
-            raise ConfigError(f"service_levels[{str(channel)!r}] must be a number of seconds >= 0, got {seconds!r}")
-        thresholds[to_channel(channel)] = float(seconds)
-    return thresholds
-
-
-def _slots(value: Mapping[Channel, int] | Mapping[str, int]) -> dict[Channel, int]:
-    slots = {}
-    for channel, count in value.items():
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ConfigError(f"capacity[{str(channel)!r}] must be an integer >= 0, got {count!r}")
-        if count:
-            slots[to_channel(channel)] = count
-    return slots
-
-
-def _capacities(
-    value: Mapping[str, Mapping[Channel, int] | Mapping[str, int]] | None,
-) -> dict[str, dict[Channel, int]]:
-    return {agent_id: _slots(slots) for agent_id, slots in (value or {}).items()}
-
-
-def _tier_names(value: Iterable[str | Tier]) -> tuple[str, ...]:
-    # Accepts a Tiers (which iterates Tier records) as well as plain names.
-    return tuple(tier.name if isinstance(tier, Tier) else tier for tier in value)
-
-
-def _check_warmup(instance: Any, attribute: Any, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"warmup_contacts must be an integer >= 0, got {value!r}")
-
-
-def _check_interval(instance: Any, attribute: Any, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise ConfigError(f"interval must be a number of seconds > 0, got {value!r}")
-
+__all__ = ["KpiCollector"]
 
 # ---------------------------------------------------------------------------------------------------
 # The collector
@@ -531,7 +96,7 @@ class KpiCollector:
     _estimates: dict[str, float] = attrs.field(init=False, factory=dict)
     _queued: int = attrs.field(init=False, default=0)
     _measure_from: float = attrs.field(init=False, default=-math.inf)
-    _dispatch: dict[type, Callable[[Any], None]] = attrs.field(init=False, factory=dict)
+    _handlers: dict[type, Callable[[Any], None]] = attrs.field(init=False, factory=dict)
     _counting: dict[tuple[Channel, str], _Counting] = attrs.field(init=False, factory=dict)
     _first_counted: int = attrs.field(init=False, default=0)  # the count of queued contacts that ends warm-up
     # The agent time totals at each interval boundary passed so far (the k-th at (k + 1) * interval), and
@@ -546,7 +111,7 @@ class KpiCollector:
             self._first_counted = self.warmup_contacts + 1
         self._next_boundary = self.interval
         ignore = self._ignore
-        self._dispatch = {
+        self._handlers = {
             ContactQueued: self._on_queued,
             Offered: self._on_offered,
             Assigned: self._on_assigned,
@@ -577,7 +142,7 @@ class KpiCollector:
             TypeError: ``event`` is not a router event.
         """
         try:
-            handler = self._dispatch[type(event)]
+            handler = self._handlers[type(event)]
         except KeyError:
             raise TypeError(f"not a router event: {event!r}") from None
         handler(event)
@@ -588,10 +153,10 @@ class KpiCollector:
         Raises:
             TypeError: An item is not a router event.
         """
-        dispatch = self._dispatch
+        handlers = self._handlers
         for event in events:
             try:
-                handler = dispatch[type(event)]
+                handler = handlers[type(event)]
             except KeyError:
                 raise TypeError(f"not a router event: {event!r}") from None
             handler(event)
@@ -606,7 +171,7 @@ class KpiCollector:
             TypeError: ``kind`` is not a router event type.
         """
         try:
-            return self._dispatch[kind]
+            return self._handlers[kind]
         except KeyError:
             raise TypeError(f"not a router event type: {kind!r}") from None
 
@@ -715,6 +280,29 @@ class KpiCollector:
             self._boundary_totals.append(self._time.copy())
             self._next_boundary = boundary + self.interval
 
+    # -- snapshot ----------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The collector's whole state as plain, JSON-able data; :meth:`restore` rebuilds it. O(state).
+
+        A durable router keeps it in its snapshots, so that live KPIs survive a restart
+        (:mod:`routekit.metrics.persistence` writes and reads it).
+        """
+        from routekit.metrics.persistence import collector_to_data
+
+        return collector_to_data(self)
+
+    @classmethod
+    def restore(cls, snapshot: Mapping[str, Any]) -> KpiCollector:
+        """Rebuild a collector from :meth:`snapshot`'s data (after a JSON round trip or not).
+
+        Raises:
+            ConfigError: The settings in the snapshot are not valid.
+        """
+        from routekit.metrics.persistence import collector_from_data
+
+        return collector_from_data(snapshot)
+
     # -- report helpers ----------------------------------------------------------------------------
 
     def _rows(
@@ -749,7 +337,7 @@ class KpiCollector:
                         if channel is None
                         else (inside.channels[channel].logged, inside.channels[channel].busy)
                     )
-                    busy = _ratio(working, logged)
+                    busy = ratio(working, logged)
                     agents = logged / measured if measured > 0 else None
                 series.append(
                     IntervalKpis(
@@ -758,8 +346,8 @@ class KpiCollector:
                         offered=part.offered,
                         handled=part.handled,
                         abandoned=part.abandoned,
-                        service_level=_ratio(part.sl_answered, part.sl_offered - part.sl_undecided),
-                        asa=_ratio(part.wait_sum, part.handled),
+                        service_level=ratio(part.sl_answered, part.sl_offered - part.sl_undecided),
+                        asa=ratio(part.wait_sum, part.handled),
                         occupancy=busy,
                         agents=agents,
                     )
@@ -767,13 +355,13 @@ class KpiCollector:
             occupancy = slot_utilisation = None
             if tier is None:
                 if channel is None:
-                    occupancy = _ratio(time.busy, time.logged)
+                    occupancy = ratio(time.busy, time.logged)
                 else:
                     spent = time.channels[channel]
-                    occupancy = _ratio(spent.busy, spent.logged)
-                    slot_utilisation = _ratio(spent.slot_busy, spent.slot_capacity)
+                    occupancy = ratio(spent.busy, spent.logged)
+                    slot_utilisation = ratio(spent.slot_busy, spent.slot_capacity)
             total = _merged(v for (c, t), v in tallies.items() if match(c, t))
-            return _row(
+            return kpi_row(
                 ALL if channel is None else channel.value,
                 ALL if tier is None else tier,
                 total,
@@ -1026,40 +614,3 @@ class KpiCollector:
                 agent.last = at
         agent.work += units
         agent.units[channel] += units
-
-
-def _ratio(numerator: float, denominator: float) -> float | None:
-    return numerator / denominator if denominator > 0 else None
-
-
-def _row(
-    channel: str,
-    tier: str,
-    t: _Tally,
-    occupancy: float | None,
-    slot_utilisation: float | None,
-    intervals: tuple[IntervalKpis, ...],
-) -> KpiRow:
-    return KpiRow(
-        channel=channel,
-        tier=tier,
-        offered=t.offered,
-        handled=t.handled,
-        abandoned=t.abandoned,
-        denied=t.denied,
-        denied_with_fallback=t.denied_with_fallback,
-        denied_after_queue=t.denied_after_queue,
-        still_waiting=t.still_waiting,
-        abandon_rate=_ratio(t.abandoned, t.offered),
-        service_level=_ratio(t.sl_answered, t.sl_offered - t.sl_undecided),
-        asa=_ratio(t.wait_sum, t.handled),
-        p_wait=_ratio(t.offered - t.immediate, t.offered),
-        aht=_ratio(t.aht_sum, t.aht_n),
-        max_wait=t.wait_max if t.offered else None,
-        sticky_hit_rate=_ratio(t.sticky_hits, t.sticky_turns),
-        expected_wait_bias=_ratio(t.estimate_error_sum, t.estimates),
-        expected_wait_mae=_ratio(t.estimate_abs_error_sum, t.estimates),
-        occupancy=occupancy,
-        slot_utilisation=slot_utilisation,
-        intervals=intervals,
-    )
