@@ -29,7 +29,7 @@ Targets (issue 20)
     ``sync="batch"`` at >= 30% of the plain router's calls per second at 10,000 waiting; recovery within
     1.5x the baseline.
 
-Run ``.venv/bin/python benchmarks/bench_durable.py`` (about two minutes); ``--json`` prints the figures as
+Run ``.venv/bin/python benchmarks/bench_durable.py`` (about three minutes); ``--json`` prints the figures as
 JSON. Results, command and machine go into docs/benchmarks.md.
 """
 

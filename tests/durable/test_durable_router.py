@@ -411,3 +411,24 @@ def test_the_cyclic_collector_is_on_again_after_a_checkpoint_and_a_recovery() ->
     router.close()
     open_memory(store).close()
     assert (True, True) == (after_checkpoint, gc.isenabled())
+
+
+def test_recovery_leaves_the_host_s_frozen_objects_frozen() -> None:
+    """A host that froze its objects (gc.freeze) still has them frozen after a recovery from a snapshot."""
+    import gc
+
+    store = MemoryStore()
+    router = open_memory(store)
+    router.advance(1.0)
+    router.checkpoint()
+    router.close()
+    unfrozen = gc.get_freeze_count()
+    open_memory(store).close()
+    after_plain = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        open_memory(store).close()
+        assert (0, 0, frozen) == (unfrozen, after_plain, gc.get_freeze_count())
+    finally:
+        gc.unfreeze()

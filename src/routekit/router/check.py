@@ -38,6 +38,7 @@ from routekit.router.state import (
     WRAP_UP_END,
     RoutingState,
 )
+from routekit.router.statistics import offers_by_target
 
 __all__ = ["Problem", "check", "problems"]
 
@@ -280,14 +281,15 @@ def _statistics(rs: RoutingState) -> Iterator[Problem]:
             oldest[cr.target] = min(oldest.get(cr.target, entry), entry)
         elif cr.state == OFFERED:
             offers[cr.target] = offers.get(cr.target, 0) + 1
-    if by_priority != rs.waiting_priority:
+    kept = {target: rs.waiting_priority[queue] for target, queue in rs.queues.items() if queue in rs.waiting_priority}
+    if by_priority != kept or len(kept) != len(rs.waiting_priority) or len(rs.oldest) != len(kept):
         yield ("", None, "queues", "the waiting counts by target and priority are not the waiting contacts")
     if by_tier != rs.waiting_tiers:
         yield ("", None, "queues", "the waiting counts by channel and tier are not the waiting contacts")
-    if offers != rs.offers_at:
+    if offers != offers_by_target(rs) or set(rs.offers_at) != set(rs.offer_targets):
         yield ("", None, "contacts", "the pending offers by target are not the offered contacts")
     for target, entry in oldest.items():
-        heap = rs.oldest.get(target, [])
+        heap = rs.oldest.get(rs.queues[target], [])
         live = [
             e
             for e in heap

@@ -49,7 +49,6 @@ from routekit.router.conversations import (
     parked_conversation,
 )
 from routekit.router.index import (
-    count_offer,
     dequeue,
     enqueue,
     ensure_target,
@@ -480,7 +479,15 @@ class Router(RouterViews):
             cr.state = ASSIGNED
             ar.offer = None
             ar.work[contact_id] = (cr.contact.channel, WORK_ASSIGNED)
-            count_offer(rs, cr.target, -1)
+            # index.count_offer, written out: every answered offer comes this way.
+            key = id(cr.target)
+            offers_at = rs.offers_at
+            left = offers_at[key] - 1
+            if left:
+                offers_at[key] = left
+            else:
+                del offers_at[key]
+                del rs.offer_targets[key]
             if contact_id in rs.bars:
                 drop_bars(rs, contact_id)
             # The answer times behind expected_wait, the last answer_window of them per target.

@@ -19,7 +19,9 @@ from routekit.queues import AgentPool, ContactQueue
 from routekit.router.state import AVAILABLE, AWAY, OFFLINE, AgentRecord, ContactRecord, RoutingState
 
 __all__ = [
+    "attach_channel_counts",
     "count_offer",
+    "counted_as",
     "dequeue",
     "drop_empty_agent_queue",
     "eligible",
@@ -70,6 +72,7 @@ def ensure_target(rs: RoutingState, target: Target) -> None:
         if target.matches(ar.agent):
             supply += 1
             ar.targets[target] = pool
+            ar.tallies.append(counts)
             _count(counts, ar.counted, 1)
             if eligible(rs, ar, target.channel):
                 pool.add(ar.agent.id, rs.selection_key(ar, target))
@@ -103,11 +106,13 @@ def match_targets(rs: RoutingState, ar: AgentRecord) -> None:
     """Find the indexed targets a new or changed agent matches (the roster changed: plans are checked anew)."""
     rs.ready_plans.clear()
     ar.targets = {t: pool for t, pool in rs.pools.items() if t.matches(ar.agent)}
+    ar.tallies = []
     for target in ar.targets:
         rs.supply[target] += 1
-        _count(rs.agent_counts[target], ar.counted, 1)
-    for channel in _channels(ar):
-        _count(rs.channel_agents.setdefault(channel, [0, 0, 0, 0, 0]), ar.counted, 1)
+        counts = rs.agent_counts[target]
+        _count(counts, ar.counted, 1)
+        ar.tallies.append(counts)
+    attach_channel_counts(rs, ar)
 
 
 def unmatch_targets(rs: RoutingState, ar: AgentRecord) -> None:
@@ -116,15 +121,26 @@ def unmatch_targets(rs: RoutingState, ar: AgentRecord) -> None:
     for target, pool in ar.targets.items():
         pool.discard(ar.agent.id)
         rs.supply[target] -= 1
-        _count(rs.agent_counts[target], ar.counted, -1)
-    for channel in _channels(ar):
-        _count(rs.channel_agents.setdefault(channel, [0, 0, 0, 0, 0]), ar.counted, -1)
+    for counts in ar.tallies:
+        _count(counts, ar.counted, -1)
     ar.targets = {}
+    ar.tallies = []
 
 
 def refresh(rs: RoutingState, ar: AgentRecord) -> None:
     """Re-place an agent in every pool it matches after any change to its state. O(targets log n)."""
-    recount(rs, ar)
+    # counted_as, written out: this runs after every change to an agent.
+    status = ar.status
+    wrapping = len(ar.wrap_up_timers)
+    counted = (
+        status is not OFFLINE,
+        status is AVAILABLE,
+        status is AWAY,
+        len(ar.work) - (ar.offer is not None) > wrapping,
+        wrapping > 0,
+    )
+    if counted != ar.counted:
+        recount(ar, counted)
     # AgentRecord.takes_offers, written out: this runs after every change to an agent.
     if not (ar.status is AVAILABLE and ar.offer is None and not ar.exclusive_work):
         withdraw_from_pools(rs, ar)
@@ -197,29 +213,28 @@ def place(rs: RoutingState, cr: ContactRecord) -> int:
 
 def enqueue(rs: RoutingState, cr: ContactRecord) -> None:
     """Queue a waiting contact in its stage's queue, and count it in the live statistics. O(log n)."""
-    target = cr.target
     contact = cr.contact
-    queue_for(rs, target).push(contact.id, cr.key)
-    by_priority = rs.waiting_priority.get(target)
+    queue = queue_for(rs, cr.target)
+    queue.push(contact.id, cr.key)
+    by_priority = rs.waiting_priority.get(queue)
     if by_priority is None:
-        by_priority = rs.waiting_priority[target] = {}
+        by_priority = rs.waiting_priority[queue] = {}
     priority = -cr.key[0]
     by_priority[priority] = by_priority.get(priority, 0) + 1
     tier = (contact.channel, contact.customer.tier)
     rs.waiting_tiers[tier] = rs.waiting_tiers.get(tier, 0) + 1
-    oldest = rs.oldest.get(target)
+    oldest = rs.oldest.get(queue)
     if oldest is None:
-        oldest = rs.oldest[target] = []
+        oldest = rs.oldest[queue] = []
     heappush(oldest, (cr.clock_start, cr.seq, contact.id))
 
 
 def dequeue(rs: RoutingState, cr: ContactRecord) -> None:
     """Take a contact out of its queue, and out of the live statistics. O(log n)."""
-    target = cr.target
     contact = cr.contact
-    queue = rs.queues[target]
+    queue = rs.queues[cr.target]
     queue.remove(contact.id)
-    by_priority = rs.waiting_priority[target]
+    by_priority = rs.waiting_priority[queue]
     priority = -cr.key[0]
     left = by_priority[priority] - 1
     if left:
@@ -227,7 +242,7 @@ def dequeue(rs: RoutingState, cr: ContactRecord) -> None:
     else:
         del by_priority[priority]
         if not by_priority:
-            del rs.waiting_priority[target]
+            del rs.waiting_priority[queue]
     tier = (contact.channel, contact.customer.tier)
     left = rs.waiting_tiers[tier] - 1
     if left:
@@ -236,42 +251,46 @@ def dequeue(rs: RoutingState, cr: ContactRecord) -> None:
         del rs.waiting_tiers[tier]
     # The oldest-contact heap drops its stale entries when read; it is dropped with its queue's last
     # contact, and rebuilt when stale entries outnumber the live ones, so it stays O(waiting).
-    if not queue:
-        del rs.oldest[target]
-    elif len(rs.oldest[target]) > 2 * len(queue) + 32:
+    left = len(queue)
+    if not left:
+        del rs.oldest[queue]
+    elif len(rs.oldest[queue]) > 2 * left + 32:
         entries = [(rs.contacts[cid].clock_start, rs.contacts[cid].seq, cid) for cid in queue]
         heapify(entries)
-        rs.oldest[target] = entries
+        rs.oldest[queue] = entries
 
 
-def recount(rs: RoutingState, ar: AgentRecord) -> None:
-    """Count an agent anew in the live statistics of its targets and channels, if what it counts as changed.
+def counted_as(ar: AgentRecord) -> tuple[bool, bool, bool, bool, bool]:
+    """What an agent counts as in the live statistics: (logged in, available, away, busy, in wrap-up).
 
-    An agent counts as (logged in, available, away, busy, in wrap-up); busy means an assigned or held
-    contact in hand (an offer alone is not). O(1) when nothing changed, O(targets) when something did.
+    Busy means an assigned or held contact in hand (an offer alone is not). The one definition; ``refresh``
+    and ``matching.serve_next`` write it out, and say so.
     """
     status = ar.status
-    work = len(ar.work) - (ar.offer is not None)
     wrapping = len(ar.wrap_up_timers)
-    counted = (status is not OFFLINE, status is AVAILABLE, status is AWAY, work > wrapping, wrapping > 0)
+    busy = len(ar.work) - (ar.offer is not None) > wrapping
+    return (status is not OFFLINE, status is AVAILABLE, status is AWAY, busy, wrapping > 0)
+
+
+def recount(ar: AgentRecord, counted: tuple[bool, bool, bool, bool, bool]) -> None:
+    """Count an agent anew in its targets' and channels' statistics: only what changed. O(targets)."""
     before = ar.counted
-    if counted == before:
-        return
-    delta = [new - old for new, old in zip(counted, before, strict=True)]
-    for target in ar.targets:
-        counts = rs.agent_counts[target]
-        for i in range(5):
-            counts[i] += delta[i]
-    for channel in _channels(ar):
-        counts = rs.channel_agents.setdefault(channel, [0, 0, 0, 0, 0])
-        for i in range(5):
-            counts[i] += delta[i]
     ar.counted = counted
+    tallies = ar.tallies
+    for i in range(5):
+        if counted[i] is not before[i]:
+            step = 1 if counted[i] else -1
+            for counts in tallies:
+                counts[i] += step
 
 
-def _channels(ar: AgentRecord) -> list[Channel]:
-    """The channels an agent has slots on: where it counts in the per-channel statistics."""
-    return [channel for channel, slots in ar.agent.capacity.items() if slots > 0]
+def attach_channel_counts(rs: RoutingState, ar: AgentRecord) -> None:
+    """Count an agent in the statistics of every channel it has slots on."""
+    for channel, slots in ar.agent.capacity.items():
+        if slots > 0:
+            counts = rs.channel_agents.setdefault(channel, [0, 0, 0, 0, 0])
+            _count(counts, ar.counted, 1)
+            ar.tallies.append(counts)
 
 
 def _count(counts: list[int], counted: tuple[bool, ...], sign: int) -> None:
@@ -280,9 +299,15 @@ def _count(counts: list[int], counted: tuple[bool, ...], sign: int) -> None:
 
 
 def count_offer(rs: RoutingState, target: Target, sign: int) -> None:
-    """Count a pending offer of a contact at ``target`` in (``sign`` 1) or out (-1) of the live statistics."""
-    left = rs.offers_at.get(target, 0) + sign
+    """Count a pending offer of a contact at ``target`` in (``sign`` 1) or out (-1) of the live statistics.
+
+    Counted by the target's id (a target is alive while a contact at it is offered, so its id is its own).
+    """
+    key = id(target)
+    left = rs.offers_at.get(key, 0) + sign
     if left:
-        rs.offers_at[target] = left
+        rs.offers_at[key] = left
+        rs.offer_targets[key] = target
     else:
-        del rs.offers_at[target]
+        del rs.offers_at[key]
+        del rs.offer_targets[key]

@@ -18,7 +18,7 @@ from routekit.events import Event, Offered
 from routekit.policies.base import Target
 from routekit.queues import QueueKey
 from routekit.router.index import (
-    count_offer,
+    counted_as,
     dequeue,
     drop_empty_agent_queue,
     eligible,
@@ -105,7 +105,15 @@ def offer(rs: RoutingState, cr: ContactRecord, agent_id: str, now: float, out: l
         dequeue(rs, cr)
         if target.agent is not None:
             drop_empty_agent_queue(rs, target)
-    count_offer(rs, target, 1)
+    # index.count_offer, written out: every offer comes this way.
+    key = id(target)
+    offers_at = rs.offers_at
+    counted = offers_at.get(key)
+    if counted is None:
+        offers_at[key] = 1
+        rs.offer_targets[key] = target
+    else:
+        offers_at[key] = counted + 1
     cr.state = OFFERED
     cr.agent = agent_id
     cr.offered_at = now
@@ -154,7 +162,9 @@ def serve_next(rs: RoutingState, ar: AgentRecord, now: float, out: list[Event]) 
         refresh(rs, ar)
         rs.dirty_agents.pop(ar.agent.id, None)  # just looked: nothing it can take waits
         return
-    recount(rs, ar)  # refresh's own first step: the work that ended changes what the agent counts as
+    counted = counted_as(ar)  # refresh's own first step: the work that ended changes what the agent counts as
+    if counted != ar.counted:
+        recount(ar, counted)
     offer(rs, found, ar.agent.id, now, out, queued=True)
 
 

@@ -24,7 +24,7 @@ from routekit.models.customer import Customer
 from routekit.policies.base import Plan, Stage, Target
 from routekit.policies.selection import Selection, selection_named
 from routekit.router.check import Problem, problems
-from routekit.router.index import count_offer, enqueue, ensure_target, queue_for, refresh
+from routekit.router.index import attach_channel_counts, count_offer, enqueue, ensure_target, queue_for, refresh
 from routekit.router.settings import RouterSettings
 from routekit.router.state import (
     HOLD_EXPIRY,
@@ -191,6 +191,8 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
             add_work(rs, ar, contact_id, _read(item, Channel, channel), _read(item, Work, kind))
         rs.agents[agent.id] = ar
         where["agents", agent.id] = path
+    for ar in rs.agents.values():
+        attach_channel_counts(rs, ar)
     for i, data in _items(snapshot, "targets"):
         ensure_target(rs, _read(f"targets[{i}]", _target_from_data, data))
     for i, data in _items(snapshot, "contacts"):

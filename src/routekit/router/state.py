@@ -107,6 +107,9 @@ class AgentRecord:
     # What the agent counts as in the live statistics, as last counted (see index.recount):
     # (logged in, available, away, busy, in wrap-up).
     counted: tuple[bool, bool, bool, bool, bool] = (False, False, False, False, False)
+    # The count lists it is counted in: one per target it matches, one per channel it has slots on (kept at
+    # hand, so that a change costs no look-up of a target).
+    tallies: list[list[int]] = attrs.field(factory=list)
     # Every general target the agent matches, with its pool: refreshing the agent needs no look-up.
     targets: dict[Target, AgentPool] = attrs.field(factory=dict)
     wrap_up_timers: dict[str, int] = attrs.field(factory=dict)
@@ -241,6 +244,7 @@ class RoutingState:
         "finished",
         "finished_order",
         "now",
+        "offer_targets",
         "offer_timeout",
         "offers_at",
         "oldest",
@@ -309,10 +313,13 @@ class RoutingState:
         # waiting contacts by target and effective priority, and by channel and tier; a lazy heap per target
         # of (arrived at, seq, contact id) for the oldest waiting contact; pending offers by target; agents
         # by target and by channel as (logged in, available, away, busy, in wrap-up); parked conversations.
-        self.waiting_priority: dict[Target, dict[int, int]] = {}
+        # The per-queue counts are keyed by the queue object and the offers by the target's id: both hash in
+        # C, where a Target's hash is a Python call (routekit.router.statistics groups them by target).
+        self.waiting_priority: dict[ContactQueue, dict[int, int]] = {}
         self.waiting_tiers: dict[tuple[Channel, str], int] = {}
-        self.oldest: dict[Target, list[tuple[float, int, str]]] = {}
-        self.offers_at: dict[Target, int] = {}
+        self.oldest: dict[ContactQueue, list[tuple[float, int, str]]] = {}
+        self.offers_at: dict[int, int] = {}
+        self.offer_targets: dict[int, Target] = {}
         self.agent_counts: dict[Target, list[int]] = {}
         self.channel_agents: dict[Channel, list[int]] = {}
         self.parked_count: dict[Channel, int] = {}

@@ -17,7 +17,7 @@ from routekit.models.channel import Channel
 from routekit.policies.base import Target
 from routekit.router.state import WAITING, RoutingState
 
-__all__ = ["AgentCounts", "ChannelStatistics", "Statistics", "TargetStatistics", "statistics"]
+__all__ = ["AgentCounts", "ChannelStatistics", "Statistics", "TargetStatistics", "offers_by_target", "statistics"]
 
 
 @attrs.frozen(kw_only=True)
@@ -129,8 +129,9 @@ class Statistics:
 def statistics(rs: RoutingState, at: float) -> Statistics:
     """Read the live statistics at ``at``. O(targets + channels + tiers), plus the stale entries the
     oldest-contact heaps drop on the way (each dropped once)."""
+    offers = offers_by_target(rs)
     targets: dict[Target, TargetStatistics] = {}
-    for target in sorted({*rs.pools, *rs.queues, *rs.offers_at}, key=_order):
+    for target in sorted({*rs.pools, *rs.queues, *offers}, key=_order):
         oldest = _oldest(rs, target)
         counts = rs.agent_counts.get(target)
         queue = rs.queues.get(target)
@@ -139,11 +140,13 @@ def statistics(rs: RoutingState, at: float) -> Statistics:
             channel=target.channel,
             agent=target.agent,
             waiting=len(queue) if queue is not None else 0,
-            waiting_by_priority=dict(sorted(rs.waiting_priority.get(target, {}).items(), reverse=True)),
+            waiting_by_priority=dict(
+                sorted(rs.waiting_priority.get(queue, {}).items() if queue is not None else (), reverse=True)
+            ),
             oldest_contact=oldest[1] if oldest else None,
             oldest_arrived_at=oldest[0] if oldest else None,
             longest_wait=max(0.0, at - oldest[0]) if oldest else 0.0,
-            offers=rs.offers_at.get(target, 0),
+            offers=offers.get(target, 0),
             agents=None if counts is None else _agents(counts, len(rs.pools[target])),
         )
     channels = []
@@ -177,7 +180,8 @@ def statistics(rs: RoutingState, at: float) -> Statistics:
 
 def _oldest(rs: RoutingState, target: Target) -> tuple[float, str] | None:
     """The waiting contact of ``target`` that arrived first, dropping the heap's stale entries on the way."""
-    heap = rs.oldest.get(target)
+    queue = rs.queues.get(target)
+    heap = rs.oldest.get(queue) if queue is not None else None
     while heap:
         arrived, seq, contact_id = heap[0]
         cr = rs.contacts.get(contact_id)
@@ -185,6 +189,15 @@ def _oldest(rs: RoutingState, target: Target) -> tuple[float, str] | None:
             return arrived, contact_id
         heapq.heappop(heap)
     return None
+
+
+def offers_by_target(rs: RoutingState) -> dict[Target, int]:
+    """The pending offers by target (kept by the target's id; equal targets are one). O(targets)."""
+    offers: dict[Target, int] = {}
+    for key, n in rs.offers_at.items():
+        target = rs.offer_targets[key]
+        offers[target] = offers.get(target, 0) + n
+    return offers
 
 
 def _agents(counts: list[int], eligible: int | None) -> AgentCounts:
