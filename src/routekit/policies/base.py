@@ -50,8 +50,8 @@ class Target:
 
     channel: Channel = attrs.field(converter=to_channel)
     skills: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_skill_tuple, validator=_check_skill_tuple)
-    team: str | None = None
-    agent: str | None = None
+    team: str | None = attrs.field(default=None, validator=lambda i, a, v: _check_name(a.name, v))
+    agent: str | None = attrs.field(default=None, validator=lambda i, a, v: _check_name(a.name, v))
     rule: str = attrs.field(default="", eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -93,6 +93,16 @@ class Target:
         return None
 
 
+def _check_name(name: str, value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"Target.{name} must be a string or None, got {value!r}")
+
+
+def _check_boost(instance: Any, attribute: Any, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"Stage.boost must be an integer, got {value!r}")
+
+
 def _check_timeout(instance: Any, attribute: Any, value: float | None) -> None:
     if value is not None and (not isinstance(value, int | float) or not math.isfinite(value) or value < 0):
         raise ConfigError(f"Stage.timeout must be a finite number of seconds >= 0, got {value!r}")
@@ -104,7 +114,7 @@ class Stage:
 
     target: Target
     timeout: float | None = attrs.field(default=None, validator=_check_timeout)
-    boost: int = 0
+    boost: int = attrs.field(default=0, validator=_check_boost)
 
 
 def _stages(value: Iterable[Stage]) -> tuple[Stage, ...]:

@@ -91,6 +91,19 @@ def _clock(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
     """The clock is a finite time (or not started), every timer is due from now on, under the next seq."""
     if not (math.isfinite(rs.now) or rs.now == -math.inf):
         yield ("", None, "now", f"not a finite time: {rs.now!r}")
+    # Nothing the state records happened after now.
+    last = max(
+        (
+            *(at for at, _, _ in rs.finished_order),
+            *(cr.clock_start for cr in rs.contacts.values()),
+            *(cr.stage_since for cr in rs.contacts.values() if cr.stage_since == cr.stage_since),
+            *(cr.offered_at for cr in rs.contacts.values() if cr.offered_at == cr.offered_at),
+            *(ar.idle_since for ar in rs.agents.values()),
+        ),
+        default=-math.inf,
+    )
+    if last > rs.now:
+        yield ("", None, "now", f"{rs.now!r} is before t={last:g}, a time the state records")
     for seq, (_, _, due) in live.items():
         if seq >= rs.timers.next_seq:
             yield ("", None, "timer_seq", f"{rs.timers.next_seq} is not above timer {seq}")

@@ -150,7 +150,7 @@ def settings_from_data(snapshot: Mapping[str, Any], selection: Selection | None)
         elif selection.name != name:
             raise ConfigError(f"the snapshot was taken with selection {name!r}, not {selection.name!r}")
         return RouterSettings(selection=selection, **fields)
-    except (RoutekitError, TypeError, ValueError) as error:
+    except (RoutekitError, TypeError, ValueError, AttributeError, OverflowError) as error:
         raise SnapshotError("settings", str(error)) from None
 
 
@@ -303,7 +303,7 @@ def _attach_timer(rs: RoutingState, kind: TimerKind, payload: tuple[Any, ...], s
 # ------------------------------------------------------------------------------------------ readers
 # Each raises SnapshotError naming the path; any other error a model raises on bad data becomes one too.
 
-_BAD_DATA = (RoutekitError, TypeError, ValueError, KeyError, IndexError, AttributeError)
+_BAD_DATA = (RoutekitError, TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError)
 
 
 def _read(path: str, build: Callable[[Any], T], data: Any) -> T:
