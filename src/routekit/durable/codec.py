@@ -27,10 +27,20 @@ import attrs
 
 from routekit.errors import UnknownIdError
 from routekit.events import EVENT_TYPES, Event
-from routekit.models.agent import Agent, AgentStatus
-from routekit.models.contact import Contact
-from routekit.models.customer import Customer
-from routekit.policies.base import Plan, Stage, Target
+from routekit.models.agent import AgentStatus
+from routekit.policies.base import Plan, Target
+
+# The records' plain-data codecs are the snapshot's: one definition for the snapshot and the journal.
+from routekit.router.snapshot import (
+    agent_from_data,
+    agent_to_data,
+    contact_from_data,
+    contact_to_data,
+    stage_from_data,
+    stage_to_data,
+    target_from_data,
+    target_to_data,
+)
 
 __all__ = [
     "agent_from_data",
@@ -50,69 +60,8 @@ __all__ = [
     "with_now",
 ]
 
+
 _dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"), allow_nan=False).encode
-
-
-def agent_to_data(agent: Agent) -> dict[str, Any]:
-    """An agent as plain data."""
-    return {
-        "id": agent.id,
-        "skills": dict(agent.skills),
-        "capacity": {c.value: n for c, n in agent.capacity.items()},
-        "teams": sorted(agent.teams),
-        "wrap_up": {c.value: s for c, s in agent.wrap_up.items()},
-    }
-
-
-def agent_from_data(data: Mapping[str, Any]) -> Agent:
-    """The agent :func:`agent_to_data` wrote."""
-    return Agent(
-        id=data["id"], skills=data["skills"], capacity=data["capacity"], teams=data["teams"], wrap_up=data["wrap_up"]
-    )
-
-
-def contact_to_data(contact: Contact) -> dict[str, Any]:
-    """A contact, with its customer, as plain data."""
-    customer = contact.customer
-    return {
-        "id": contact.id,
-        "customer": {"id": customer.id, "tier": customer.tier, "attributes": customer.attributes},
-        "channel": contact.channel.value,
-        "skills": dict(contact.skills),
-        "priority": contact.priority,
-        "arrived_at": contact.arrived_at,
-        "head_start": contact.head_start,
-        "context": contact.context,
-        "conversation_id": contact.conversation_id,
-        "served_by": list(contact.served_by),
-    }
-
-
-def contact_from_data(data: Mapping[str, Any]) -> Contact:
-    """The contact :func:`contact_to_data` wrote."""
-    fields = dict(data)
-    fields["customer"] = Customer(**fields["customer"])
-    return Contact(**fields)
-
-
-def _target_to_data(target: Target) -> dict[str, Any]:
-    return {
-        "channel": target.channel.value,
-        "skills": [list(s) for s in target.skills],
-        "team": target.team,
-        "agent": target.agent,
-        "rule": target.rule,
-    }
-
-
-def _target_from_data(data: Mapping[str, Any]) -> Target:
-    return Target(
-        channel=data["channel"],
-        skills=[tuple(s) for s in data["skills"]],
-        team=data["team"],
-        agent=data["agent"],
-        rule=data["rule"],
-    )
 
 
 def route_to_data(route: Target | Plan | None) -> dict[str, Any] | None:
@@ -120,13 +69,8 @@ def route_to_data(route: Target | Plan | None) -> dict[str, Any] | None:
     if route is None:
         return None
     if isinstance(route, Target):
-        return {"target": _target_to_data(route)}
-    return {
-        "plan": [
-            {"target": _target_to_data(stage.target), "timeout": stage.timeout, "boost": stage.boost}
-            for stage in route.stages
-        ]
-    }
+        return {"target": target_to_data(route)}
+    return {"plan": [stage_to_data(stage) for stage in route.stages]}
 
 
 def route_from_data(data: Mapping[str, Any] | None) -> Target | Plan | None:
@@ -134,13 +78,8 @@ def route_from_data(data: Mapping[str, Any] | None) -> Target | Plan | None:
     if data is None:
         return None
     if "target" in data:
-        return _target_from_data(data["target"])
-    return Plan(
-        [
-            Stage(target=_target_from_data(stage["target"]), timeout=stage["timeout"], boost=stage["boost"])
-            for stage in data["plan"]
-        ]
-    )
+        return target_from_data(data["target"])
+    return Plan([stage_from_data(stage) for stage in data["plan"]])
 
 
 def encode_head(head: list[Any]) -> str:

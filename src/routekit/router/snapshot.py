@@ -44,7 +44,20 @@ from routekit.router.state import (
 )
 from routekit.router.timers import TimerKind
 
-__all__ = ["SNAPSHOT_VERSION", "load", "settings_from_data", "to_data"]
+__all__ = [
+    "SNAPSHOT_VERSION",
+    "agent_from_data",
+    "agent_to_data",
+    "contact_from_data",
+    "contact_to_data",
+    "load",
+    "settings_from_data",
+    "stage_from_data",
+    "stage_to_data",
+    "target_from_data",
+    "target_to_data",
+    "to_data",
+]
 
 SNAPSHOT_VERSION = 1
 
@@ -64,7 +77,7 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
         "timer_seq": rs.timers.next_seq,
         "agents": [
             {
-                "agent": _agent_to_data(ar.agent),
+                "agent": agent_to_data(ar.agent),
                 "status": ar.status.value,
                 "order": ar.order,
                 "idle_since": ar.idle_since,
@@ -74,11 +87,11 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
             }
             for ar in agents
         ],
-        "targets": sorted((_target_to_data(t) for t in rs.pools), key=_canonical),
+        "targets": sorted((target_to_data(t) for t in rs.pools), key=_canonical),
         "contacts": [
             {
-                "contact": _contact_to_data(cr.contact),
-                "plan": [_stage_to_data(stage) for stage in cr.plan.stages],
+                "contact": contact_to_data(cr.contact),
+                "plan": [stage_to_data(stage) for stage in cr.plan.stages],
                 "stage": cr.stage,
                 "priority": cr.priority,
                 "arrival": cr.arrival,
@@ -94,7 +107,7 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
             for cr in contacts
         ],
         "queues": sorted(
-            ([_target_to_data(t), list(queue)] for t, queue in rs.queues.items() if len(queue)),
+            ([target_to_data(t), list(queue)] for t, queue in rs.queues.items() if len(queue)),
             key=lambda entry: _canonical(entry[0]),
         ),
         "timers": [[due, int(kind), list(payload), seq] for due, kind, payload, seq in rs.timers.live()],
@@ -102,7 +115,7 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
             {
                 "record": {
                     "id": c.record.id,
-                    "customer": _customer_to_data(c.record.customer),
+                    "customer": customer_to_data(c.record.customer),
                     "channel": c.record.channel.value,
                     "turns": list(c.record.turns),
                     "agents": list(c.record.agents),
@@ -110,7 +123,7 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
                 },
                 "status": c.status.value,
                 "turn": c.turn,
-                "first": _contact_to_data(c.first),
+                "first": contact_to_data(c.first),
             }
             for _, c in sorted(rs.conversations.items())
         ],
@@ -125,7 +138,7 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
             for at, some_id, conversation in rs.finished_order
         ),
         "answers": sorted(
-            ([_target_to_data(t), list(times)] for t, times in rs.answers.items()),
+            ([target_to_data(t), list(times)] for t, times in rs.answers.items()),
             key=lambda entry: _canonical(entry[0]),
         ),
     }
@@ -172,7 +185,7 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
     rs.timers.next_seq = _count(snapshot, "timer_seq", "")
     for i, data in _items(snapshot, "agents"):
         path = f"agents[{i}]"
-        agent = _read(path + ".agent", _agent_from_data, _field(data, "agent", Mapping, path))
+        agent = _read(path + ".agent", agent_from_data, _field(data, "agent", Mapping, path))
         if agent.id in rs.agents:
             raise SnapshotError(path + ".agent.id", f"agent {agent.id!r} appears twice")
         ar = AgentRecord(
@@ -194,7 +207,7 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
     for ar in rs.agents.values():
         attach_channel_counts(rs, ar)
     for i, data in _items(snapshot, "targets"):
-        ensure_target(rs, _read(f"targets[{i}]", _target_from_data, data))
+        ensure_target(rs, _read(f"targets[{i}]", target_from_data, data))
     for i, data in _items(snapshot, "contacts"):
         path = f"contacts[{i}]"
         cr = _read(path, _contact_record, data)
@@ -210,7 +223,7 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
     for i, entry in _items(snapshot, "queues"):
         path = f"queues[{i}]"
         target_data, contact_ids = _read(path, _pair, entry)
-        target = _read(path + "[0]", _target_from_data, target_data)
+        target = _read(path + "[0]", target_from_data, target_data)
         queue_for(rs, target)
         where["queues", target] = path
         for j, contact_id in enumerate(_read(path + "[1]", list, contact_ids)):
@@ -245,7 +258,7 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
     rs.finished_order = deque(_read("finished_order", _finished_order, snapshot.get("finished_order")))
     for i, entry in _items(snapshot, "answers"):
         target_data, times = _read(f"answers[{i}]", _pair, entry)
-        target = _read(f"answers[{i}][0]", _target_from_data, target_data)
+        target = _read(f"answers[{i}][0]", target_from_data, target_data)
         rs.answers[target] = deque(_read(f"answers[{i}][1]", _times, times), maxlen=rs.answer_window)
     for conv in rs.conversations.values():
         if conv.status == ConversationStatus.PARKED and conv.record.id not in rs.closed:
@@ -414,11 +427,11 @@ def _finished_order(value: Any) -> list[tuple[float, str, bool]]:
 
 
 def _contact_record(data: Any) -> ContactRecord:
-    contact = _read("contact", _contact_from_data, _field(data, "contact", Mapping, ""))
+    contact = _read("contact", contact_from_data, _field(data, "contact", Mapping, ""))
     stages = _field(data, "plan", list, "")
     if not stages:
         raise SnapshotError("plan", "a plan has at least one stage")
-    plan = Plan([_read(f"plan[{k}]", _stage_from_data, stage) for k, stage in enumerate(stages)])
+    plan = Plan([_read(f"plan[{k}]", stage_from_data, stage) for k, stage in enumerate(stages)])
     stage = _count(data, "stage", "")
     if stage >= len(plan.stages):
         raise SnapshotError("stage", f"{stage} is not a stage of a {len(plan.stages)}-stage plan")
@@ -451,7 +464,7 @@ def _conversation_record(data: Any) -> ConversationRecord:
     record_data = _field(data, "record", Mapping, "")
     record = Conversation(
         id=record_data["id"],
-        customer=_read("record.customer", _customer_from_data, record_data["customer"]),
+        customer=_read("record.customer", customer_from_data, record_data["customer"]),
         channel=record_data["channel"],
         turns=record_data["turns"],
         agents=record_data["agents"],
@@ -461,7 +474,7 @@ def _conversation_record(data: Any) -> ConversationRecord:
         record=record,
         status=_read("status", ConversationStatus, _field(data, "status", str, "")),
         turn=_field(data, "turn", str, ""),
-        first=_read("first", _contact_from_data, _field(data, "first", Mapping, "")),
+        first=_read("first", contact_from_data, _field(data, "first", Mapping, "")),
     )
 
 
@@ -471,7 +484,8 @@ def _canonical(data: Mapping[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------------------------- plain-data codecs
-def _agent_to_data(agent: Agent) -> dict[str, Any]:
+def agent_to_data(agent: Agent) -> dict[str, Any]:
+    """An agent as plain data (the snapshot's, and the durable journal's)."""
     return {
         "id": agent.id,
         "skills": dict(agent.skills),
@@ -481,7 +495,8 @@ def _agent_to_data(agent: Agent) -> dict[str, Any]:
     }
 
 
-def _agent_from_data(data: Mapping[str, Any]) -> Agent:
+def agent_from_data(data: Mapping[str, Any]) -> Agent:
+    """The agent :func:`agent_to_data` wrote."""
     return Agent(
         id=data["id"],
         skills=data["skills"],
@@ -491,18 +506,19 @@ def _agent_from_data(data: Mapping[str, Any]) -> Agent:
     )
 
 
-def _customer_to_data(customer: Customer) -> dict[str, Any]:
+def customer_to_data(customer: Customer) -> dict[str, Any]:
     return {"id": customer.id, "tier": customer.tier, "attributes": dict(customer.attributes)}
 
 
-def _customer_from_data(data: Mapping[str, Any]) -> Customer:
+def customer_from_data(data: Mapping[str, Any]) -> Customer:
     return Customer(id=data["id"], tier=data["tier"], attributes=data["attributes"])
 
 
-def _contact_to_data(contact: Contact) -> dict[str, Any]:
+def contact_to_data(contact: Contact) -> dict[str, Any]:
+    """A contact, with its customer, as plain data."""
     return {
         "id": contact.id,
-        "customer": _customer_to_data(contact.customer),
+        "customer": customer_to_data(contact.customer),
         "channel": contact.channel.value,
         "skills": dict(contact.skills),
         "priority": contact.priority,
@@ -514,14 +530,16 @@ def _contact_to_data(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _contact_from_data(data: Mapping[str, Any]) -> Contact:
+def contact_from_data(data: Mapping[str, Any]) -> Contact:
+    """The contact :func:`contact_to_data` wrote."""
     fields = dict(data)
-    fields["customer"] = _customer_from_data(fields["customer"])
+    fields["customer"] = customer_from_data(fields["customer"])
     fields["served_by"] = tuple(fields["served_by"])
     return Contact(**fields)
 
 
-def _target_to_data(target: Target) -> dict[str, Any]:
+def target_to_data(target: Target) -> dict[str, Any]:
+    """A stage target as plain data."""
     return {
         "channel": target.channel.value,
         "skills": [list(s) for s in target.skills],
@@ -531,7 +549,8 @@ def _target_to_data(target: Target) -> dict[str, Any]:
     }
 
 
-def _target_from_data(data: Mapping[str, Any]) -> Target:
+def target_from_data(data: Mapping[str, Any]) -> Target:
+    """The target :func:`target_to_data` wrote."""
     return Target(
         channel=data["channel"],
         skills=[tuple(s) for s in data["skills"]],
@@ -541,12 +560,14 @@ def _target_from_data(data: Mapping[str, Any]) -> Target:
     )
 
 
-def _stage_to_data(stage: Stage) -> dict[str, Any]:
-    return {"target": _target_to_data(stage.target), "timeout": stage.timeout, "boost": stage.boost}
+def stage_to_data(stage: Stage) -> dict[str, Any]:
+    """A plan's stage as plain data."""
+    return {"target": target_to_data(stage.target), "timeout": stage.timeout, "boost": stage.boost}
 
 
-def _stage_from_data(data: Mapping[str, Any]) -> Stage:
-    return Stage(target=_target_from_data(data["target"]), timeout=data["timeout"], boost=data["boost"])
+def stage_from_data(data: Mapping[str, Any]) -> Stage:
+    """The stage :func:`stage_to_data` wrote."""
+    return Stage(target=target_from_data(data["target"]), timeout=data["timeout"], boost=data["boost"])
 
 
 def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
