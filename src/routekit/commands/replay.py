@@ -44,6 +44,7 @@ import numpy.typing as npt
 
 from routekit._figures import count_axis, new_figure, percent_axis, save
 from routekit._tables import data_frame
+from routekit.commands import add_format, add_plot
 from routekit.commands.simulate import format_csv, format_json, format_table
 from routekit.datasets.patience import (
     ExponentialPatience,
@@ -460,16 +461,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--reps", type=int, default=1, help="independent replications (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="the root seed (default 0)")
-    parser.add_argument(
-        "--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)"
-    )
-    parser.add_argument(
-        "--plot",
-        type=Path,
-        default=None,
-        metavar="FILE.png",
-        help="also draw recorded against simulated by interval (the plot extra)",
-    )
+    add_format(parser)
+    add_plot(parser, "also draw recorded against simulated by interval")
     parser.set_defaults(func=run)
 
 

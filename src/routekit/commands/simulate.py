@@ -6,10 +6,10 @@ import argparse
 import importlib.util
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from routekit._tables import csv_text
+from routekit.commands import add_format, add_plot
 from routekit.errors import RoutekitError
 from routekit.sim.charts import plot
 from routekit.sim.replications import KPI_NAMES, Estimate, SimulationResult, simulate
@@ -30,16 +30,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--reps", type=int, default=1, help="independent replications (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="the root seed (default 0)")
     parser.add_argument("--customers", type=int, default=None, help="stop arrivals after N customers")
-    parser.add_argument(
-        "--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)"
-    )
-    parser.add_argument(
-        "--plot",
-        type=Path,
-        default=None,
-        metavar="FILE.png",
-        help="also draw the day chart by interval, per channel (the plot extra)",
-    )
+    add_format(parser)
+    add_plot(parser, "also draw the day chart by interval, per channel")
     parser.set_defaults(func=run)
 
 

@@ -44,6 +44,7 @@ from routekit.analytics import (
     staff_day,
     staffing_row,
 )
+from routekit.commands import add_format, add_plot
 from routekit.errors import ConfigError, ScenarioError
 
 __all__ = ["read_forecast", "register", "run"]
@@ -103,16 +104,8 @@ def register(subparsers: Any) -> None:  # argparse's _SubParsersAction is privat
         metavar="N",
         help=f"most agents to consider (default {DEFAULT_AGENTS_MAX})",
     )
-    parser.add_argument(
-        "--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)"
-    )
-    parser.add_argument(
-        "--plot",
-        type=Path,
-        default=None,
-        metavar="FILE.png",
-        help="with --forecast, also draw the agents needed by interval (the plot extra)",
-    )
+    add_format(parser)
+    add_plot(parser, "with --forecast, also draw the agents needed by interval")
     parser.set_defaults(func=run)
 
 
