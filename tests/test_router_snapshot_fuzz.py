@@ -315,3 +315,11 @@ def test_restore_refuses_settings_whose_offer_timeouts_are_not_a_mapping() -> No
     snapshot["settings"]["offer_timeout"] = [1, 2]
     with pytest.raises(rk.SnapshotError, match="settings"):
         restore(snapshot)
+
+
+def test_restore_refuses_an_answer_window_that_is_not_a_whole_number() -> None:
+    """An infinite answer window is refused at restore, not left to break the first answer's deque."""
+    snapshot = waiting_snapshot()
+    snapshot["settings"]["answer_window"] = math.inf
+    with pytest.raises(rk.SnapshotError, match="settings"):
+        restore(snapshot)

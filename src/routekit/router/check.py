@@ -75,7 +75,8 @@ def problems(rs: RoutingState) -> Iterator[Problem]:
     yield from _timers(rs, live)
     yield from _conversations(rs, live)
     yield from _finished(rs)
-    yield from _statistics(rs)
+    if rs.live:
+        yield from _statistics(rs)
     # Stability: no waiting contact has an eligible agent or waits for nobody; nothing is left dirty.
     for contact_id, cr in rs.contacts.items():
         if cr.state == WAITING and queued.get(contact_id) == cr.target:

@@ -47,8 +47,9 @@ def park(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> N
     del rs.contacts[contact_id]
     finish(rs, contact_id, now, conv.record.id, "parked", cr.decision)
     conv.status = PARKED
-    channel = conv.record.channel
-    rs.parked_count[channel] = rs.parked_count.get(channel, 0) + 1
+    if rs.live:
+        channel = conv.record.channel
+        rs.parked_count[channel] = rs.parked_count.get(channel, 0) + 1
     hold = rs.policy.hold(cr.contact)
     ttl = hold.park_ttl if hold is not None else rs.park_ttl
     conv.ttl_timer = rs.timers.set(now + ttl, PARK_TTL, (conv.record.id,))
@@ -93,6 +94,8 @@ def close(rs: RoutingState, conv: ConversationRecord, now: float, reason: str, o
 
 def unpark(rs: RoutingState, conv: ConversationRecord) -> None:
     """Count a parked conversation out of the live statistics (it resumed or closed)."""
+    if not rs.live:
+        return
     channel = conv.record.channel
     left = rs.parked_count[channel] - 1
     if left:

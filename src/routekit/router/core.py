@@ -480,14 +480,15 @@ class Router(RouterViews):
             ar.offer = None
             ar.work[contact_id] = (cr.contact.channel, WORK_ASSIGNED)
             # index.count_offer, written out: every answered offer comes this way.
-            key = id(cr.target)
-            offers_at = rs.offers_at
-            left = offers_at[key] - 1
-            if left:
-                offers_at[key] = left
-            else:
-                del offers_at[key]
-                del rs.offer_targets[key]
+            if rs.live:
+                key = id(cr.target)
+                offers_at = rs.offers_at
+                left = offers_at[key] - 1
+                if left:
+                    offers_at[key] = left
+                else:
+                    del offers_at[key]
+                    del rs.offer_targets[key]
             if contact_id in rs.bars:
                 drop_bars(rs, contact_id)
             # The answer times behind expected_wait, the last answer_window of them per target.

@@ -129,18 +129,19 @@ def unmatch_targets(rs: RoutingState, ar: AgentRecord) -> None:
 
 def refresh(rs: RoutingState, ar: AgentRecord) -> None:
     """Re-place an agent in every pool it matches after any change to its state. O(targets log n)."""
-    # counted_as, written out: this runs after every change to an agent.
-    status = ar.status
-    wrapping = len(ar.wrap_up_timers)
-    counted = (
-        status is not OFFLINE,
-        status is AVAILABLE,
-        status is AWAY,
-        len(ar.work) - (ar.offer is not None) > wrapping,
-        wrapping > 0,
-    )
-    if counted != ar.counted:
-        recount(ar, counted)
+    if rs.live:
+        # counted_as, written out: this runs after every change to an agent.
+        status = ar.status
+        wrapping = len(ar.wrap_up_timers)
+        counted = (
+            status is not OFFLINE,
+            status is AVAILABLE,
+            status is AWAY,
+            len(ar.work) - (ar.offer is not None) > wrapping,
+            wrapping > 0,
+        )
+        if counted != ar.counted:
+            recount(ar, counted)
     # AgentRecord.takes_offers, written out: this runs after every change to an agent.
     if not (ar.status is AVAILABLE and ar.offer is None and not ar.exclusive_work):
         withdraw_from_pools(rs, ar)
@@ -216,6 +217,8 @@ def enqueue(rs: RoutingState, cr: ContactRecord) -> None:
     contact = cr.contact
     queue = queue_for(rs, cr.target)
     queue.push(contact.id, cr.key)
+    if not rs.live:
+        return
     by_priority = rs.waiting_priority.get(queue)
     if by_priority is None:
         by_priority = rs.waiting_priority[queue] = {}
@@ -234,6 +237,8 @@ def dequeue(rs: RoutingState, cr: ContactRecord) -> None:
     contact = cr.contact
     queue = rs.queues[cr.target]
     queue.remove(contact.id)
+    if not rs.live:
+        return
     by_priority = rs.waiting_priority[queue]
     priority = -cr.key[0]
     left = by_priority[priority] - 1
@@ -303,6 +308,8 @@ def count_offer(rs: RoutingState, target: Target, sign: int) -> None:
 
     Counted by the target's id (a target is alive while a contact at it is offered, so its id is its own).
     """
+    if not rs.live:
+        return
     key = id(target)
     left = rs.offers_at.get(key, 0) + sign
     if left:

@@ -106,14 +106,15 @@ def offer(rs: RoutingState, cr: ContactRecord, agent_id: str, now: float, out: l
         if target.agent is not None:
             drop_empty_agent_queue(rs, target)
     # index.count_offer, written out: every offer comes this way.
-    key = id(target)
-    offers_at = rs.offers_at
-    counted = offers_at.get(key)
-    if counted is None:
-        offers_at[key] = 1
-        rs.offer_targets[key] = target
-    else:
-        offers_at[key] = counted + 1
+    if rs.live:
+        key = id(target)
+        offers_at = rs.offers_at
+        counted = offers_at.get(key)
+        if counted is None:
+            offers_at[key] = 1
+            rs.offer_targets[key] = target
+        else:
+            offers_at[key] = counted + 1
     cr.state = OFFERED
     cr.agent = agent_id
     cr.offered_at = now
@@ -162,9 +163,10 @@ def serve_next(rs: RoutingState, ar: AgentRecord, now: float, out: list[Event]) 
         refresh(rs, ar)
         rs.dirty_agents.pop(ar.agent.id, None)  # just looked: nothing it can take waits
         return
-    counted = counted_as(ar)  # refresh's own first step: the work that ended changes what the agent counts as
-    if counted != ar.counted:
-        recount(ar, counted)
+    if rs.live:
+        counted = counted_as(ar)  # refresh's own first step: the work that ended changes what the agent counts as
+        if counted != ar.counted:
+            recount(ar, counted)
     offer(rs, found, ar.agent.id, now, out, queued=True)
 
 

@@ -260,7 +260,7 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
         target_data, times = _read(f"answers[{i}]", _pair, entry)
         target = _read(f"answers[{i}][0]", target_from_data, target_data)
         rs.answers[target] = deque(_read(f"answers[{i}][1]", _times, times), maxlen=rs.answer_window)
-    for conv in rs.conversations.values():
+    for conv in rs.conversations.values() if rs.live else ():
         if conv.status == ConversationStatus.PARKED and conv.record.id not in rs.closed:
             channel = conv.record.channel
             rs.parked_count[channel] = rs.parked_count.get(channel, 0) + 1
@@ -581,4 +581,5 @@ def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
         "exclusive": sorted(c.value for c in settings.exclusive),
         "park_ttl": settings.park_ttl,
         "answer_window": settings.answer_window,
+        "live_statistics": settings.live_statistics,
     }

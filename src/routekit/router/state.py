@@ -243,6 +243,7 @@ class RoutingState:
         "exclusive",
         "finished",
         "finished_order",
+        "live",
         "now",
         "offer_targets",
         "offer_timeout",
@@ -283,6 +284,7 @@ class RoutingState:
         self.exclusive = settings.exclusive
         self.park_ttl = settings.park_ttl
         self.answer_window = settings.answer_window
+        self.live = settings.live_statistics
         self.now = -math.inf
         self.seq = 0
         self.agent_order = 0

@@ -10,7 +10,7 @@ import heapq
 
 import attrs
 
-from routekit.errors import UnknownIdError
+from routekit.errors import ConfigError, UnknownIdError
 from routekit.explanation import Explanation
 from routekit.models.agent import AgentStatus
 from routekit.models.channel import Channel
@@ -168,6 +168,8 @@ class RouterViews:
         (2, 'c-1', 9.0, 1)
         """
         rs = self._rs
+        if not rs.live:
+            raise ConfigError("this router keeps no live statistics (RouterSettings.live_statistics is False)")
         return statistics(rs, rs.now if now is None else float(now))
 
     def explain(self, contact_id: str, now: float | None = None) -> Explanation:
