@@ -125,6 +125,16 @@ class ReferenceRouter:
     def next_deadline(self) -> float | None:
         return min((t["due"] for t in self.timers), default=None)
 
+    def types(self, **values: Any) -> None:
+        """Every call's arguments are checked before anything happens: ids are strings, records records."""
+        for name, value in values.items():
+            if name == "target":
+                ok = value is None or isinstance(value, Target | Plan)
+            else:
+                ok = isinstance(value, {"agent": Agent, "contact": Contact}.get(name, str))
+            if not ok:
+                raise errors.ArgumentTypeError(f"{name}: {value!r}")
+
     def begin(self, now: float) -> list[Any]:
         if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
             raise errors.ClockError("bad now")
@@ -385,6 +395,7 @@ class ReferenceRouter:
         return AgentStatus(status)
 
     def add_agent(self, agent: Agent, now: float, status: AgentStatus = AgentStatus.AVAILABLE) -> list[Any]:
+        self.types(agent=agent)
         out = self.begin(now)
         now = self.now
         status = self.status_or_refuse(status, out)
@@ -396,6 +407,7 @@ class ReferenceRouter:
         return out
 
     def update_agent(self, agent: Agent, now: float) -> list[Any]:
+        self.types(agent=agent)
         out = self.begin(now)
         now = self.now
         self.agent_or_refuse(agent.id, out).agent = agent
@@ -404,6 +416,7 @@ class ReferenceRouter:
         return out
 
     def remove_agent(self, aid: str, now: float) -> list[Any]:
+        self.types(agent_id=aid)
         out = self.begin(now)
         now = self.now
         agent = self.agent_or_refuse(aid, out)
@@ -418,6 +431,7 @@ class ReferenceRouter:
         return out
 
     def set_status(self, aid: str, status: AgentStatus, now: float) -> list[Any]:
+        self.types(agent_id=aid)
         out = self.begin(now)
         now = self.now
         agent = self.agent_or_refuse(aid, out)
@@ -442,6 +456,7 @@ class ReferenceRouter:
         return out
 
     def end_wrap_up(self, aid: str, now: float) -> list[Any]:
+        self.types(agent_id=aid)
         out = self.begin(now)
         now = self.now
         agent = self.agent_or_refuse(aid, out)
@@ -503,10 +518,15 @@ class ReferenceRouter:
         self.queued(rc, now, out)
 
     def submit(self, contact: Contact, now: float) -> list[Any]:
+        self.types(contact=contact)
         out = self.begin(now)
         now = self.now
         if contact.id in self.contacts or contact.id in self.finished:
             raise self.refuse(errors.DuplicateIdError("duplicate contact"), out)
+        if contact.arrived_at is not None and contact.arrived_at > now:
+            raise self.refuse(errors.ClockError("arrived after now"), out)
+        if contact.channel.synchronous and contact.conversation_id in self.conversations:
+            raise self.refuse(errors.StateError("a synchronous contact names a conversation"), out)
         conversation_id = None if contact.channel.synchronous else contact.conversation
         if conversation_id is not None and conversation_id in self.conversations:
             raise self.refuse(errors.DuplicateIdError("conversation open"), out)
@@ -539,6 +559,7 @@ class ReferenceRouter:
         return rc
 
     def accept(self, cid: str, aid: str, now: float) -> list[Any]:
+        self.types(contact_id=cid, agent_id=aid)
         out = self.begin(now)
         now = self.now
         rc = self.pending_or_refuse(cid, aid, out)
@@ -550,13 +571,14 @@ class ReferenceRouter:
         agent.offer = None
         agent.work[cid] = (rc.contact.channel, "assigned")
         conv = self.conversations.get(rc.contact.conversation)
-        if conv is not None and conv.turn == cid:
+        if conv is not None and conv.turn == cid and not conv.closed and not rc.contact.channel.synchronous:
             conv.record = attrs.evolve(conv.record, agents=(*conv.record.agents, aid))
         out.append(Assigned(at=now, contact_id=cid, agent_id=aid, waited=now - rc.clock_start))
         self.match(now, out)
         return out
 
     def reject(self, cid: str, aid: str, now: float) -> list[Any]:
+        self.types(contact_id=cid, agent_id=aid)
         out = self.begin(now)
         now = self.now
         rc = self.pending_or_refuse(cid, aid, out)
@@ -566,6 +588,7 @@ class ReferenceRouter:
         return out
 
     def complete(self, cid: str, now: float) -> list[Any]:
+        self.types(contact_id=cid)
         out = self.begin(now)
         now = self.now
         rc = self.live_or_refuse(cid, out)
@@ -601,6 +624,7 @@ class ReferenceRouter:
         return conv
 
     def abandon(self, cid: str, now: float) -> list[Any]:
+        self.types(contact_id=cid)
         out = self.begin(now)
         now = self.now
         rc = self.contacts.get(cid)
@@ -637,6 +661,7 @@ class ReferenceRouter:
         return out
 
     def reprioritize(self, cid: str, priority: int, now: float) -> list[Any]:
+        self.types(contact_id=cid)
         out = self.begin(now)
         now = self.now
         rc = self.live_or_refuse(cid, out)
@@ -648,6 +673,7 @@ class ReferenceRouter:
         return out
 
     def transfer(self, cid: str, now: float, target: Target | Plan | None = None) -> list[Any]:
+        self.types(contact_id=cid, target=target)
         out = self.begin(now)
         now = self.now
         rc = self.live_or_refuse(cid, out)
@@ -661,6 +687,8 @@ class ReferenceRouter:
             plan = Plan([Stage(target=target)])
         else:
             plan = target
+        if any(stage.target.channel != rc.contact.channel for stage in plan.stages):
+            raise self.refuse(errors.ConfigError("a stage on another channel"), out)
         if not self.routable(plan):
             raise self.refuse(errors.UnroutableContactError("unroutable"), out)
         aid = rc.agent
@@ -676,11 +704,14 @@ class ReferenceRouter:
     # -- conversations --------------------------------------------------------------------------------
 
     def await_customer(self, cid: str, now: float) -> list[Any]:
+        self.types(contact_id=cid)
         out = self.begin(now)
         now = self.now
         rc = self.live_or_refuse(cid, out)
-        if rc.state != "assigned" or rc.contact.conversation not in self.conversations:
-            raise self.refuse(errors.StateError("not an assigned conversation turn"), out)
+        conv = self.conversations.get(rc.contact.conversation)
+        turn = conv is not None and conv.turn == cid and not conv.closed and not rc.contact.channel.synchronous
+        if rc.state != "assigned" or not turn:
+            raise self.refuse(errors.StateError("not the assigned turn of an open conversation"), out)
         hold = self.policy.hold(rc.contact)
         aid = rc.agent
         assert aid is not None
@@ -703,6 +734,7 @@ class ReferenceRouter:
         return out
 
     def customer_replied(self, conv_id: str, now: float) -> list[Any]:
+        self.types(conversation_id=conv_id)
         out = self.begin(now)
         now = self.now
         conv = self.conversations.get(conv_id)

@@ -415,3 +415,26 @@ class TestReusedIds:
         router._check()
         router.complete("m-1", 122.0)
         router._check()
+
+
+class TestSettingsAndReads:
+    def test_live_statistics_must_be_a_flag(self) -> None:
+        """A live_statistics setting that is not True or False is a ConfigError naming the value."""
+        with pytest.raises(rk.ConfigError, match="'yes'"):
+            rk.Router(Skills(), live_statistics="yes")
+
+    def test_statistics_refuse_a_bad_time(self) -> None:
+        """statistics() with a time that is not a finite number is a ClockError, and changes nothing."""
+        router = staffed()
+        before = router.snapshot()
+        with pytest.raises(rk.ClockError):
+            router.statistics(math.nan)
+        with pytest.raises(rk.ClockError):
+            router.statistics("5")  # type: ignore[arg-type]
+        assert before == router.snapshot()
+
+    def test_statistics_off(self) -> None:
+        """A router built without live statistics refuses to read them."""
+        router = rk.Router(Skills(), live_statistics=False)
+        with pytest.raises(rk.ConfigError, match="live_statistics"):
+            router.statistics()

@@ -270,6 +270,40 @@ class RouterMachine(RuleBasedStateMachine):
             self.both("accept", contact_id, data.draw(st.sampled_from(AGENT_IDS)), now)
 
     @rule(
+        data=st.data(),
+        action=st.sampled_from(["future", "foreign-conversation", "cross-channel", "wrong-type", "await-any"]),
+        step=steps,
+    )
+    def bad_call(self, data: st.DataObject, action: str, step: float) -> None:
+        """Calls the router must refuse (issue 18): both routers refuse them alike, after the same timers."""
+        now = self.tick(step)
+        if action == "future":
+            contact = rk.Contact(
+                id=f"c{self.next_contact}", customer=rk.Customer(id="u"), channel="voice", arrived_at=now + 10
+            )
+            self.next_contact += 1
+            self.both("submit", contact, now)
+        elif action == "foreign-conversation":
+            named = data.draw(st.sampled_from([*sorted(self.conversations), "c-none"]))
+            contact = rk.Contact(
+                id=f"c{self.next_contact}", customer=rk.Customer(id="u"), channel="chat", conversation_id=named
+            )
+            self.next_contact += 1
+            self.both("submit", contact, now)
+        elif action == "cross-channel":
+            candidates = self.contacts_in(rk.ContactState.ASSIGNED)
+            contact_id = data.draw(st.sampled_from(candidates)) if candidates else self.pick(data)
+            live = self.fast.state(contact_id) is not None
+            channel = self.fast.contact(contact_id).channel if live else rk.Channel.VOICE
+            other = next(c for c in CHANNELS if c is not channel)
+            self.both("transfer", contact_id, now, target=Target(channel=other))
+        elif action == "wrong-type":
+            bad = data.draw(st.sampled_from([None, 7, ["c0"], {"id": "c0"}]))
+            self.both(data.draw(st.sampled_from(["complete", "abandon", "await_customer"])), bad, now)
+        else:
+            self.both("await_customer", self.pick(data), now)
+
+    @rule(
         how=st.sampled_from(["step", "step", "deadline", "deadline", "past-deadline", "backwards", "nan"]),
         step=steps,
     )

@@ -43,6 +43,11 @@ def _check_seconds(instance: Any, attribute: Any, value: float) -> None:
         raise ConfigError(f"{attribute.name} must be a finite number of seconds >= 0, got {value!r}")
 
 
+def _check_flag(instance: Any, attribute: Any, value: bool) -> None:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{attribute.name} must be True or False, got {value!r}")
+
+
 def _check_window(instance: Any, attribute: Any, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 2:
         raise ConfigError(f"answer_window must be a whole number of answers >= 2, got {value!r}")
@@ -91,4 +96,4 @@ class RouterSettings:
     exclusive: frozenset[Channel] = attrs.field(default=None, converter=_channels)
     park_ttl: float = attrs.field(default=86400.0, validator=_check_seconds)
     answer_window: int = attrs.field(default=20, validator=_check_window)
-    live_statistics: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    live_statistics: bool = attrs.field(default=True, validator=_check_flag)

@@ -7,10 +7,11 @@ or moves the clock.
 from __future__ import annotations
 
 import heapq
+import math
 
 import attrs
 
-from routekit.errors import ConfigError, UnknownIdError
+from routekit.errors import ClockError, ConfigError, UnknownIdError
 from routekit.explanation import Explanation
 from routekit.models.agent import AgentStatus
 from routekit.models.channel import Channel
@@ -170,6 +171,8 @@ class RouterViews:
         rs = self._rs
         if not rs.live:
             raise ConfigError("this router keeps no live statistics (RouterSettings.live_statistics is False)")
+        if now is not None and (isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now)):
+            raise ClockError(f"now must be a finite number of seconds, got {now!r}")
         return statistics(rs, rs.now if now is None else float(now))
 
     def explain(self, contact_id: str, now: float | None = None) -> Explanation:
