@@ -94,6 +94,8 @@ class KpiCollector:
     _held: dict[str | None, str] = attrs.field(init=False, factory=dict)
     _resumed: dict[str, str] = attrs.field(init=False, factory=dict)
     _estimates: dict[str, float] = attrs.field(init=False, factory=dict)
+    # The contacts announced as a customer's later attempt, until their first ContactQueued or Denied.
+    _retrials: set[str] = attrs.field(init=False, factory=set)
     _queued: int = attrs.field(init=False, default=0)
     _measure_from: float = attrs.field(init=False, default=-math.inf)
     _handlers: dict[type, Callable[[Any], None]] = attrs.field(init=False, factory=dict)
@@ -186,6 +188,14 @@ class KpiCollector:
             self._estimates[contact_id] = float(estimate_seconds)
         elif not contact.answered:
             contact.estimate = float(estimate_seconds)
+
+    def observe_retrial(self, contact_id: str) -> None:
+        """Announce that the contact about to be submitted is a customer trying again, not a new customer.
+
+        Its ``ContactQueued`` (or its ``Denied`` at submit) then counts in ``retrials`` as well as in
+        ``offered`` (or ``denied``), so that ``offered + denied - retrials`` counts customers. O(1).
+        """
+        self._retrials.add(contact_id)
 
     def login(self, agent_id: str, at: float) -> None:
         """Start counting the agent's logged-in time (a no-op if it is already logged in)."""
@@ -388,6 +398,10 @@ class KpiCollector:
         queued = self._queued = self._queued + 1
         estimate = self._estimates.pop(contact_id, None) if self._estimates else None
         sticky = self._resumed.pop(contact_id, None) if self._resumed else None
+        retrial = False
+        if self._retrials and contact_id in self._retrials:
+            self._retrials.discard(contact_id)
+            retrial = True
         channel = event.channel
         # A warm-up contact needs no tallies and no threshold: it is never counted.
         tally = interval = threshold = None
@@ -407,6 +421,8 @@ class KpiCollector:
             assert interval is not None  # set on the first contact
             tally.offered += 1
             interval.offered += 1
+            if retrial:
+                tally.retrials += 1
             if threshold is not None:
                 tally.sl_offered += 1
                 interval.sl_offered += 1
@@ -531,10 +547,16 @@ class KpiCollector:
                 self._estimates.pop(event.contact_id, None)
             if self._resumed:
                 self._resumed.pop(event.contact_id, None)
+            retrial = False
+            if self._retrials and event.contact_id in self._retrials:
+                self._retrials.discard(event.contact_id)
+                retrial = True
             if self._queued < self.warmup_contacts:
                 return
             tally = self._tally(event.channel, event.tier)
             tally.denied += 1
+            if retrial:
+                tally.retrials += 1
             if event.fallback is not None:
                 tally.denied_with_fallback += 1
             return

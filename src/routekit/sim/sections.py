@@ -21,6 +21,7 @@ from routekit.policies.selection import SELECTIONS, Selection
 from routekit.policies.skills import Skills
 from routekit.sim.distributions import Distribution, distribution_from_spec
 from routekit.sim.spec import (
+    DEFAULT_MAX_RETRIALS,
     DEFAULT_SERVICE_LEVEL_TARGET,
     NO_DELAY,
     AgentGroup,
@@ -139,6 +140,10 @@ _CHANNEL = {
     "reject_probability",
     "turns",
     "reply_delay",
+    "retrial_probability",
+    "denied_retrial_probability",
+    "retrial_delay",
+    "max_retrials",
 }
 _ARRIVALS = {
     "channel",
@@ -187,12 +192,16 @@ def read_channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:
         level = spec.get("service_level")
         optional = {
             key: _distribution(spec[key], f"{path}.{key}", base) if key in spec else None
-            for key in ("patience", "turns", "reply_delay")
+            for key in ("patience", "turns", "reply_delay", "retrial_delay")
         }
         if optional["turns"] is not None and optional["reply_delay"] is None:
             raise ScenarioError(f"{path}.reply_delay: missing (a conversation of several turns needs it)")
         if optional["turns"] is not None and channel.synchronous:
             raise ScenarioError(f"{path}.turns: only asynchronous channels have conversations of turns")
+        retrial = _probability(spec.get("retrial_probability", 0.0), f"{path}.retrial_probability")
+        denied_retrial = _probability(spec.get("denied_retrial_probability", 0.0), f"{path}.denied_retrial_probability")
+        if (retrial or denied_retrial) and optional["retrial_delay"] is None:
+            raise ScenarioError(f"{path}.retrial_delay: missing (a customer who tries again needs it)")
         channels[channel.value] = ChannelSpec(
             channel=channel,
             service_level=None if level is None else _number(level, f"{path}.service_level"),
@@ -207,6 +216,10 @@ def read_channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:
             reject_probability=_probability(spec.get("reject_probability", 0.0), f"{path}.reject_probability"),
             turns=optional["turns"],
             reply_delay=optional["reply_delay"],
+            retrial_probability=retrial,
+            denied_retrial_probability=denied_retrial,
+            retrial_delay=optional["retrial_delay"],
+            max_retrials=_integer(spec.get("max_retrials", DEFAULT_MAX_RETRIALS), f"{path}.max_retrials", minimum=1),
         )
     return channels
 

@@ -25,6 +25,7 @@ from routekit.policies.tiers import TierGate
 from routekit.sim.distributions import Deterministic, Distribution
 
 __all__ = [
+    "DEFAULT_MAX_RETRIALS",
     "DEFAULT_SERVICE_LEVEL_TARGET",
     "MAX_ARRIVALS",
     "AgentGroup",
@@ -47,6 +48,9 @@ this bound, is refused naming the stream's key: at the simulator's pace such a r
 
 DEFAULT_SERVICE_LEVEL_TARGET = 0.8
 """A channel's ``service_level_target`` when the scenario gives none: 80% within its threshold."""
+
+DEFAULT_MAX_RETRIALS = 3
+"""How many times a customer tries again, at most, when the scenario gives no ``max_retrials``."""
 
 
 # ------------------------------------------------------------------------------------------- the records
@@ -82,6 +86,10 @@ class ChannelSpec:
     reject_probability: float = 0.0
     turns: Distribution | None = None
     reply_delay: Distribution | None = None
+    retrial_probability: float = 0.0
+    denied_retrial_probability: float = 0.0
+    retrial_delay: Distribution | None = None
+    max_retrials: int = DEFAULT_MAX_RETRIALS
 
 
 @attrs.frozen(kw_only=True)
