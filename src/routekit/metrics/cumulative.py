@@ -1,0 +1,601 @@
+"""Cumulative statistics over a sliding window, fed by the router's events: a wallboard's "last 15 minutes".
+
+Twilio TaskRouter's ``CumulativeStatistics`` and Amazon Connect's historical metrics count what happened in
+a recent window: contacts offered, answered, abandoned and denied, the service level, ASA, how long agents
+took to accept offers, and what became of the offers.
+:class:`CumulativeStatistics` counts the same from the events a :class:`~routekit.Router` returns, per
+channel, per stage target (the rule a contact was first queued at), per tier, and in total; each KPI is
+defined in :mod:`routekit.kpis`, the definitions the simulator's :class:`~routekit.metrics.KpiCollector`
+uses too, and a contact is counted by the collector's rules (its first ``ContactQueued`` makes it
+offered, its first ``Assigned`` answers it, an ``Abandoned`` or ``Denied`` before that ends it unanswered).
+
+Counts go into time buckets of ``bucket`` seconds, each event into the bucket of the moment it happened
+(its ``at``), so memory is O(buckets x rows) whatever the traffic, plus a record per open contact (from
+its first ``ContactQueued`` to its end) and per held conversation.
+The window read at ``now`` is the buckets from the one holding ``now - window`` up to the one holding ``now``:
+it starts at the bucket boundary at or before ``now - window``, so it spans between ``window`` and
+``window + bucket`` seconds (exactly ``window`` when ``now`` is on a boundary, as a wallboard refreshing
+every bucket reads it), and ``WindowStatistics.start`` says where it starts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+from sortedcontainers import SortedList
+
+from routekit import kpis
+from routekit.errors import ClockError, ConfigError
+from routekit.events import (
+    Abandoned,
+    AgentStatusChanged,
+    Assigned,
+    AwaitingCustomer,
+    Completed,
+    ContactQueued,
+    ConversationClosed,
+    CustomerReplied,
+    Denied,
+    Event,
+    Offered,
+    OfferExpired,
+    OfferRejected,
+    OfferRescinded,
+    Parked,
+    Reprioritized,
+    Resumed,
+    StageChanged,
+    Transferred,
+    WrapUpEnded,
+)
+from routekit.metrics.report import ALL
+from routekit.metrics.tallies import _thresholds
+from routekit.models.channel import Channel, to_channel
+
+__all__ = ["DEFAULT_WAIT_EDGES", "CumulativeStatistics", "WindowKpis", "WindowStatistics"]
+
+DEFAULT_WAIT_EDGES = (10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
+"""The default edges of the wait bands answered contacts are split by, in seconds."""
+
+# A row's key: (channel, rule, tier) of the contact's first ContactQueued (or of a Denied at submit).
+_Key = tuple[Channel, str, str]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The frozen records a read returns
+
+
+@attrs.frozen(kw_only=True)
+class WindowKpis:
+    """The counts and KPIs of one row of a window: a channel, a target, a tier, or all (``"all"``).
+
+    Attributes:
+        channel: The channel, or ``"all"``.
+        rule: The stage target a contact was first queued at (``Offered.rule``'s names), or ``"all"``.
+        tier: The customer's tier, or ``"all"``.
+        offered: Contacts first queued in the window.
+        answered: Contacts first assigned in the window.
+        abandoned: Contacts that left unanswered in the window (an ``Abandoned`` before any ``Assigned``).
+        denied: Contacts refused at submit in the window (never offered).
+        denied_after_queue: Contacts ended unanswered by a ``Denied`` in the window (say, unroutable).
+        denied_by_reason: Every ``Denied`` in the window, at submit or after queueing, by ``reason``.
+        answered_within: Answered contacts whose wait met the channel's service-level threshold.
+        service_level: :func:`routekit.kpis.service_level`: ``answered_within`` over the contacts decided in
+            the window (a contact is decided when it is answered within the threshold, when its wait passes
+            the threshold, or when it leaves unanswered before that); ``None`` without a threshold or when
+            none was decided.
+        asa: :func:`routekit.kpis.average_speed_of_answer` of the answered contacts.
+        abandon_rate: :func:`routekit.kpis.abandon_rate`: ``abandoned / offered``.
+        offers: ``Offered`` events in the window.
+        offers_accepted: ``Assigned`` events (each answers an offer; a transferred contact answers again).
+        offers_rejected: ``OfferRejected`` events.
+        offers_expired: ``OfferExpired`` events.
+        offers_rescinded: ``OfferRescinded`` events.
+        average_acceptance_time: :func:`routekit.kpis.average_acceptance_time`, from each accepted offer's
+            ``Offered`` to its ``Assigned``.
+        answered_by_wait: Answered contacts by wait band (:func:`routekit.kpis.wait_band` over the
+            statistics' ``wait_edges``): one more band than edges.
+    """
+
+    channel: str
+    rule: str
+    tier: str
+    offered: int
+    answered: int
+    abandoned: int
+    denied: int
+    denied_after_queue: int
+    denied_by_reason: dict[str, int]
+    answered_within: int
+    service_level: float | None
+    asa: float | None
+    abandon_rate: float | None
+    offers: int
+    offers_accepted: int
+    offers_rejected: int
+    offers_expired: int
+    offers_rescinded: int
+    average_acceptance_time: float | None
+    answered_by_wait: tuple[int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class WindowStatistics:
+    """The cumulative statistics of the window ``[start, at]``: in total, per channel, per target, per tier.
+
+    Rows appear for every channel, target and tier with a count in the window; :meth:`channel`,
+    :meth:`target` and :meth:`tier` give a row of zeros for one with none.
+    """
+
+    at: float
+    start: float
+    wait_edges: tuple[float, ...]
+    overall: WindowKpis
+    channels: tuple[WindowKpis, ...]
+    targets: tuple[WindowKpis, ...]
+    tiers: tuple[WindowKpis, ...]
+
+    def channel(self, channel: Channel | str) -> WindowKpis:
+        """The row of one channel.
+
+        Raises:
+            KeyError: Not a channel routekit knows.
+        """
+        name = to_channel(channel).value
+        return _find(self.channels, name, ALL, ALL, len(self.wait_edges))
+
+    def target(self, rule: str, channel: Channel | str | None = None) -> WindowKpis:
+        """The row of one stage target, by its rule (and channel, where two channels share a rule).
+
+        Raises:
+            KeyError: ``channel`` is not a channel routekit knows, or two channels share the rule and
+                ``channel`` was not given.
+        """
+        if channel is not None:
+            return _find(self.targets, to_channel(channel).value, rule, ALL, len(self.wait_edges))
+        rows = [row for row in self.targets if row.rule == rule]
+        if len(rows) > 1:
+            raise KeyError(f"rule {rule!r} is a target on several channels; name the channel")
+        return rows[0] if rows else _zeros(ALL, rule, ALL, len(self.wait_edges))
+
+    def tier(self, tier: str) -> WindowKpis:
+        """The row of one tier, over every channel."""
+        return _find(self.tiers, ALL, ALL, tier, len(self.wait_edges))
+
+
+def _find(rows: tuple[WindowKpis, ...], channel: str, rule: str, tier: str, edges: int) -> WindowKpis:
+    for row in rows:
+        if row.channel == channel and row.rule == rule and row.tier == tier:
+            return row
+    return _zeros(channel, rule, tier, edges)
+
+
+def _zeros(channel: str, rule: str, tier: str, edges: int) -> WindowKpis:
+    return _Counts(edges).kpis(channel, rule, tier)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Mutable state
+
+
+class _Counts:
+    """What one row counts in one bucket (or in a whole window, once buckets are summed)."""
+
+    __slots__ = (
+        "abandoned",
+        "accept_sum",
+        "accepted",
+        "answered",
+        "answered_within",
+        "bands",
+        "decided",
+        "denied",
+        "denied_after_queue",
+        "expired",
+        "offered",
+        "offers",
+        "reasons",
+        "rejected",
+        "rescinded",
+        "wait_sum",
+    )
+
+    def __init__(self, edges: int) -> None:
+        self.offered = 0
+        self.answered = 0
+        self.abandoned = 0
+        self.denied = 0
+        self.denied_after_queue = 0
+        self.reasons: dict[str, int] = {}
+        self.answered_within = 0
+        self.decided = 0
+        self.wait_sum = 0.0
+        self.offers = 0
+        self.accepted = 0
+        self.accept_sum = 0.0
+        self.rejected = 0
+        self.expired = 0
+        self.rescinded = 0
+        self.bands = [0] * (edges + 1)
+
+    def add(self, other: _Counts) -> None:
+        for name in _SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, n in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
+        self.bands = [mine + theirs for mine, theirs in zip(self.bands, other.bands, strict=True)]
+
+    def kpis(self, channel: str, rule: str, tier: str, has_threshold: bool = True) -> WindowKpis:
+        return WindowKpis(
+            channel=channel,
+            rule=rule,
+            tier=tier,
+            offered=self.offered,
+            answered=self.answered,
+            abandoned=self.abandoned,
+            denied=self.denied,
+            denied_after_queue=self.denied_after_queue,
+            denied_by_reason=dict(sorted(self.reasons.items())),
+            answered_within=self.answered_within,
+            service_level=kpis.service_level(self.answered_within, self.decided) if has_threshold else None,
+            asa=kpis.average_speed_of_answer(self.wait_sum, self.answered),
+            abandon_rate=kpis.abandon_rate(self.abandoned, self.offered),
+            offers=self.offers,
+            offers_accepted=self.accepted,
+            offers_rejected=self.rejected,
+            offers_expired=self.expired,
+            offers_rescinded=self.rescinded,
+            average_acceptance_time=kpis.average_acceptance_time(self.accept_sum, self.accepted),
+            answered_by_wait=tuple(self.bands),
+        )
+
+
+_SUMMED = tuple(name for name in _Counts.__slots__ if name not in ("reasons", "bands"))
+
+
+class _Open:
+    """An open contact: where it counts, its service-level clock, and its pending offer."""
+
+    __slots__ = ("answered", "arrived_at", "contact_id", "conversation", "deadline", "key", "offered_at")
+
+    def __init__(self, contact_id: str, key: _Key, arrived_at: float, threshold: float | None) -> None:
+        self.contact_id = contact_id
+        self.key = key
+        self.arrived_at = arrived_at
+        # When its wait passes the threshold, if it is still waiting then; None without a threshold.
+        self.deadline = None if threshold is None else arrived_at + threshold
+        self.answered = False
+        self.offered_at: float | None = None
+        self.conversation: str | None = None
+
+
+def _check_window(instance: Any, attribute: Any, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ConfigError(f"{attribute.name} must be a number of seconds > 0, got {value!r}")
+
+
+def _edges(value: Iterable[float]) -> tuple[float, ...]:
+    edges = tuple(value)
+    for edge in edges:
+        if isinstance(edge, bool) or not isinstance(edge, int | float) or not 0 <= edge < math.inf:
+            raise ConfigError(f"wait_edges must be numbers of seconds >= 0, got {edges!r}")
+    if any(b <= a for a, b in itertools.pairwise(edges)):
+        raise ConfigError(f"wait_edges must increase, got {edges!r}")
+    return tuple(float(edge) for edge in edges)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The statistics
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class CumulativeStatistics:
+    """Counts the router's events into time buckets and reads any recent window of them.
+
+    Args:
+        window: The window's length in seconds (minutes to a day); a whole number of buckets.
+        bucket: The buckets' width in seconds: the window's start is exact to a bucket.
+        service_levels: Channel to its service-level threshold in seconds; a channel not listed has no
+            service level.
+        wait_edges: The edges, in seconds, of the wait bands answered contacts are split by (increasing).
+
+    Raises:
+        ConfigError: A window or bucket that is not a number > 0, a window that is not a whole number of
+            buckets, a negative threshold, or wait edges that are negative or do not increase.
+
+    >>> from routekit.events import Assigned, ContactQueued, Offered
+    >>> stats = CumulativeStatistics(window=900, bucket=60, service_levels={"voice": 20})
+    >>> stats.record([
+    ...     ContactQueued(at=0.0, contact_id="c-1", channel="voice", tier="gold", arrived_at=0.0, stage=0,
+    ...                   rule="skills:any", priority=0),
+    ...     Offered(at=5.0, contact_id="c-1", agent_id="a-1", stage=0, rule="skills:any",
+    ...             selection="longest-idle", expires_at=25.0),
+    ...     Assigned(at=8.0, contact_id="c-1", agent_id="a-1", waited=8.0),
+    ... ])
+    >>> voice = stats.read(60.0).channel("voice")
+    >>> voice.offered, voice.answered, voice.service_level, voice.asa, voice.average_acceptance_time
+    (1, 1, 1.0, 8.0, 3.0)
+    >>> stats.read(960.0).channel("voice").asa is None
+    True
+    """
+
+    window: float = attrs.field(default=900.0, validator=_check_window)
+    bucket: float = attrs.field(default=60.0, validator=_check_window)
+    service_levels: dict[Channel, float] = attrs.field(factory=dict, converter=_thresholds)
+    wait_edges: tuple[float, ...] = attrs.field(default=DEFAULT_WAIT_EDGES, converter=_edges)
+
+    _buckets: int = attrs.field(init=False, default=0)
+    _counts: dict[int, dict[_Key, _Counts]] = attrs.field(init=False, factory=dict)
+    _open: dict[str, _Open] = attrs.field(init=False, factory=dict)
+    _held: dict[str, str] = attrs.field(init=False, factory=dict)
+    # Per row, the deadlines of its open contacts still waiting (deadline, contact id): how many passed
+    # the threshold in a window is two bisections, not a scan of the contacts.
+    _waiting: dict[_Key, SortedList] = attrs.field(init=False, factory=dict)
+    _latest: int = attrs.field(init=False, default=-(2**62))
+    _last_at: float = attrs.field(init=False, default=-math.inf)
+
+    def __attrs_post_init__(self) -> None:
+        buckets = round(self.window / self.bucket)
+        if buckets < 1 or not math.isclose(buckets * self.bucket, self.window, rel_tol=1e-9):
+            raise ConfigError(f"window must be a whole number of buckets of {self.bucket!r} s, got {self.window!r}")
+        self._buckets = buckets
+
+    # -- public ------------------------------------------------------------------------------------
+
+    def record(self, events: Iterable[Event]) -> None:
+        """Count each event, in order (the order the router returned them). O(log open contacts) each.
+
+        Raises:
+            ClockError: An event is earlier than one recorded before it.
+            TypeError: An item is not a router event.
+        """
+        for event in events:
+            try:
+                handler = _HANDLERS[type(event)]
+            except KeyError:
+                raise TypeError(f"not a router event: {event!r}") from None
+            at = event.at
+            if at < self._last_at:
+                raise ClockError(f"event at {at!r} is earlier than the last one recorded, at {self._last_at!r}")
+            self._last_at = at
+            index = int(at // self.bucket)
+            if index > self._latest:
+                self._slide(index)
+            handler(self, event)
+
+    def read(self, now: float) -> WindowStatistics:
+        """The statistics of the window ending at ``now``; it changes nothing.
+
+        O(buckets x rows + rows x log open contacts).
+
+        Raises:
+            ClockError: ``now`` is earlier than the last event recorded.
+        """
+        if now < self._last_at:
+            raise ClockError(f"now {now!r} is earlier than the last event recorded, at {self._last_at!r}")
+        first = int((now - self.window) // self.bucket)
+        start = float(first * self.bucket)
+        totals: dict[_Key, _Counts] = {}
+        edges = len(self.wait_edges)
+        for index in sorted(self._counts):
+            if index < first:
+                continue
+            for key, counts in self._counts[index].items():
+                total = totals.get(key)
+                if total is None:
+                    total = totals[key] = _Counts(edges)
+                total.add(counts)
+        # Contacts still waiting whose wait passed the threshold in the window are decided: misses.
+        for key, deadlines in self._waiting.items():
+            passed = deadlines.bisect_left((now, "")) - deadlines.bisect_left((start, ""))
+            if passed:
+                total = totals.get(key)
+                if total is None:
+                    total = totals[key] = _Counts(edges)
+                total.decided += passed
+
+        def merged(keys: Iterable[_Key]) -> _Counts:
+            total = _Counts(edges)
+            for key in keys:
+                total.add(totals[key])
+            return total
+
+        channels = sorted({key[0] for key in totals}, key=list(Channel).index)
+        targets = sorted({(key[0], key[1]) for key in totals}, key=lambda t: (list(Channel).index(t[0]), t[1]))
+        tiers = sorted({key[2] for key in totals})
+        timed = self.service_levels
+        return WindowStatistics(
+            at=now,
+            start=start,
+            wait_edges=self.wait_edges,
+            overall=merged(totals).kpis(ALL, ALL, ALL, bool(timed)),
+            channels=tuple(
+                merged(k for k in totals if k[0] is c).kpis(c.value, ALL, ALL, c in timed) for c in channels
+            ),
+            targets=tuple(
+                merged(k for k in totals if k[:2] == t).kpis(t[0].value, t[1], ALL, t[0] in timed) for t in targets
+            ),
+            tiers=tuple(merged(k for k in totals if k[2] == tier).kpis(ALL, ALL, tier, bool(timed)) for tier in tiers),
+        )
+
+    # -- buckets -----------------------------------------------------------------------------------
+
+    def _slide(self, index: int) -> None:
+        """Make ``index`` the latest bucket and drop those that left every window. O(buckets) at most once
+        per bucket's width of time."""
+        self._latest = index
+        oldest = index - self._buckets
+        for old in [k for k in self._counts if k < oldest]:
+            del self._counts[old]
+
+    def _at(self, at: float, key: _Key) -> _Counts | None:
+        """The counts of ``key`` in the bucket of ``at``, or None when that bucket has left every window."""
+        index = int(at // self.bucket)
+        if index < self._latest - self._buckets:
+            return None
+        bucket = self._counts.get(index)
+        if bucket is None:
+            bucket = self._counts[index] = {}
+        counts = bucket.get(key)
+        if counts is None:
+            counts = bucket[key] = _Counts(len(self.wait_edges))
+        return counts
+
+    def _decide(self, contact: _Open, at: float, within: bool) -> None:
+        """Count a contact's service-level outcome, at the moment it was decided, and stop watching it."""
+        deadline = contact.deadline
+        if deadline is None:
+            return
+        self._waiting[contact.key].discard((deadline, contact.contact_id))
+        # A miss was decided when the wait passed the threshold, if the contact was still waiting then.
+        counts = self._at(at if within or at < deadline else deadline, contact.key)
+        if counts is not None:
+            counts.decided += 1
+            if within:
+                counts.answered_within += 1
+
+    def _close(self, contact_id: str) -> _Open | None:
+        """Forget an open contact at its end; its service-level watch is left to the caller."""
+        contact = self._open.pop(contact_id, None)
+        if contact is not None and contact.conversation is not None:
+            self._held.pop(contact.conversation, None)
+        return contact
+
+    def _left_unanswered(self, contact: _Open, at: float) -> None:
+        if contact.deadline is not None:
+            self._decide(contact, at, within=False)
+
+    # -- event handlers: each O(log open contacts) at most ---------------------------------------------
+
+    def _on_queued(self, event: ContactQueued) -> None:
+        if event.contact_id in self._open:
+            return  # back in routing after a transfer: the same offered contact
+        key = (event.channel, event.rule, event.tier)
+        contact = self._open[event.contact_id] = _Open(
+            event.contact_id, key, event.arrived_at, self.service_levels.get(event.channel)
+        )
+        counts = self._at(event.at, key)
+        if counts is not None:
+            counts.offered += 1
+        if contact.deadline is not None:
+            waiting = self._waiting.get(key)
+            if waiting is None:
+                waiting = self._waiting[key] = SortedList()
+            waiting.add((contact.deadline, event.contact_id))
+
+    def _on_offered(self, event: Offered) -> None:
+        contact = self._open.get(event.contact_id)
+        if contact is None:
+            return  # queued before these statistics started recording
+        contact.offered_at = event.at
+        counts = self._at(event.at, contact.key)
+        if counts is not None:
+            counts.offers += 1
+
+    def _on_offer_ended(self, event: OfferRejected | OfferExpired | OfferRescinded) -> None:
+        contact = self._open.get(event.contact_id)
+        if contact is None:
+            return
+        contact.offered_at = None
+        counts = self._at(event.at, contact.key)
+        if counts is None:
+            return
+        if type(event) is OfferRejected:
+            counts.rejected += 1
+        elif type(event) is OfferExpired:
+            counts.expired += 1
+        else:
+            counts.rescinded += 1
+
+    def _on_assigned(self, event: Assigned) -> None:
+        contact = self._open.get(event.contact_id)
+        if contact is None:
+            return
+        counts = self._at(event.at, contact.key)
+        if counts is not None:
+            counts.accepted += 1
+            if contact.offered_at is not None:
+                counts.accept_sum += event.at - contact.offered_at
+        contact.offered_at = None
+        if contact.answered:
+            return  # after a transfer: answered once
+        contact.answered = True
+        waited = event.waited
+        if counts is not None:
+            counts.answered += 1
+            counts.wait_sum += waited
+            counts.bands[kpis.wait_band(waited, self.wait_edges)] += 1
+        if contact.deadline is not None:
+            threshold = self.service_levels[contact.key[0]]
+            self._decide(contact, event.at, within=kpis.within_threshold(waited, threshold))
+
+    def _on_abandoned(self, event: Abandoned) -> None:
+        contact = self._close(event.contact_id)
+        if contact is None or contact.answered:
+            return  # a held or parked conversation, or a transferred contact: it was answered
+        counts = self._at(event.at, contact.key)
+        if counts is not None:
+            counts.abandoned += 1
+        self._left_unanswered(contact, event.at)
+
+    def _on_denied(self, event: Denied) -> None:
+        contact = self._close(event.contact_id)
+        if contact is None:
+            # Refused at submit: never offered, counted apart.
+            counts = self._at(event.at, (event.channel, event.rule, event.tier))
+            if counts is not None:
+                counts.denied += 1
+                counts.reasons[event.reason] = counts.reasons.get(event.reason, 0) + 1
+            return
+        if contact.answered:
+            return
+        counts = self._at(event.at, contact.key)
+        if counts is not None:
+            counts.denied_after_queue += 1
+            counts.reasons[event.reason] = counts.reasons.get(event.reason, 0) + 1
+        self._left_unanswered(contact, event.at)
+
+    def _on_finished(self, event: Completed | Parked) -> None:
+        self._close(event.contact_id)
+
+    def _on_awaiting(self, event: AwaitingCustomer) -> None:
+        contact = self._open.get(event.contact_id)
+        if contact is not None:
+            contact.conversation = event.conversation_id
+            self._held[event.conversation_id] = event.contact_id
+
+    def _on_closed(self, event: ConversationClosed) -> None:
+        # A held turn normally ends with its own Completed or Abandoned; this forgets one that did not.
+        contact_id = self._held.pop(event.conversation_id, None)
+        if contact_id is not None:
+            self._open.pop(contact_id, None)
+
+    def _ignore(self, event: Event) -> None:
+        pass
+
+
+_HANDLERS: dict[type, Any] = {
+    ContactQueued: CumulativeStatistics._on_queued,
+    Offered: CumulativeStatistics._on_offered,
+    OfferRejected: CumulativeStatistics._on_offer_ended,
+    OfferExpired: CumulativeStatistics._on_offer_ended,
+    OfferRescinded: CumulativeStatistics._on_offer_ended,
+    Assigned: CumulativeStatistics._on_assigned,
+    Abandoned: CumulativeStatistics._on_abandoned,
+    Denied: CumulativeStatistics._on_denied,
+    Completed: CumulativeStatistics._on_finished,
+    Parked: CumulativeStatistics._on_finished,
+    AwaitingCustomer: CumulativeStatistics._on_awaiting,
+    ConversationClosed: CumulativeStatistics._on_closed,
+    WrapUpEnded: CumulativeStatistics._ignore,
+    StageChanged: CumulativeStatistics._ignore,
+    Resumed: CumulativeStatistics._ignore,
+    CustomerReplied: CumulativeStatistics._ignore,
+    Reprioritized: CumulativeStatistics._ignore,
+    Transferred: CumulativeStatistics._ignore,
+    AgentStatusChanged: CumulativeStatistics._ignore,
+}
