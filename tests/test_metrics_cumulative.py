@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import routekit.sim.engine as engine
-from routekit.errors import ClockError, ConfigError
+from routekit.errors import ClockError, ConfigError, SnapshotError
 from routekit.events import (
     Abandoned,
     Assigned,
@@ -121,10 +122,8 @@ def test_a_window_of_the_whole_day_agrees_with_the_simulators_kpis(recorded: lis
 
 
 def _close(expected: float | None, actual: float | None) -> bool:
-    return (
-        (expected is None
-        and actual is None)
-        or (expected is not None and actual is not None and actual == pytest.approx(expected, rel=1e-12, abs=0))
+    return (expected is None and actual is None) or (
+        expected is not None and actual is not None and actual == pytest.approx(expected, rel=1e-12, abs=0)
     )
 
 
@@ -325,3 +324,65 @@ def test_time_going_backwards_is_refused() -> None:
     assert 1 == stats.read(10.0).overall.offered
     with pytest.raises(TypeError):
         stats.record(["not an event"])  # type: ignore[list-item]
+
+
+# ------------------------------------------------------------------------------------------ snapshot
+
+
+def test_a_restored_snapshot_reads_and_records_as_the_original(recorded: list[Event]) -> None:
+    """Snapshot mid-day through JSON, restore, record the rest into both: every read is the same."""
+    scenario = builtin_scenario()
+    run_day(scenario, seed=3, customers=600)
+    half = len(recorded) // 2
+    original = CumulativeStatistics(window=1800, bucket=300, service_levels=scenario.service_levels())
+    original.record(recorded[:half])
+    restored = CumulativeStatistics.restore(json.loads(json.dumps(original.snapshot())))
+    assert original.snapshot() == restored.snapshot()
+    moment = recorded[half - 1].at
+    assert original.read(moment) == restored.read(moment)
+    answered = 0
+    step = (len(recorded) - half) // 4 + 1
+    for start in range(half, len(recorded), step):
+        chunk = recorded[start : start + step]
+        original.record(chunk)
+        restored.record(chunk)
+        assert original.read(chunk[-1].at) == restored.read(chunk[-1].at)
+        answered += original.read(chunk[-1].at).overall.answered
+    assert 0 < answered
+
+
+def test_an_empty_snapshot_restores() -> None:
+    """Statistics that recorded nothing restore to statistics that record from any time on."""
+    restored = CumulativeStatistics.restore(json.loads(json.dumps(CumulativeStatistics(window=120).snapshot())))
+    assert 120 == restored.window
+    restored.record([queued(-5.0, "c-1")])
+    assert 1 == restored.read(0.0).overall.offered
+
+
+@pytest.mark.parametrize(
+    ("damage", "path"),
+    [
+        (lambda data: data["open"][0].__setitem__(4, "soon"), "open[0]"),
+        (lambda data: data["buckets"][0][1][0].__setitem__(3, 1.5), "buckets[0][1][0]"),
+        (lambda data: data["buckets"][0][1][0].pop(), "buckets[0][1][0]"),
+        (lambda data: data.__setitem__("last_at", "late"), "last_at"),
+        (lambda data: data.pop("settings"), "settings"),
+    ],
+)
+def test_a_damaged_snapshot_is_refused_naming_where(damage: Callable[[dict[str, Any]], Any], path: str) -> None:
+    """A damaged snapshot is a SnapshotError naming the path of what is wrong in it."""
+    stats = CumulativeStatistics(service_levels={"voice": 20})
+    stats.record([queued(0.0, "c-1"), queued(1.0, "c-2"), offered(1.0, "c-2"), assigned(2.0, "c-2", 1.0)])
+    data = json.loads(json.dumps(stats.snapshot()))
+    damage(data)
+    with pytest.raises(SnapshotError) as error:
+        CumulativeStatistics.restore(data)
+    assert path == error.value.path
+
+
+def test_a_snapshot_with_bad_settings_is_a_config_error() -> None:
+    """Settings that could not be given to the constructor are refused as they would be there."""
+    data = CumulativeStatistics().snapshot()
+    data["settings"]["bucket"] = -1
+    with pytest.raises(ConfigError, match="bucket must be a number of seconds > 0, got -1"):
+        CumulativeStatistics.restore(data)
