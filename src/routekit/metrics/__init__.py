@@ -88,8 +88,9 @@ A KPI whose denominator is zero is ``None``.
 """
 
 from routekit.metrics.collector import KpiCollector
-from routekit.metrics.cumulative import DEFAULT_WAIT_EDGES, CumulativeStatistics, WindowKpis, WindowStatistics
+from routekit.metrics.cumulative import DEFAULT_WAIT_EDGES, CumulativeStatistics
 from routekit.metrics.report import ALL, IntervalKpis, KpiReport, KpiRow, summary_table
+from routekit.metrics.window import WindowKpis, WindowStatistics
 
 __all__ = [
     "ALL",
