@@ -12,6 +12,9 @@ import attrs
 
 from routekit import kpis
 from routekit.errors import UnknownIdError
+
+# ratio was defined here before routekit.kpis; the name stays importable from here for the code that uses it.
+from routekit.kpis import ratio as ratio
 from routekit.metrics.tallies import _Tally
 from routekit.models.channel import Channel
 
