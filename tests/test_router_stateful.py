@@ -13,12 +13,16 @@ from collections import Counter
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from reference_cumulative import window_from_scratch
 from reference_router import ReferenceRouter
 
 import routekit as rk
 from routekit import events as ev
+from routekit import kpis
+from routekit.metrics import CumulativeStatistics, KpiCollector
 from routekit.policies import SELECTIONS, Skills, Sticky, Target, mobile_support
 from routekit.router import explain as explaining
 from routekit.router import matching
@@ -27,6 +31,9 @@ AGENT_IDS = [f"a{i}" for i in range(5)]
 SKILLS = ["billing", "tech"]
 CHANNELS = [rk.Channel.VOICE, rk.Channel.CHAT, rk.Channel.MESSAGING, rk.Channel.VIDEO]
 TIERS = ["standard", "silver", "gold", "platinum", "bronze"]  # bronze is unknown to the tier gate
+# The cumulative statistics' settings: a window a few steps long, so that counts leave it often.
+THRESHOLDS = {"voice": 20.0, "chat": 30.0, "messaging": 60.0}
+WAIT_EDGES = (5.0, 20.0)
 
 EVENT_COUNTS: Counter[str] = Counter()
 
@@ -54,6 +61,13 @@ def outcome(call: Any) -> tuple[str, Any]:
         return ("ok", call())
     except rk.RoutekitError as error:
         return (type(error).__name__, error.events)
+
+
+def near(expected: float | None, actual: float | None) -> bool:
+    """Equal, or both floats equal to rounding (sums taken in another order)."""
+    if expected is None or actual is None:
+        return expected is actual
+    return actual == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
 OFFER = matching.offer
@@ -91,6 +105,10 @@ class RouterMachine(RuleBasedStateMachine):
         assert ref == fast, f"{name}{args}: reference and router differ"
         assert fast == restored, f"{name}{args}: the restored router differs"
         self.note(fast[1])
+        self.board.record(fast[1])
+        self.day.record(fast[1])
+        self.kpis.observe_all(fast[1])
+        self.recorded += fast[1]
         if fast[0] == "ok":
             for event in fast[1]:
                 EVENT_COUNTS[type(event).__name__] += 1
@@ -154,6 +172,11 @@ class RouterMachine(RuleBasedStateMachine):
         self.roster: dict[str, rk.Agent] = {}
         self.offers: dict[str, str] = {}
         self.conversations: dict[str, bool] = {}  # id: parked
+        self.board = CumulativeStatistics(window=60, bucket=10, service_levels=THRESHOLDS, wait_edges=WAIT_EDGES)
+        # A window longer than any run, against the simulator's collector.
+        self.day = CumulativeStatistics(window=10**6, bucket=1000, service_levels=THRESHOLDS, wait_edges=WAIT_EDGES)
+        self.kpis = KpiCollector(service_levels=THRESHOLDS)
+        self.recorded: list[Any] = []
         self.ref = ReferenceRouter(self.policy, **settings)
         self.restored = rk.Router.restore(self.fast.snapshot(), self.policy)
         for agent in roster:
@@ -375,6 +398,79 @@ class RouterMachine(RuleBasedStateMachine):
             parked = [c for c, is_parked in self.conversations.items() if is_parked]
             assert sum(self.fast.conversation(c).channel is channel for c in parked) == row.parked
         EVENT_COUNTS["statistics"] += 1
+
+    @invariant()
+    def cumulative_statistics_count_what_the_events_show(self) -> None:
+        """The sliding window per channel equals a count from scratch over every event recorded, and reads the
+        same after a snapshot's round trip; a window longer than the run equals the KPI collector's report."""
+        if not hasattr(self, "board"):
+            return
+        window = self.board.read(self.now)
+        assert window.start <= self.now - 60.0 < window.start + 10.0
+        # Go on with statistics restored from a snapshot: later steps check that they record as the original.
+        self.board = CumulativeStatistics.restore(json.loads(json.dumps(self.board.snapshot())))
+        assert window == self.board.read(self.now)
+        expected = window_from_scratch(self.recorded, window.start, self.now, THRESHOLDS, WAIT_EDGES)
+        for channel in CHANNELS:
+            counts = expected.get(channel.value, Counter())
+            row = window.channel(channel)
+            reasons = {k.split(":", 1)[1]: n for k, n in counts.items() if k.startswith("reason:")}
+            assert (
+                counts["offered"],
+                counts["answered"],
+                counts["abandoned"],
+                counts["denied"],
+                counts["denied_after_queue"],
+                reasons,
+                counts["answered_within"],
+                counts["offers"],
+                counts["accepted"],
+                counts["OfferRejected"],
+                counts["OfferExpired"],
+                counts["OfferRescinded"],
+                tuple(counts[f"band:{i}"] for i in range(len(WAIT_EDGES) + 1)),
+            ) == (
+                row.offered,
+                row.answered,
+                row.abandoned,
+                row.denied,
+                row.denied_after_queue,
+                row.denied_by_reason,
+                row.answered_within,
+                row.offers,
+                row.offers_accepted,
+                row.offers_rejected,
+                row.offers_expired,
+                row.offers_rescinded,
+                row.answered_by_wait,
+            ), channel
+            has_level = channel.value in THRESHOLDS
+            assert (kpis.service_level(counts["answered_within"], counts["decided"]) if has_level else None) == (
+                row.service_level
+            )
+            assert near(kpis.average_speed_of_answer(counts["wait_sum"], counts["answered"]), row.asa)
+            assert near(
+                kpis.average_acceptance_time(counts["accept_sum"], counts["accepted"]), row.average_acceptance_time
+            )
+        report = self.kpis.report(self.now)
+        whole = self.day.read(self.now)
+        for channel in CHANNELS:
+            row = whole.channel(channel)
+            try:
+                kpi = report.row(channel.value)
+            except rk.UnknownIdError:
+                assert (0, 0) == (row.offered, row.denied)
+                continue
+            assert (kpi.offered, kpi.handled, kpi.abandoned, kpi.denied, kpi.denied_after_queue) == (
+                row.offered,
+                row.answered,
+                row.abandoned,
+                row.denied,
+                row.denied_after_queue,
+            )
+            assert kpi.service_level == row.service_level
+            assert near(kpi.asa, row.asa)
+        EVENT_COUNTS["cumulative"] += 1
 
     @invariant()
     def snapshot_restores(self) -> None:

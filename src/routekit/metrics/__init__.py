@@ -90,6 +90,19 @@ A KPI whose denominator is zero is ``None``.
 """
 
 from routekit.metrics.collector import KpiCollector
+from routekit.metrics.cumulative import DEFAULT_WAIT_EDGES, CumulativeStatistics
 from routekit.metrics.report import ALL, IntervalKpis, KpiReport, KpiRow, summary_table
+from routekit.metrics.window import WindowKpis, WindowStatistics
 
-__all__ = ["ALL", "IntervalKpis", "KpiCollector", "KpiReport", "KpiRow", "summary_table"]
+__all__ = [
+    "ALL",
+    "DEFAULT_WAIT_EDGES",
+    "CumulativeStatistics",
+    "IntervalKpis",
+    "KpiCollector",
+    "KpiReport",
+    "KpiRow",
+    "WindowKpis",
+    "WindowStatistics",
+    "summary_table",
+]

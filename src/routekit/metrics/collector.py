@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from routekit import kpis
 from routekit.events import (
     Abandoned,
     AgentStatusChanged,
@@ -30,7 +31,7 @@ from routekit.events import (
     Transferred,
     WrapUpEnded,
 )
-from routekit.metrics.report import ALL, IntervalKpis, KpiReport, KpiRow, kpi_row, ratio
+from routekit.metrics.report import ALL, IntervalKpis, KpiReport, KpiRow, kpi_row
 from routekit.metrics.tallies import (
     _AgentClock,
     _AgentTime,
@@ -239,7 +240,7 @@ class KpiCollector:
             if contact.tally is None or contact.answered:
                 continue
             waited = max(0.0, until - contact.arrived_at)
-            undecided = contact.threshold is not None and waited <= contact.threshold
+            undecided = contact.threshold is not None and kpis.within_threshold(waited, contact.threshold)
             for original in (contact.tally, contact.interval):
                 tally = copies[id(original)]
                 tally.still_waiting += 1
@@ -347,7 +348,7 @@ class KpiCollector:
                         if channel is None
                         else (inside.channels[channel].logged, inside.channels[channel].busy)
                     )
-                    busy = ratio(working, logged)
+                    busy = kpis.occupancy(working, logged)
                     agents = logged / measured if measured > 0 else None
                 series.append(
                     IntervalKpis(
@@ -356,8 +357,8 @@ class KpiCollector:
                         offered=part.offered,
                         handled=part.handled,
                         abandoned=part.abandoned,
-                        service_level=ratio(part.sl_answered, part.sl_offered - part.sl_undecided),
-                        asa=ratio(part.wait_sum, part.handled),
+                        service_level=kpis.service_level(part.sl_answered, part.sl_offered - part.sl_undecided),
+                        asa=kpis.average_speed_of_answer(part.wait_sum, part.handled),
                         occupancy=busy,
                         agents=agents,
                     )
@@ -365,11 +366,11 @@ class KpiCollector:
             occupancy = slot_utilisation = None
             if tier is None:
                 if channel is None:
-                    occupancy = ratio(time.busy, time.logged)
+                    occupancy = kpis.occupancy(time.busy, time.logged)
                 else:
                     spent = time.channels[channel]
-                    occupancy = ratio(spent.busy, spent.logged)
-                    slot_utilisation = ratio(spent.slot_busy, spent.slot_capacity)
+                    occupancy = kpis.occupancy(spent.busy, spent.logged)
+                    slot_utilisation = kpis.occupancy(spent.slot_busy, spent.slot_capacity)
             total = _merged(v for (c, t), v in tallies.items() if match(c, t))
             return kpi_row(
                 ALL if channel is None else channel.value,
@@ -453,7 +454,7 @@ class KpiCollector:
         if contact is None or contact.offered:
             return
         contact.offered = True
-        if contact.tally is not None and event.at <= contact.queued_at:
+        if contact.tally is not None and kpis.offered_at_once(event.at, contact.queued_at):
             contact.tally.immediate += 1
 
     def _on_assigned(self, event: Assigned) -> None:
@@ -480,7 +481,7 @@ class KpiCollector:
         if waited > tally.wait_max:
             tally.wait_max = waited
         threshold = contact.threshold
-        if threshold is not None and waited <= threshold:
+        if threshold is not None and kpis.within_threshold(waited, threshold):
             tally.sl_answered += 1
             interval.sl_answered += 1
         if contact.sticky_agent is not None:
