@@ -271,6 +271,27 @@ class ReferenceRouter:
     def routable(self, plan: Plan, first: int = 0) -> bool:
         return any(self.supplied(stage.target) for stage in plan.stages[first:])
 
+    def full_target(self, cid: str, plan: Plan) -> Target | None:
+        """The target a contact entering ``plan`` would wait at when its queue is at its limit (by a scan)."""
+        index = 0
+        while index < len(plan.stages) - 1 and (
+            plan.stages[index].timeout == 0 or self.sticky_gone(plan.stages[index].target)
+        ):
+            index += 1
+        target = plan.stages[index].target
+        limits = self.settings.queue_limits
+        limit = limits.get(target.rule, limits.get(target.channel.value))
+        if limit is None:
+            return None
+        waiting = sum(rc.state == "waiting" and rc.target == target for rc in self.contacts.values())
+        if waiting < limit:
+            return None
+        free = any(
+            target.matches(agent.agent) and self.eligible(agent, target.channel) and (cid, aid) not in self.bars
+            for aid, agent in self.agents.items()
+        )
+        return None if free else target
+
     def deny_unroutable(self, now: float, out: list[Any]) -> None:
         doomed = [
             rc
@@ -537,6 +558,12 @@ class ReferenceRouter:
             return out
         if not self.routable(plan):
             raise self.refuse(errors.UnroutableContactError("unroutable"), out)
+        full = self.full_target(contact.id, plan)
+        if full is not None:
+            fallback = self.settings.queue_fallback.get(contact.channel)
+            out.append(self.denied(contact, now, "queue-full", full.rule, fallback))
+            self.finish(contact.id, now)
+            return out
         if conversation_id is not None:
             record = Conversation(
                 id=conversation_id,
@@ -691,6 +718,8 @@ class ReferenceRouter:
             raise self.refuse(errors.ConfigError("a stage on another channel"), out)
         if not self.routable(plan):
             raise self.refuse(errors.UnroutableContactError("unroutable"), out)
+        if self.full_target(cid, plan) is not None:
+            raise self.refuse(errors.StateError("queue-full"), out)
         aid = rc.agent
         assert aid is not None
         out.append(Transferred(at=now, contact_id=cid, agent_id=aid))

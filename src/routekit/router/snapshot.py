@@ -582,4 +582,6 @@ def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
         "park_ttl": settings.park_ttl,
         "answer_window": settings.answer_window,
         "live_statistics": settings.live_statistics,
+        "queue_limits": dict(sorted(settings.queue_limits.items())),
+        "queue_fallback": {c.value: to.value for c, to in sorted(settings.queue_fallback.items())},
     }

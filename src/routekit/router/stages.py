@@ -33,6 +33,7 @@ __all__ = [
     "deny_if_stranded",
     "deny_unroutable",
     "enter_stage",
+    "entry_stage",
     "leave_sticky_stages",
     "next_stage",
     "stage_timed_out",
@@ -89,6 +90,7 @@ def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event
     while True:
         stage = cr.plan.stages[cr.stage]
         last = cr.stage == len(cr.plan.stages) - 1
+        # skips, written out: every contact enters a stage this way.
         skip = not last and (stage.timeout == 0 or sticky_unavailable(rs, stage.target))
         if not skip:
             break
@@ -102,6 +104,21 @@ def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event
     if queue and cr.state == WAITING:
         enqueue(rs, cr)
         rs.dirty_contacts[cr.contact.id] = None
+
+
+def skips(rs: RoutingState, plan: Plan, index: int) -> bool:
+    """Whether a contact entering stage ``index`` of ``plan`` skips it at once: not the last stage, and its
+    timeout is 0 or its single agent cannot serve now. The one definition; ``enter_stage`` writes it out."""
+    stage = plan.stages[index]
+    last = index == len(plan.stages) - 1
+    return not last and (stage.timeout == 0 or sticky_unavailable(rs, stage.target))
+
+
+def entry_stage(rs: RoutingState, plan: Plan, index: int = 0) -> int:
+    """The stage a contact entering ``plan`` at ``index`` would wait in now, after the stages it skips."""
+    while skips(rs, plan, index):
+        index += 1
+    return index
 
 
 def sticky_unavailable(rs: RoutingState, target: Target) -> bool:

@@ -254,6 +254,7 @@ class RoutingState:
         "parked_count",
         "policy",
         "pools",
+        "queue_limits",
         "queues",
         "ready_plans",
         "reoffer_delay",
@@ -285,6 +286,7 @@ class RoutingState:
         self.park_ttl = settings.park_ttl
         self.answer_window = settings.answer_window
         self.live = settings.live_statistics
+        self.queue_limits = settings.queue_limits
         self.now = -math.inf
         self.seq = 0
         self.agent_order = 0
