@@ -231,10 +231,26 @@ class ReferenceRouter:
         agent = self.agents.get(target.agent)
         return agent is None or agent.status != AgentStatus.AVAILABLE or not target.matches(agent.agent)
 
+    def nobody_present(self, stage: Stage) -> bool:
+        """A stage's ``skip_if``: no agent matching its target logged in, or none available (by a scan)."""
+        if stage.skip_if is None:
+            return False
+        wanted = {
+            "none-logged-in": (AgentStatus.AVAILABLE, AgentStatus.AWAY),
+            "none-available": (AgentStatus.AVAILABLE,),
+        }
+        return not any(
+            stage.target.matches(a.agent) and a.status in wanted[stage.skip_if] for a in self.agents.values()
+        )
+
+    def skipped(self, plan: Plan, index: int) -> bool:
+        stage = plan.stages[index]
+        last = index == len(plan.stages) - 1
+        return not last and (stage.timeout == 0 or self.sticky_gone(stage.target) or self.nobody_present(stage))
+
     def enter_stage(self, rc: RefContact, now: float, out: list[Any]) -> None:
         while rc.stage < len(rc.plan.stages) - 1:
-            stage = rc.plan.stages[rc.stage]
-            if stage.timeout == 0 or self.sticky_gone(stage.target):
+            if self.skipped(rc.plan, rc.stage):
                 rc.stage += 1
                 out.append(
                     StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule)
@@ -274,9 +290,7 @@ class ReferenceRouter:
     def full_target(self, cid: str, plan: Plan) -> Target | None:
         """The target a contact entering ``plan`` would wait at when its queue is at its limit (by a scan)."""
         index = 0
-        while index < len(plan.stages) - 1 and (
-            plan.stages[index].timeout == 0 or self.sticky_gone(plan.stages[index].target)
-        ):
+        while self.skipped(plan, index):
             index += 1
         target = plan.stages[index].target
         limits = self.settings.queue_limits

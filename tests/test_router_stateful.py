@@ -19,7 +19,7 @@ from reference_router import ReferenceRouter
 
 import routekit as rk
 from routekit import events as ev
-from routekit.policies import SELECTIONS, Skills, Sticky, Target, mobile_support
+from routekit.policies import SELECTIONS, Skills, Sticky, Target, TierGate, mobile_support
 from routekit.router import explain as explaining
 from routekit.router import matching
 
@@ -54,6 +54,19 @@ POLICIES: list[Any] = [
     Skills(relax=[(20, "any")]),
     mobile_support(hold=20.0, window=30.0, park_ttl=100.0, vip_overflow=15.0),
     Sticky(10.0, 20.0, park_ttl=50.0, then=Skills(relax=[(20, "any")])),
+    # skip_if (issue 22): stages skipped as a contact enters them when nobody matching is logged in or available
+    Skills(relax=[(30, 1), (60, "any")], skip_if="none-available"),
+    Sticky(
+        10.0,
+        20.0,
+        park_ttl=50.0,
+        then=TierGate(
+            tiers=rk.Tiers(["standard", "silver", "gold", "platinum"]),
+            teams={"gold": ("vip", 15.0), "platinum": ("vip", 15.0)},
+            skip_if="none-logged-in",
+            then=Skills(relax=[(20, "any")], skip_if="none-logged-in"),
+        ),
+    ),
 ]
 
 
@@ -109,6 +122,8 @@ class RouterMachine(RuleBasedStateMachine):
         for event in events:
             if isinstance(event, ev.Denied):
                 EVENT_COUNTS[f"Denied:{event.reason}"] += 1
+            elif isinstance(event, ev.StageChanged):
+                EVENT_COUNTS[f"StageChanged:{event.stage}"] += 1
             if isinstance(event, ev.ContactQueued):
                 self.seen[event.contact_id] = None
                 self.arrived[event.contact_id] = event.arrived_at

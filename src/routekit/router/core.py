@@ -54,6 +54,7 @@ from routekit.router.index import (
     ensure_target,
     match_targets,
     refresh,
+    set_presence,
     unmatch_targets,
 )
 from routekit.router.limits import QUEUE_FULL, fallback_of, full_target
@@ -333,6 +334,7 @@ class Router(RouterViews):
                 return out
             out.append(AgentStatusChanged(at=now, agent_id=agent_id, status=status))
             ar.status = status
+            set_presence(rs, ar)
             if status == AVAILABLE:
                 ar.idle_since = now
             else:
