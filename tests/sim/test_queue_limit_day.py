@@ -9,6 +9,7 @@ import pytest
 
 from routekit import ScenarioError
 from routekit.analytics import erlang_b, mmck_blocking
+from routekit.sim.check import check_scenario
 from routekit.sim.replications import simulate
 from routekit.sim.scenario import scenario_from_dict
 
@@ -101,3 +102,22 @@ def test_the_share_denied_matches_the_loss_formula(limit: int, expected: float) 
     """5 agents, 54 calls an hour of 300 s (4.5 Erlangs): M/M/5/(5 + limit), by hand in the how-to."""
     mean, half_width = share_denied(limit)
     assert abs(mean - expected) <= half_width + 0.002
+
+
+def test_check_flags_a_limit_of_zero_and_a_rule_that_points_nowhere() -> None:
+    """``routekit check``: ``queue-limit-zero`` for a 0, ``queue-limit-unused`` for a key no stage answers to."""
+    text = DAY.format(limit=0, customers=100).replace("voice = 0 }", 'voice = 0, "skills:billing>3" = 2, chat = 4 }')
+    findings = check_scenario(scenario_from_dict(tomllib.loads(text)))
+    found = sorted((f.code, f.where) for f in findings if f.code.startswith("queue-limit"))
+    assert found == [
+        ("queue-limit-unused", "policy.router.queue_limits.chat"),
+        ("queue-limit-unused", "policy.router.queue_limits.skills:billing>3"),
+        ("queue-limit-zero", "policy.router.queue_limits.voice"),
+    ]
+    assert all(f.severity == "warning" for f in findings if f.code.startswith("queue-limit"))
+
+
+def test_check_is_quiet_about_limits_the_plans_use() -> None:
+    text = DAY.format(limit=3, customers=100).replace("voice = 3 }", 'voice = 3, "skills:any" = 5 }')
+    findings = check_scenario(scenario_from_dict(tomllib.loads(text)))
+    assert [f for f in findings if f.code.startswith("queue-limit")] == []
