@@ -220,3 +220,19 @@ def test_bad_limit_settings_are_refused_naming_field_and_value(settings: dict[st
     with pytest.raises(ConfigError) as error:
         RouterSettings(**settings)
     assert str(error.value).startswith(message)
+
+
+def test_a_durable_router_recovers_its_limits_and_refuses_other_ones() -> None:
+    """The store records the settings, limits included: recovery decides as before, other limits are refused."""
+    from routekit import DurableRouter, MemoryStore, RecoveryError
+
+    store = MemoryStore()
+    durable = DurableRouter.open(store, Skills(), queue_limits={"voice": 0}, queue_fallback={"voice": "messaging"})
+    durable.add_agent(Agent(id="a1", capacity={"voice": 1}), 0.0)
+    durable.submit(voice("c0"), 1.0)
+    durable.close()
+    again = DurableRouter.open(store, Skills(), queue_limits={"voice": 0}, queue_fallback={"voice": "messaging"})
+    assert [denied(2.0, "c1", fallback=MESSAGING)] == again.submit(voice("c1"), 2.0)
+    again.close()
+    with pytest.raises(RecoveryError, match="settings"):
+        DurableRouter.open(store, Skills(), queue_limits={"voice": 1}, queue_fallback={"voice": "messaging"})
