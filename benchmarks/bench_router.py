@@ -48,7 +48,9 @@ Run ``.venv/bin/python benchmarks/bench_router.py`` (well over an hour, nearly a
 at 100,000 waiting); ``--quick`` runs the scales up to 10,000 waiting in under a minute (one reference
 cycle at 10,000); ``--size N`` keeps the scales with at most N waiting (another N adds N / 10 agents with
 N waiting); ``--no-reference`` times the router alone; ``--json`` prints the same figures as JSON, and
-``--save-json PATH`` writes them beside the table. Results, command and machine go into
+``--save-json PATH`` writes them beside the table; ``--queue-limits`` runs every scale with queue limits
+on (issue 22: each channel's queues capped at the scale's waiting count, which the churn never reaches,
+so every submit pays the check and the cycles are the same). Results, command and machine go into
 docs/benchmarks.md.
 """
 
@@ -164,9 +166,18 @@ class Churn:
         self.clock = clock
 
 
-def fill(agents: int, waiting: int, stream: ContactStream) -> Churn:
+def limits_for(waiting: int, on: bool) -> dict[str, int]:
+    """``--queue-limits``: every channel's queues capped at the scale's waiting count, else no limits.
+
+    The churn holds the queues at ``waiting`` in all, so no queue reaches its cap and none is denied: every
+    submit pays the limit's check and the cycle stays the same, comparable with the run without limits.
+    """
+    return {channel.value: waiting for channel in CHANNELS} if on else {}
+
+
+def fill(agents: int, waiting: int, stream: ContactStream, queue_limits: dict[str, int] | None = None) -> Churn:
     """A router filled by real calls: every agent busy, ``waiting`` contacts waiting."""
-    router = Router(Skills())
+    router = Router(Skills(), queue_limits=queue_limits or {})
     churn = Churn(router, deque(), 0.0)
     for agent in make_agents(agents):
         router.add_agent(agent, 0.0)
@@ -206,7 +217,7 @@ def reference_copy(churn: Churn) -> Churn:
     data = router.snapshot()
     if data["timers"] or data["conversations"]:
         raise RuntimeError("the copy handles no timers, re-offer bars or conversations")
-    ref = ref_module.ReferenceRouter(router.policy)
+    ref = ref_module.ReferenceRouter(router.policy, queue_limits=router.settings.queue_limits)
     ref.now, ref.seq = data["now"], data["seq"]
     for agent_data in data["agents"]:
         agent = churn.agents[agent_data["agent"]["id"]]
@@ -296,7 +307,7 @@ def prepare(agents: int, waiting: int, args: Any, log: Any) -> Scale:
     """Fill the router, time the reference's cycles, and replay them on the router to compare events."""
     stream = ContactStream(args.seed)
     start = time.perf_counter()
-    churn = fill(agents, waiting, stream)
+    churn = fill(agents, waiting, stream, limits_for(waiting, args.queue_limits))
     fill_s = time.perf_counter() - start
     log(f"filled {agents:,} agents / {waiting:,} waiting in {fill_s:.1f} s")
 
@@ -498,6 +509,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-reference", action="store_true", help="time the router alone")
     p.add_argument("--quick", action="store_true", help="a smoke run: --size 10000, fewer cycles")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument(
+        "--queue-limits", action="store_true", help="cap every channel's queues at the scale's waiting count"
+    )
     p.add_argument("--save-json", metavar="PATH", help="also write the JSON figures to PATH")
     args = p.parse_args(argv)
     if args.quick:
@@ -533,7 +547,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
     else:
-        print("\n".join([*header("bench_router", info, args), *table(rows, memory, checks)]))
+        limits = ["# queue limits on: each channel's queues capped at the scale's waiting count"] * args.queue_limits
+        print("\n".join([*header("bench_router", info, args), *limits, *table(rows, memory, checks)]))
     # A missed target is a finding, not a failure; routers that disagree are.
     return 1 if any(r.same_events is False for r in rows) else 0
 

@@ -231,10 +231,26 @@ class ReferenceRouter:
         agent = self.agents.get(target.agent)
         return agent is None or agent.status != AgentStatus.AVAILABLE or not target.matches(agent.agent)
 
+    def nobody_present(self, stage: Stage) -> bool:
+        """A stage's ``skip_if``: no agent matching its target logged in, or none available (by a scan)."""
+        if stage.skip_if is None:
+            return False
+        wanted = {
+            "none-logged-in": (AgentStatus.AVAILABLE, AgentStatus.AWAY),
+            "none-available": (AgentStatus.AVAILABLE,),
+        }
+        return not any(
+            stage.target.matches(a.agent) and a.status in wanted[stage.skip_if] for a in self.agents.values()
+        )
+
+    def skipped(self, plan: Plan, index: int) -> bool:
+        stage = plan.stages[index]
+        last = index == len(plan.stages) - 1
+        return not last and (stage.timeout == 0 or self.sticky_gone(stage.target) or self.nobody_present(stage))
+
     def enter_stage(self, rc: RefContact, now: float, out: list[Any]) -> None:
         while rc.stage < len(rc.plan.stages) - 1:
-            stage = rc.plan.stages[rc.stage]
-            if stage.timeout == 0 or self.sticky_gone(stage.target):
+            if self.skipped(rc.plan, rc.stage):
                 rc.stage += 1
                 out.append(
                     StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule)
@@ -270,6 +286,25 @@ class ReferenceRouter:
 
     def routable(self, plan: Plan, first: int = 0) -> bool:
         return any(self.supplied(stage.target) for stage in plan.stages[first:])
+
+    def full_target(self, cid: str, plan: Plan) -> Target | None:
+        """The target a contact entering ``plan`` would wait at when its queue is at its limit (by a scan)."""
+        index = 0
+        while self.skipped(plan, index):
+            index += 1
+        target = plan.stages[index].target
+        limits = self.settings.queue_limits
+        limit = limits.get(target.rule, limits.get(target.channel.value))
+        if limit is None:
+            return None
+        waiting = sum(rc.state == "waiting" and rc.target == target for rc in self.contacts.values())
+        if waiting < limit:
+            return None
+        free = any(
+            target.matches(agent.agent) and self.eligible(agent, target.channel) and (cid, aid) not in self.bars
+            for aid, agent in self.agents.items()
+        )
+        return None if free else target
 
     def deny_unroutable(self, now: float, out: list[Any]) -> None:
         doomed = [
@@ -537,6 +572,12 @@ class ReferenceRouter:
             return out
         if not self.routable(plan):
             raise self.refuse(errors.UnroutableContactError("unroutable"), out)
+        full = self.full_target(contact.id, plan)
+        if full is not None:
+            fallback = self.settings.queue_fallback.get(contact.channel)
+            out.append(self.denied(contact, now, "queue-full", full.rule, fallback))
+            self.finish(contact.id, now)
+            return out
         if conversation_id is not None:
             record = Conversation(
                 id=conversation_id,
@@ -691,6 +732,8 @@ class ReferenceRouter:
             raise self.refuse(errors.ConfigError("a stage on another channel"), out)
         if not self.routable(plan):
             raise self.refuse(errors.UnroutableContactError("unroutable"), out)
+        if self.full_target(cid, plan) is not None:
+            raise self.refuse(errors.StateError("queue-full"), out)
         aid = rc.agent
         assert aid is not None
         out.append(Transferred(at=now, contact_id=cid, agent_id=aid))

@@ -23,7 +23,7 @@ import routekit as rk
 from routekit import events as ev
 from routekit import kpis
 from routekit.metrics import CumulativeStatistics, KpiCollector
-from routekit.policies import SELECTIONS, Skills, Sticky, Target, mobile_support
+from routekit.policies import SELECTIONS, Skills, Sticky, Target, TierGate, mobile_support
 from routekit.router import explain as explaining
 from routekit.router import matching
 
@@ -48,11 +48,32 @@ agents = st.builds(
     wrap=st.dictionaries(st.sampled_from(CHANNELS), st.sampled_from([0.0, 5.0, 30.0]), max_size=2),
 )
 steps = st.sampled_from([0.0, 0.0, 0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 45.0])
+# Queue limits keyed by channel and by the rules the policies below name, often 0 or 1 so queues fill.
+QUEUE_LIMIT_KEYS = [
+    *("voice", "chat", "messaging", "video"),
+    *("skills:any", "skills:billing>=2", "tier:vip-team", "team:vip"),
+]
+queue_limits = st.one_of(
+    st.just({}), st.dictionaries(st.sampled_from(QUEUE_LIMIT_KEYS), st.integers(0, 2), min_size=1, max_size=3)
+)
 POLICIES: list[Any] = [
     Skills(relax=[(30, 1), (60, "names"), (90, "any")]),
     Skills(relax=[(20, "any")]),
     mobile_support(hold=20.0, window=30.0, park_ttl=100.0, vip_overflow=15.0),
     Sticky(10.0, 20.0, park_ttl=50.0, then=Skills(relax=[(20, "any")])),
+    # skip_if (issue 22): stages skipped as a contact enters them when nobody matching is logged in or available
+    Skills(relax=[(30, 1), (60, "any")], skip_if="none-available"),
+    Sticky(
+        10.0,
+        20.0,
+        park_ttl=50.0,
+        then=TierGate(
+            tiers=rk.Tiers(["standard", "silver", "gold", "platinum"]),
+            teams={"gold": ("vip", 15.0), "platinum": ("vip", 15.0)},
+            skip_if="none-logged-in",
+            then=Skills(relax=[(20, "any")], skip_if="none-logged-in"),
+        ),
+    ),
 ]
 
 
@@ -117,6 +138,10 @@ class RouterMachine(RuleBasedStateMachine):
     def note(self, events: list[Any]) -> None:
         """Learn the ids in play from the events, as a platform does: contacts, pending offers, conversations."""
         for event in events:
+            if isinstance(event, ev.Denied):
+                EVENT_COUNTS[f"Denied:{event.reason}"] += 1
+            elif isinstance(event, ev.StageChanged):
+                EVENT_COUNTS[f"StageChanged:{event.stage}"] += 1
             if isinstance(event, ev.ContactQueued):
                 self.seen[event.contact_id] = None
                 self.arrived[event.contact_id] = event.arrived_at
@@ -152,9 +177,19 @@ class RouterMachine(RuleBasedStateMachine):
         reoffer_delay=st.sampled_from([0.0, 30.0]),
         selection=st.sampled_from(sorted(SELECTIONS)),
         live=st.booleans(),
+        limits=queue_limits,
+        fallback=st.sampled_from([{}, {"voice": "messaging"}]),
     )
     def staff(
-        self, roster: list[rk.Agent], policy: int, away: bool, reoffer_delay: float, selection: str, live: bool
+        self,
+        roster: list[rk.Agent],
+        policy: int,
+        away: bool,
+        reoffer_delay: float,
+        selection: str,
+        live: bool,
+        limits: dict[str, int],
+        fallback: dict[str, str],
     ) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
         self.policy = POLICIES[policy]
@@ -165,6 +200,8 @@ class RouterMachine(RuleBasedStateMachine):
             "reoffer_delay": reoffer_delay,
             "selection": SELECTIONS[selection],
             "live_statistics": live,
+            "queue_limits": limits,
+            "queue_fallback": fallback,
         }
         self.fast = rk.Router(self.policy, **settings)
         self.seen: dict[str, None] = {}

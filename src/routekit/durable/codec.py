@@ -204,7 +204,7 @@ def describe(value: Any) -> Any:
 
     >>> import routekit as rk
     >>> describe(rk.policies.Skills(relax=[(30, 1)]))
-    {'type': 'Skills', 'relax': [[30, 1]]}
+    {'type': 'Skills', 'relax': [[30, 1]], 'skip_if': None}
     """
     if isinstance(value, Enum):
         return describe(value.value)

@@ -21,6 +21,7 @@ arrival, or the customer's reply for a conversation turn) to its first ``Assigne
 - ``denied``: contacts refused at submit (a ``Denied`` with no ``ContactQueued`` before it); they are not
   offered.
 - ``denied_with_fallback``: those of ``denied`` whose ``Denied.fallback`` names a channel.
+- ``denied_queue_full``: those of ``denied`` with ``reason="queue-full"`` (a queue at its limit).
 - ``retrials``: those of ``offered`` and ``denied`` that were a customer trying again
   (:meth:`KpiCollector.observe_retrial`); ``offered + denied - retrials`` counts customers.
 - ``denied_after_queue``: offered contacts ended by a ``Denied`` before any ``Assigned`` (for example

@@ -48,6 +48,7 @@ from routekit.metrics.tallies import (
 )
 from routekit.models.agent import AgentStatus
 from routekit.models.channel import Channel
+from routekit.router.limits import QUEUE_FULL
 
 __all__ = ["KpiCollector"]
 
@@ -560,6 +561,8 @@ class KpiCollector:
                 tally.retrials += 1
             if event.fallback is not None:
                 tally.denied_with_fallback += 1
+            if event.reason == QUEUE_FULL:
+                tally.denied_queue_full += 1
             return
         self._held.pop(contact.conversation, None)  # None outside a conversation: nothing to pop
         if contact.agent is not None:

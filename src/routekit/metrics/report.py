@@ -54,6 +54,7 @@ class KpiRow:
     abandoned: int
     denied: int
     denied_with_fallback: int
+    denied_queue_full: int
     retrials: int
     denied_after_queue: int
     still_waiting: int
@@ -141,6 +142,7 @@ def kpi_row(
         abandoned=t.abandoned,
         denied=t.denied,
         denied_with_fallback=t.denied_with_fallback,
+        denied_queue_full=t.denied_queue_full,
         retrials=t.retrials,
         denied_after_queue=t.denied_after_queue,
         still_waiting=t.still_waiting,

@@ -75,6 +75,7 @@ def problems(rs: RoutingState) -> Iterator[Problem]:
     yield from _timers(rs, live)
     yield from _conversations(rs, live)
     yield from _finished(rs)
+    yield from _presence(rs)
     if rs.live:
         yield from _statistics(rs)
     # Stability: no waiting contact has an eligible agent or waits for nobody; nothing is left dirty.
@@ -277,6 +278,20 @@ def _finished(rs: RoutingState) -> Iterator[Problem]:
     times = [at for at, _, _ in rs.finished_order]
     if any(not math.isfinite(at) for at in times) or times != sorted(times):
         yield ("", None, "finished_order", "not finite times in order")
+
+
+def _presence(rs: RoutingState) -> Iterator[Problem]:
+    """The agents logged in and available per target (what a stage's skip_if reads), counted from scratch."""
+    present: dict[Target, list[int]] = {target: [0, 0] for target in rs.pools}
+    for agent_id, ar in rs.agents.items():
+        counted = (int(ar.status != OFFLINE), int(ar.status == AVAILABLE))
+        if counted != ar.present:
+            yield ("agents", agent_id, "present", f"counted as {ar.present}, not {counted}")
+        for target in rs.pools:
+            if target.matches(ar.agent):
+                present[target] = [n + c for n, c in zip(present[target], counted, strict=True)]
+    if present != rs.present:
+        yield ("", None, "agents", "the agents logged in and available by target are not the agents' states")
 
 
 def _statistics(rs: RoutingState) -> Iterator[Problem]:

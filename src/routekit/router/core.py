@@ -54,8 +54,10 @@ from routekit.router.index import (
     ensure_target,
     match_targets,
     refresh,
+    set_presence,
     unmatch_targets,
 )
+from routekit.router.limits import QUEUE_FULL, fallback_of, full_target
 from routekit.router.matching import match, offer_new, serve_next
 from routekit.router.offers import end_offer, offer_expired, rescind
 from routekit.router.refusals import (
@@ -68,6 +70,7 @@ from routekit.router.refusals import (
     plan_of,
     refuse,
     require_channel,
+    require_room,
     require_routable,
     require_type,
     status_of,
@@ -331,6 +334,7 @@ class Router(RouterViews):
                 return out
             out.append(AgentStatusChanged(at=now, agent_id=agent_id, status=status))
             ar.status = status
+            set_presence(rs, ar)
             if status == AVAILABLE:
                 ar.idle_since = now
             else:
@@ -386,7 +390,9 @@ class Router(RouterViews):
 
         Returns:
             ``ContactQueued``, then ``Offered`` if someone is free; or only ``Denied`` when the policy
-            refuses it (with a ``reason``, the ``rule`` and a ``fallback`` channel).
+            refuses it (with a ``reason``, the ``rule`` and a ``fallback`` channel), or when it would wait
+            in a queue already at its limit (``reason="queue-full"``, the ``fallback`` of
+            ``RouterSettings.queue_fallback``; see :mod:`routekit.router.limits`).
 
         Raises:
             DuplicateIdError: The id is in use, or was used by a contact finished within the retention time.
@@ -430,6 +436,12 @@ class Router(RouterViews):
                 if len(ready) >= _READY_PLANS:
                     ready.clear()  # a policy that builds a new plan each time must not grow this forever
                 ready[id(plan)] = plan
+            if rs.queue_limits:
+                full = full_target(rs, contact.id, plan)
+                if full is not None:
+                    out.append(denied(contact, now, QUEUE_FULL, full.rule, fallback_of(rs, contact.channel)))
+                    finish(rs, contact.id, now, None, f"denied: {QUEUE_FULL}", (None, None, full.rule, None, now))
+                    return out
             if conversation_id is not None:
                 record = Conversation(
                     id=conversation_id,
@@ -688,7 +700,8 @@ class Router(RouterViews):
 
         Raises:
             UnknownIdError: The contact is not known.
-            StateError: The contact is not assigned.
+            StateError: The contact is not assigned, or it would wait in a queue already at its limit
+                (``RouterSettings.queue_limits``).
             UnroutableContactError: No registered agent could ever serve the new plan.
         """
         if self._in_call:
@@ -715,6 +728,8 @@ class Router(RouterViews):
                 plan = target
             require_channel(cr.contact, plan, out)
             require_routable(rs, cr.contact, plan, out)
+            if rs.queue_limits:
+                require_room(rs, cr.contact, plan, out)
             agent_id = cr.agent
             assert agent_id is not None
             ar = rs.agents[agent_id]

@@ -53,6 +53,41 @@ def _check_window(instance: Any, attribute: Any, value: int) -> None:
         raise ConfigError(f"answer_window must be a whole number of answers >= 2, got {value!r}")
 
 
+def _queue_limits(value: Mapping[str, int] | Mapping[Channel, int] | None) -> dict[str, int]:
+    if value is not None and not isinstance(value, Mapping):
+        raise ConfigError(f"queue_limits must map a rule or channel to a number of contacts, got {value!r}")
+    # A channel given as a Channel is keyed by its name, as the TOML scenario and the snapshot write it.
+    return {key.value if isinstance(key, Channel) else key: limit for key, limit in (value or {}).items()}
+
+
+def _check_queue_limits(instance: Any, attribute: Any, value: dict[str, int]) -> None:
+    for key, limit in value.items():
+        if not isinstance(key, str) or not key:
+            raise ConfigError(f"queue_limits: a key is a target's rule or a channel name, got {key!r}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ConfigError(f"queue_limits[{key!r}] must be a whole number of contacts >= 0, got {limit!r}")
+
+
+def _queue_fallback(
+    value: Mapping[Channel, Channel | str] | Mapping[str, Channel | str] | None,
+) -> dict[Channel, Channel]:
+    if value is not None and not isinstance(value, Mapping):
+        raise ConfigError(f"queue_fallback must map a channel to a channel, got {value!r}")
+    fallback: dict[Channel, Channel] = {}
+    for channel, to in (value or {}).items():
+        try:
+            fallback[to_channel(channel)] = to_channel(to)
+        except ConfigError as error:
+            raise ConfigError(f"queue_fallback[{channel!r}]: {error}") from None
+    return fallback
+
+
+def _check_queue_fallback(instance: Any, attribute: Any, value: dict[Channel, Channel]) -> None:
+    for channel, to in value.items():
+        if channel is to:
+            raise ConfigError(f"queue_fallback[{channel.value!r}] falls back to the same channel {to.value!r}")
+
+
 def _channels(value: Iterable[Channel | str] | None) -> frozenset[Channel]:
     if value is None:
         return frozenset(c for c in Channel if c.exclusive)
@@ -76,6 +111,14 @@ class RouterSettings:
         live_statistics: Whether the router keeps the counts ``Router.statistics()`` reads. On by default;
             the simulator turns them off, since a simulated day reads none of them and they cost about a
             tenth of a simulated contact.
+        queue_limits: The most contacts that may wait in one queue, keyed by a target's rule
+            (``"skills:billing>=3"``, ``"team:vip"``) or by a channel name (``"voice"``: every queue on that
+            channel without a rule of its own). Contacts being offered do not count. A contact that would
+            wait in a full queue is denied at submit (``Denied(reason="queue-full")``) and a transfer into
+            one is refused; a contact already in routing (a rejected or expired offer, a stage change, a
+            reply turn) is never turned away. A rule key is read first, then the channel's.
+        queue_fallback: Channel to the channel a contact denied by a full queue is pointed to
+            (``{"voice": "messaging"}``), carried as the ``Denied`` event's ``fallback``.
 
     >>> RouterSettings(reoffer_delay=10).reoffer_delay
     10
@@ -83,6 +126,12 @@ class RouterSettings:
     Traceback (most recent call last):
     ...
     routekit.errors.ConfigError: retention must be a finite number of seconds >= 0, got -1
+    >>> RouterSettings(queue_limits={"voice": 20, "team:vip": 0}).queue_limits
+    {'voice': 20, 'team:vip': 0}
+    >>> RouterSettings(queue_limits={"voice": -1})
+    Traceback (most recent call last):
+    ...
+    routekit.errors.ConfigError: queue_limits['voice'] must be a whole number of contacts >= 0, got -1
     """
 
     offer_timeout: dict[Channel, float] = attrs.field(
@@ -97,3 +146,7 @@ class RouterSettings:
     park_ttl: float = attrs.field(default=86400.0, validator=_check_seconds)
     answer_window: int = attrs.field(default=20, validator=_check_window)
     live_statistics: bool = attrs.field(default=True, validator=_check_flag)
+    queue_limits: dict[str, int] = attrs.field(factory=dict, converter=_queue_limits, validator=_check_queue_limits)
+    queue_fallback: dict[Channel, Channel] = attrs.field(
+        factory=dict, converter=_queue_fallback, validator=_check_queue_fallback
+    )

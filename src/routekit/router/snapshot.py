@@ -24,7 +24,15 @@ from routekit.models.customer import Customer
 from routekit.policies.base import Plan, Stage, Target
 from routekit.policies.selection import Selection, selection_named
 from routekit.router.check import Problem, problems
-from routekit.router.index import attach_channel_counts, count_offer, enqueue, ensure_target, queue_for, refresh
+from routekit.router.index import (
+    attach_channel_counts,
+    count_offer,
+    enqueue,
+    ensure_target,
+    presence,
+    queue_for,
+    refresh,
+)
 from routekit.router.settings import RouterSettings
 from routekit.router.state import (
     HOLD_EXPIRY,
@@ -202,6 +210,7 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
             if not isinstance(contact_id, str) or contact_id in ar.work:
                 raise SnapshotError(item, f"{contact_id!r} is not a new contact id")
             add_work(rs, ar, contact_id, _read(item, Channel, channel), _read(item, Work, kind))
+        ar.present = presence(ar)
         rs.agents[agent.id] = ar
         where["agents", agent.id] = path
     for ar in rs.agents.values():
@@ -562,12 +571,22 @@ def target_from_data(data: Mapping[str, Any]) -> Target:
 
 def stage_to_data(stage: Stage) -> dict[str, Any]:
     """A plan's stage as plain data."""
-    return {"target": target_to_data(stage.target), "timeout": stage.timeout, "boost": stage.boost}
+    return {
+        "target": target_to_data(stage.target),
+        "timeout": stage.timeout,
+        "boost": stage.boost,
+        "skip_if": stage.skip_if,
+    }
 
 
 def stage_from_data(data: Mapping[str, Any]) -> Stage:
     """The stage :func:`stage_to_data` wrote."""
-    return Stage(target=target_from_data(data["target"]), timeout=data["timeout"], boost=data["boost"])
+    return Stage(
+        target=target_from_data(data["target"]),
+        timeout=data["timeout"],
+        boost=data["boost"],
+        skip_if=data.get("skip_if"),
+    )
 
 
 def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
@@ -582,4 +601,6 @@ def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
         "park_ttl": settings.park_ttl,
         "answer_window": settings.answer_window,
         "live_statistics": settings.live_statistics,
+        "queue_limits": dict(sorted(settings.queue_limits.items())),
+        "queue_fallback": {c.value: to.value for c, to in sorted(settings.queue_fallback.items())},
     }

@@ -113,6 +113,8 @@ class AgentRecord:
     # Every general target the agent matches, with its pool: refreshing the agent needs no look-up.
     targets: dict[Target, AgentPool] = attrs.field(factory=dict)
     wrap_up_timers: dict[str, int] = attrs.field(factory=dict)
+    # (logged in, available) as last counted in ``RoutingState.present`` (see index.set_presence).
+    present: tuple[int, int] = (0, 0)
 
     @property
     def busy(self) -> int:
@@ -254,6 +256,8 @@ class RoutingState:
         "parked_count",
         "policy",
         "pools",
+        "present",
+        "queue_limits",
         "queues",
         "ready_plans",
         "reoffer_delay",
@@ -285,6 +289,7 @@ class RoutingState:
         self.park_ttl = settings.park_ttl
         self.answer_window = settings.answer_window
         self.live = settings.live_statistics
+        self.queue_limits = settings.queue_limits
         self.now = -math.inf
         self.seq = 0
         self.agent_order = 0
@@ -306,6 +311,9 @@ class RoutingState:
         self.pools: dict[Target, AgentPool] = {}
         self.supply: dict[Target, int] = {}
         self.agent_queues: dict[str, dict[Target, None]] = {}
+        # Agents matching each general target that are (logged in, available): kept whether or not the live
+        # statistics are, since a stage's skip_if reads them; they change with presence only, never with load.
+        self.present: dict[Target, list[int]] = {}
         # Re-offer delays: contact -> agent -> timer, and agent -> contacts, both ways for O(1) look-ups.
         self.bars: dict[str, dict[str, int]] = {}
         self.bars_by_agent: dict[str, dict[str, None]] = {}

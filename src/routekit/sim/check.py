@@ -7,7 +7,7 @@ import numpy as np
 from routekit.models.agent import Agent
 from routekit.models.contact import Contact
 from routekit.models.customer import Customer
-from routekit.policies.base import RoutingPolicy
+from routekit.policies.base import Plan, RoutingPolicy
 from routekit.policies.checks import Finding, check
 from routekit.router import Router
 from routekit.sim.scenario import Scenario
@@ -68,7 +68,51 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
         service_levels={c.channel: c.service_level for c in channels if c.service_level is not None},
         reply_delay={c.channel: c.reply_delay.mean for c in channels if c.reply_delay is not None},
         load=load,
-    ) + _late_replies(scenario, kinds, policy)
+    ) + _late_replies(scenario, kinds, policy) + _queue_limits(scenario, kinds, policy)
+
+
+def _queue_limits(scenario: Scenario, kinds: list[Contact], policy: RoutingPolicy) -> list[Finding]:
+    """A warning per queue limit of 0 (nobody may wait) and per limit whose key no queue answers to.
+
+    A key is a target's rule or a channel name; it answers to a queue when some kind's plan has a stage with
+    that rule, or a stage on that channel. A key that answers to none limits nothing, which is most likely
+    a misspelt rule (``skills:billing>3``) or a channel nobody calls on.
+    """
+    limits: dict[str, int] = scenario.policy.router_settings().get("queue_limits", {})
+    rules: set[str] = set()
+    channels: set[str] = set()
+    for kind in kinds:
+        plan = policy.plan(kind, 0.0)
+        if isinstance(plan, Plan):
+            rules.update(stage.target.rule for stage in plan.stages)
+            channels.update(stage.target.channel.value for stage in plan.stages)
+    findings = []
+    for key, limit in limits.items():
+        where = f"policy.router.queue_limits.{key}"
+        if key not in rules and key not in channels:
+            known = ", ".join(sorted(rules | channels)) or "none"
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="queue-limit-unused",
+                    where=where,
+                    message=f"no stage of any kind's plan has the rule or channel {key!r}, so this limit limits "
+                    f"nothing (the plans' rules and channels: {known})",
+                    suggestion="name a rule the plans use, or a channel with arrivals",
+                )
+            )
+        if limit == 0:
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="queue-limit-zero",
+                    where=where,
+                    message=f"nobody may wait at {key}: every contact that finds no free agent there is denied "
+                    "(queue-full), the Erlang B loss system",
+                    suggestion="allow a few waiting contacts, unless losing them is the intent",
+                )
+            )
+    return findings
 
 
 def _late_replies(scenario: Scenario, kinds: list[Contact], policy: RoutingPolicy) -> list[Finding]:

@@ -17,8 +17,10 @@ from typing import Any
 from routekit.datasets.trace import TRACE_COLUMNS, read_trace
 from routekit.errors import ConfigError, RoutekitError, ScenarioError
 from routekit.models.channel import Channel
+from routekit.policies.base import SKIP_IF
 from routekit.policies.selection import SELECTIONS, Selection
 from routekit.policies.skills import Skills
+from routekit.router.settings import RouterSettings
 from routekit.sim.distributions import Distribution, distribution_from_spec
 from routekit.sim.spec import (
     DEFAULT_MAX_RETRIALS,
@@ -158,7 +160,10 @@ _ARRIVALS = {
 _AGENTS = {"name", "count", "capacity", "skills", "teams", "wrap_up", "shift", "staffing"}
 _TRACE = {"trace", "columns", "use_patience"}
 _POLICY = {"kind", "skills", "tiers", "sticky", "router"}
-_ROUTER = {"selection", "reoffer_delay", "offer_timeout", "away_on_missed_offer", "wrap_up", "retention"}
+_ROUTER = {
+    *("selection", "reoffer_delay", "offer_timeout", "away_on_missed_offer", "wrap_up", "retention"),
+    *("queue_limits", "queue_fallback"),
+}
 
 
 def read_run(data: Any) -> RunSpec:
@@ -448,6 +453,12 @@ def _relax(value: Any, path: str) -> tuple[tuple[float, int | str], ...]:
     return tuple(steps)
 
 
+def _skip_if(value: Any, path: str) -> str:
+    if value not in SKIP_IF:
+        raise ScenarioError(f"{path}: expected {SKIP_IF[0]!r} or {SKIP_IF[1]!r}, got {value!r}")
+    return str(value)
+
+
 def read_policy(data: Any) -> PolicySpec:
     spec = read_table(data, "policy")
     check_keys(spec, "policy", _POLICY)
@@ -457,11 +468,15 @@ def read_policy(data: Any) -> PolicySpec:
     fields: dict[str, Any] = {"kind": kind}
     if "skills" in spec:
         skills = read_table(spec["skills"], "policy.skills")
-        check_keys(skills, "policy.skills", {"relax"})
+        check_keys(skills, "policy.skills", {"relax", "skip_if"})
         fields["relax"] = _relax(skills.get("relax", []), "policy.skills.relax")
+        if "skip_if" in skills:
+            fields["skip_if"] = _skip_if(skills["skip_if"], "policy.skills.skip_if")
     if "tiers" in spec:
         tiers = read_table(spec["tiers"], "policy.tiers")
-        check_keys(tiers, "policy.tiers", {"names", "gates", "fallback", "boost", "teams"})
+        check_keys(tiers, "policy.tiers", {"names", "gates", "fallback", "boost", "teams", "skip_if"})
+        if "skip_if" in tiers:
+            fields["team_skip_if"] = _skip_if(tiers["skip_if"], "policy.tiers.skip_if")
         if "names" in tiers:
             names = tiers["names"]
             if not isinstance(names, list) or not names:
@@ -502,6 +517,19 @@ def read_policy(data: Any) -> PolicySpec:
             if not isinstance(router["away_on_missed_offer"], bool):
                 raise ScenarioError("policy.router.away_on_missed_offer: expected true or false")
             settings["away_on_missed_offer"] = router["away_on_missed_offer"]
+        if "queue_limits" in router:
+            limits = read_table(router["queue_limits"], "policy.router.queue_limits")
+            settings["queue_limits"] = {
+                key: _integer(limit, f"policy.router.queue_limits.{key}") for key, limit in limits.items()
+            }
+        if "queue_fallback" in router:
+            settings["queue_fallback"] = _per_channel(
+                router["queue_fallback"], "policy.router.queue_fallback", _channel
+            )
+            try:
+                RouterSettings(queue_fallback=settings["queue_fallback"])
+            except ConfigError as error:
+                raise ScenarioError(f"policy.router.{error}") from None
         if "selection" in router:
             name = _string(router["selection"], "policy.router.selection")
             if name not in SELECTIONS:

@@ -151,6 +151,8 @@ class PolicySpec:
 
     kind: str = "skills"
     relax: tuple[tuple[float, int | str], ...] = ()
+    skip_if: str | None = None
+    team_skip_if: str | None = None
     tiers: tuple[str, ...] = ("standard", "silver", "gold", "platinum")
     gates: dict[Channel, str] = attrs.field(factory=dict)
     fallback: dict[Channel, Channel] = attrs.field(factory=dict)
@@ -168,7 +170,7 @@ class PolicySpec:
             ScenarioError: The policy refuses the settings (for example an unknown tier name).
         """
         try:
-            policy: RoutingPolicy = Skills(relax=self.relax)
+            policy: RoutingPolicy = Skills(relax=self.relax, skip_if=self.skip_if)
             if self.kind == "mobile-support":
                 policy = TierGate(
                     tiers=Tiers(self.tiers),
@@ -176,6 +178,7 @@ class PolicySpec:
                     fallback=self.fallback,
                     boost=self.boost,
                     teams=self.teams,
+                    skip_if=self.team_skip_if,
                     then=policy,
                 )
                 policy = Sticky(self.hold, self.window, park_ttl=self.park_ttl, then=policy)
