@@ -21,6 +21,8 @@ arrival, or the customer's reply for a conversation turn) to its first ``Assigne
 - ``denied``: contacts refused at submit (a ``Denied`` with no ``ContactQueued`` before it); they are not
   offered.
 - ``denied_with_fallback``: those of ``denied`` whose ``Denied.fallback`` names a channel.
+- ``denied_closed``: those of ``denied`` whose ``Denied.reason`` is ``closed``: outside the channel's
+  opening hours.
 - ``denied_after_queue``: offered contacts ended by a ``Denied`` before any ``Assigned`` (for example
   ``reason="unroutable"`` after the last agent who could serve them left).
 - ``still_waiting``: offered contacts neither assigned nor ended by ``until`` (waiting or being offered).

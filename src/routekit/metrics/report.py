@@ -48,6 +48,7 @@ class KpiRow:
     abandoned: int
     denied: int
     denied_with_fallback: int
+    denied_closed: int
     denied_after_queue: int
     still_waiting: int
     abandon_rate: float | None
@@ -138,6 +139,7 @@ def kpi_row(
         abandoned=t.abandoned,
         denied=t.denied,
         denied_with_fallback=t.denied_with_fallback,
+        denied_closed=t.denied_closed,
         denied_after_queue=t.denied_after_queue,
         still_waiting=t.still_waiting,
         abandon_rate=ratio(t.abandoned, t.offered),

@@ -47,6 +47,8 @@ class _Tally:
     estimates: int = 0
     estimate_error_sum: float = 0.0
     estimate_abs_error_sum: float = 0.0
+    # Last, so that a collector saved before it existed loads with none (metrics.persistence builds by position).
+    denied_closed: int = 0
 
 
 _TALLY_FIELDS = tuple(field.name for field in attrs.fields(_Tally))
