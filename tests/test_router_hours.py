@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from checked import Checked
 
+import routekit as rk
 from routekit import (
     Agent,
     AgentStatus,
@@ -274,3 +275,34 @@ def test_skills_relaxation_counts_from_the_opening() -> None:
     assert [("StageChanged", OPENS + 30), ("Offered", OPENS + 30)] == [
         (type(e).__name__, e.at) for e in r.advance(OPENS + 30)
     ]
+
+
+def closed_snapshot() -> dict[str, Any]:
+    """A snapshot taken while both channels are closed, a message waiting for the opening."""
+    r = router()
+    r.add_agent(agent(), 0.0)
+    r.submit(contact("m-1", MESSAGING), 10.0)
+    return json.loads(json.dumps(r.snapshot()))
+
+
+@pytest.mark.parametrize(
+    ("damage", "path"),
+    [
+        (lambda s: s["settings"]["hours"].__setitem__("voice", {"weekly": {"mon": "all day"}}), "settings.hours.voice"),
+        (lambda s: s["settings"].__setitem__("hours", ["voice"]), "settings.hours"),
+        (lambda s: s["settings"].__setitem__("epoch", None), "settings"),
+        (lambda s: s.__setitem__("shut", {"email": 3600.0}), "shut"),
+        (lambda s: s.__setitem__("shut", {"voice": "soon"}), "shut"),
+        (lambda s: s["shut"].pop("voice"), "shut"),
+        (lambda s: s["shut"].__setitem__("voice", 7200.0), "shut"),
+        (lambda s: next(t for t in s["timers"] if t[1] == 6).__setitem__(2, ["fax", 0.0]), "timers[0]"),
+        (lambda s: s.__setitem__("timers", [t for t in s["timers"] if t[1] != 6]), "shut"),
+    ],
+)
+def test_a_damaged_hours_snapshot_is_refused_naming_the_path(damage: Any, path: str) -> None:
+    """Bad hours settings, closed channels or hours timers in a snapshot are SnapshotErrors naming the path."""
+    snapshot = closed_snapshot()
+    damage(snapshot)
+    with pytest.raises(rk.SnapshotError) as caught:
+        Router.restore(snapshot, TwoStages())
+    assert path == caught.value.path
