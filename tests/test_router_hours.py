@@ -306,3 +306,16 @@ def test_a_damaged_hours_snapshot_is_refused_naming_the_path(damage: Any, path: 
     with pytest.raises(rk.SnapshotError) as caught:
         Router.restore(snapshot, TwoStages())
     assert path == caught.value.path
+
+
+def test_the_expected_wait_of_a_message_while_closed_counts_the_time_to_the_opening() -> None:
+    """A message queued at the closing expects to wait until the opening, plus the usual estimate: one
+    place over the answer rate (two answers on record, the window running from the first to now)."""
+    r = router()
+    r.add_agent(agent(messaging=1), OPENS)
+    for n, at in enumerate((OPENS + 10, OPENS + 70)):
+        r.submit(contact(f"m-{n}", MESSAGING), at)
+        r.accept(f"m-{n}", "ana", at)
+        r.complete(f"m-{n}", at + 5)
+    r.submit(contact("m-late", MESSAGING), CLOSES)
+    assert (OPENS + DAY - CLOSES) + (CLOSES - (OPENS + 10)) == r.expected_wait("m-late", CLOSES)
