@@ -8,9 +8,11 @@ disagree, this one is the easier to believe.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -36,11 +38,32 @@ from routekit.events import (
     Transferred,
     WrapUpEnded,
 )
-from routekit.models import Agent, AgentStatus, Contact, Conversation
+from routekit.models import Agent, AgentStatus, Channel, Contact, Conversation
+from routekit.models.hours import OpeningHours, is_open
 from routekit.policies import Denial, Plan, Stage, Target
 from routekit.router import RouterSettings
 
-KIND_RANK = {"offer": 0, "reoffer": 1, "stage": 2, "hold": 3, "wrapup": 4, "ttl": 5}
+KIND_RANK = {"offer": 0, "reoffer": 1, "stage": 2, "hold": 3, "wrapup": 4, "ttl": 5, "hours": 6}
+
+
+def naive_next_change(hours: OpeningHours, ts: float) -> float | None:
+    """The first UNIX time after ``ts`` where ``is_open`` differs, trying every opening and closing time of the
+    60 local days from the day before (every test calendar changes within a few weeks, holidays included)."""
+    today = dt.datetime.fromtimestamp(ts, ZoneInfo(hours.timezone)).date()
+    state = is_open(hours, ts)
+    candidates = set()
+    for offset in range(-1, 60):
+        for intervals in hours.weekly:
+            for pair in intervals:
+                for seconds in pair:
+                    extra, seconds = divmod(seconds, 86400)
+                    day = today + dt.timedelta(days=offset + extra)
+                    local = dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=seconds)
+                    candidates.add(local.replace(tzinfo=ZoneInfo(hours.timezone)).timestamp())
+    for candidate in sorted(c for c in candidates if c > ts):
+        if is_open(hours, candidate) != state:
+            return candidate
+    return None
 
 
 @dataclass
@@ -110,6 +133,13 @@ class ReferenceRouter:
         self.finished: dict[str, tuple[float, str | None]] = {}
         self.closed_at: dict[str, float] = {}
         self.bars: dict[tuple[str, str], float] = {}
+        # Opening hours: each closed channel and when it reopens (router seconds; None: never).
+        self.shut: dict[Channel, float | None] = {}
+        epoch = self.settings.epoch
+        if self.settings.hours and epoch is not None:
+            self.now = 0.0
+            for channel in sorted(self.settings.hours, key=lambda c: c.value):
+                self.hours_changed(channel, epoch, opening=is_open(self.settings.hours[channel], epoch))
 
     # -- time --------------------------------------------------------------------------------------
 
@@ -121,6 +151,27 @@ class ReferenceRouter:
 
     def drop_timers(self, **match: Any) -> None:
         self.timers = [t for t in self.timers if any(t.get(k) != v for k, v in match.items())]
+
+    def hours_changed(self, channel: Channel, ts: float, *, opening: bool) -> None:
+        """Open or close ``channel`` at UNIX time ``ts`` and set the timer at its next change."""
+        hours, epoch = self.settings.hours[channel], self.settings.epoch
+        assert epoch is not None
+        change = naive_next_change(hours, ts)
+        if opening:
+            self.shut.pop(channel, None)
+        else:
+            self.shut[channel] = None if change is None else change - epoch
+        if change is not None:
+            self.set_timer(change - epoch, "hours", channel=channel, change=change)
+
+    def held(self, channel: Channel) -> bool:
+        """Whether no offers are made on the channel: asynchronous, and closed."""
+        return channel in self.shut and not channel.synchronous
+
+    def opens(self, channel: Channel, now: float) -> float:
+        """When a stage entered or a clock started now begins to count: the opening, for a held channel."""
+        opens = self.shut.get(channel) if self.held(channel) else None
+        return now if opens is None else max(now, opens)
 
     def next_deadline(self) -> float | None:
         return min((t["due"] for t in self.timers), default=None)
@@ -182,6 +233,8 @@ class ReferenceRouter:
 
     def candidates(self, rc: RefContact) -> list[str]:
         target = rc.target
+        if self.held(target.channel):
+            return []
         return [
             aid
             for aid, agent in self.agents.items()
@@ -259,7 +312,7 @@ class ReferenceRouter:
                 break
         timeout = rc.plan.stages[rc.stage].timeout
         if timeout is not None:
-            self.set_timer(now + timeout, "stage", contact=rc.contact.id)
+            self.set_timer(self.opens(rc.contact.channel, now) + timeout, "stage", contact=rc.contact.id)
 
     def next_stage(self, rc: RefContact, now: float, out: list[Any]) -> None:
         self.drop_timers(kind="stage", contact=rc.contact.id)
@@ -324,8 +377,11 @@ class ReferenceRouter:
         self.finish(cid, now, rc.contact.conversation)
         self.close_conversation_of(rc.contact, now, "unroutable", out)
 
-    def denied(self, contact: Contact, now: float, reason: str, rule: str, fallback: Any) -> Denied:
+    def denied(
+        self, contact: Contact, now: float, reason: str, rule: str, fallback: Any, reopens_at: float | None = None
+    ) -> Denied:
         return Denied(
+            reopens_at=reopens_at,
             at=now,
             contact_id=contact.id,
             channel=contact.channel,
@@ -368,8 +424,10 @@ class ReferenceRouter:
             del agent.work[timer["contact"]]
             agent.idle_since = at
             out.append(WrapUpEnded(at=at, agent_id=agent.agent.id, contact_id=timer["contact"]))
-        else:
+        elif kind == "ttl":
             self.close(self.conversations[timer["conversation"]], at, "park-ttl", out)
+        else:
+            self.hours_changed(timer["channel"], timer["change"], opening=timer["channel"] in self.shut)
         self.match(at, out)
 
     def end_offer(self, rc: RefContact, now: float, out: list[Any], *, bar: bool) -> None:
@@ -546,7 +604,7 @@ class ReferenceRouter:
             priority=contact.priority,
             arrival=arrived - contact.head_start,
             seq=self.seq,
-            clock_start=arrived,
+            clock_start=self.opens(contact.channel, arrived),
         )
         self.seq += 1
         self.contacts[contact.id] = rc
@@ -572,6 +630,11 @@ class ReferenceRouter:
             return out
         if not self.routable(plan):
             raise self.refuse(errors.UnroutableContactError("unroutable"), out)
+        if contact.channel in self.shut and (contact.channel.synchronous or self.shut[contact.channel] is None):
+            rule = f"hours:{contact.channel.value}"
+            out.append(self.denied(contact, now, "closed", rule, None, self.shut[contact.channel]))
+            self.finish(contact.id, now)
+            return out
         full = self.full_target(contact.id, plan)
         if full is not None:
             fallback = self.settings.queue_fallback.get(contact.channel)
@@ -814,12 +877,14 @@ class ReferenceRouter:
         out.append(
             Resumed(at=now, conversation_id=conv_id, contact_id=turn_id, last_agent_id=record.last_agent)
         )
-        if isinstance(plan, Denial) or not self.routable(plan):
-            reason, rule, fallback = (
-                (plan.reason, plan.rule, plan.fallback)
-                if isinstance(plan, Denial)
-                else ("unroutable", plan.stages[0].target.rule, None)
-            )
+        never_opens = turn.channel in self.shut and self.shut[turn.channel] is None
+        if isinstance(plan, Denial) or not self.routable(plan) or never_opens:
+            if isinstance(plan, Denial):
+                reason, rule, fallback = plan.reason, plan.rule, plan.fallback
+            elif not self.routable(plan):
+                reason, rule, fallback = "unroutable", plan.stages[0].target.rule, None
+            else:
+                reason, rule, fallback = "closed", f"hours:{turn.channel.value}", None
             out.append(self.denied(turn, now, reason, rule, fallback))
             self.finish(turn_id, now, conv_id)
             self.close(conv, now, reason, out)

@@ -8,10 +8,12 @@ previous step's snapshot returned the same events as the original.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from typing import Any
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import strategies as st
@@ -77,6 +79,35 @@ POLICIES: list[Any] = [
 ]
 
 
+# Where now=0 falls: a plain weekday morning, and a night whose local clock jumps from 02:00 to 03:00 (DST
+# starts in Paris on 2026-03-29), so that openings near 02:00 land in the missing hour.
+EPOCHS = [dt.datetime(2026, 12, 7, 9, 0), dt.datetime(2026, 3, 29, 1, 50)]
+
+
+@st.composite
+def opening_hours(draw: st.DrawFn) -> dict[str, Any]:
+    """Random opening hours for some channels: the same intervals every weekday, within the first half hour
+    after the epoch's local time (a test runs for minutes), sometimes a holiday today, sometimes never open."""
+    start = draw(st.sampled_from(EPOCHS))
+    zone = draw(st.sampled_from(["UTC", "Europe/Paris"]))
+    channels = draw(st.sets(st.sampled_from(CHANNELS), min_size=1, max_size=3))
+    minute = start.hour * 60 + start.minute
+    hours = {}
+    for channel in sorted(channels, key=lambda c: c.value):
+        marks = sorted(draw(st.sets(st.integers(0, 30), min_size=0, max_size=6)))
+        if len(marks) % 2:
+            marks = marks[:-1]
+        pairs = [
+            (f"{(minute + a) // 60:02d}:{(minute + a) % 60:02d}", f"{(minute + b) // 60:02d}:{(minute + b) % 60:02d}")
+            for a, b in zip(marks[::2], marks[1::2], strict=True)
+        ]
+        holidays = [start.date()] if draw(st.integers(0, 9)) == 0 else []
+        always = draw(st.integers(0, 9)) == 0
+        weekly = {day: [("00:00", "24:00")] if always else pairs for day in range(7)}
+        hours[channel] = rk.OpeningHours(weekly=weekly, holidays=holidays, timezone=zone)
+    return {"epoch": start.replace(tzinfo=ZoneInfo(zone)), "hours": hours}
+
+
 def outcome(call: Any) -> tuple[str, Any]:
     try:
         return ("ok", call())
@@ -133,6 +164,10 @@ class RouterMachine(RuleBasedStateMachine):
         if fast[0] == "ok":
             for event in fast[1]:
                 EVENT_COUNTS[type(event).__name__] += 1
+                if isinstance(event, ev.Denied):
+                    EVENT_COUNTS[f"Denied:{event.reason}"] += 1
+                elif isinstance(event, ev.ContactQueued) and event.arrived_at > event.at:
+                    EVENT_COUNTS["queued while closed"] += 1
         return fast
 
     def note(self, events: list[Any]) -> None:
@@ -179,6 +214,7 @@ class RouterMachine(RuleBasedStateMachine):
         live=st.booleans(),
         limits=queue_limits,
         fallback=st.sampled_from([{}, {"voice": "messaging"}]),
+        hours=st.one_of(st.just({}), opening_hours()),
     )
     def staff(
         self,
@@ -190,6 +226,7 @@ class RouterMachine(RuleBasedStateMachine):
         live: bool,
         limits: dict[str, int],
         fallback: dict[str, str],
+        hours: dict[str, Any],
     ) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
         self.policy = POLICIES[policy]
@@ -202,6 +239,7 @@ class RouterMachine(RuleBasedStateMachine):
             "live_statistics": live,
             "queue_limits": limits,
             "queue_fallback": fallback,
+            **hours,
         }
         self.fast = rk.Router(self.policy, **settings)
         self.seen: dict[str, None] = {}

@@ -9,7 +9,7 @@ import pytest
 
 import routekit.sim.engine as engine
 from routekit.errors import ScenarioError
-from routekit.events import Abandoned, Assigned, ContactQueued, Event
+from routekit.events import Abandoned, Assigned, ContactQueued, Denied, Event
 from routekit.metrics import KpiCollector
 from routekit.metrics.persistence import collector_from_data, collector_to_data
 from routekit.models.channel import Channel
@@ -159,3 +159,38 @@ def test_the_collector_counts_an_announced_retrial_once_and_keeps_it_across_a_sn
     for collector in (kpis, restored):
         collector.observe(queued)
         assert collector.report(until=10.0).overall.retrials == 1
+
+
+def test_a_caller_denied_by_a_full_queue_tries_again_when_told_to(events: list[Event]) -> None:
+    """Nobody may wait: the second caller is denied queue-full, comes back 100 s later and is answered."""
+    scenario = _busy_line(60, denied_retrial_probability=1.0, retrial_delay=_fixed(100))
+    scenario["policy"] = {"kind": "skills", "router": {"queue_limits": {"voice": 0}}}
+    day = run_day(scenario_from_dict(scenario), 1)
+    (denied,) = _of(Denied, events)
+    assert denied.reason == "queue-full"
+    again = _of(ContactQueued, events)[-1]
+    assert (again.contact_id, again.at) == (f"{denied.contact_id}-t1", pytest.approx(denied.at + 100))
+    row = day.report.overall
+    assert (row.offered, row.denied, row.denied_queue_full, row.retrials, row.handled) == (2, 1, 1, 1, 2)
+
+
+def test_a_caller_denied_by_the_tier_gate_never_tries_again(events: list[Event]) -> None:
+    """Trying later cannot change a tier gate's answer: no retrial, whatever the probability."""
+    scenario = {
+        "run": {"customers": 1},
+        "channel": [
+            {
+                "name": "video",
+                "service_level": 20,
+                "handle_time": _fixed(60),
+                "denied_retrial_probability": 1.0,
+                "retrial_delay": _fixed(10),
+            }
+        ],
+        "arrivals": [{"channel": "video", "rate": 60, "tiers": {"silver": 1}}],
+        "agents": [{"name": "a", "count": 1, "capacity": {"video": 1}}],
+        "policy": {"kind": "mobile-support", "tiers": {"gates": {"video": "gold"}}},
+    }
+    day = run_day(scenario_from_dict(scenario), 1)
+    assert [d.reason for d in _of(Denied, events)] == ["tier-gate"]
+    assert (day.report.overall.denied, day.report.overall.retrials) == (1, 0)

@@ -15,6 +15,7 @@ arguments of the public calls only.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -212,6 +213,8 @@ def describe(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else repr(value)
+    if isinstance(value, dt.date):  # an opening-hours holiday: without this it would describe as its bare type
+        return value.isoformat()
     if attrs.has(type(value)):
         cls = type(value)
         data: dict[str, Any] = {"type": _name(cls)}

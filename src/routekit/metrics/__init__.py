@@ -24,6 +24,8 @@ arrival, or the customer's reply for a conversation turn) to its first ``Assigne
 - ``denied_queue_full``: those of ``denied`` with ``reason="queue-full"`` (a queue at its limit).
 - ``retrials``: those of ``offered`` and ``denied`` that were a customer trying again
   (:meth:`KpiCollector.observe_retrial`); ``offered + denied - retrials`` counts customers.
+- ``denied_closed``: those of ``denied`` whose ``Denied.reason`` is ``closed``: outside the channel's
+  opening hours.
 - ``denied_after_queue``: offered contacts ended by a ``Denied`` before any ``Assigned`` (for example
   ``reason="unroutable"`` after the last agent who could serve them left).
 - ``still_waiting``: offered contacts neither assigned nor ended by ``until`` (waiting or being offered).

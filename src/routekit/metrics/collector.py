@@ -563,6 +563,8 @@ class KpiCollector:
                 tally.denied_with_fallback += 1
             if event.reason == QUEUE_FULL:
                 tally.denied_queue_full += 1
+            if event.reason == "closed":
+                tally.denied_closed += 1
             return
         self._held.pop(contact.conversation, None)  # None outside a conversation: nothing to pop
         if contact.agent is not None:

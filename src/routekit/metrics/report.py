@@ -56,6 +56,7 @@ class KpiRow:
     denied_with_fallback: int
     denied_queue_full: int
     retrials: int
+    denied_closed: int
     denied_after_queue: int
     still_waiting: int
     abandon_rate: float | None
@@ -144,6 +145,7 @@ def kpi_row(
         denied_with_fallback=t.denied_with_fallback,
         denied_queue_full=t.denied_queue_full,
         retrials=t.retrials,
+        denied_closed=t.denied_closed,
         denied_after_queue=t.denied_after_queue,
         still_waiting=t.still_waiting,
         abandon_rate=kpis.abandon_rate(t.abandoned, t.offered),

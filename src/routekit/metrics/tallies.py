@@ -51,6 +51,7 @@ class _Tally:
     # (persistence is by position).
     retrials: int = 0
     denied_queue_full: int = 0
+    denied_closed: int = 0
 
 
 _TALLY_FIELDS = tuple(field.name for field in attrs.fields(_Tally))

@@ -48,6 +48,7 @@ from routekit.router.conversations import (
     park_ttl_ended,
     parked_conversation,
 )
+from routekit.router.hours import closed_to, hours_changed, open_calendars
 from routekit.router.index import (
     dequeue,
     enqueue,
@@ -128,6 +129,7 @@ _FIRE: tuple[Callable[[RoutingState, float, tuple[Any, ...], list[Event]], None]
     hold_expired,
     wrap_up_ended,
     park_ttl_ended,
+    hours_changed,
 )
 
 
@@ -162,6 +164,7 @@ class Router(RouterViews):
         # Set while a state-changing call runs: a second thread entering then is refused (refusals.concurrent_call).
         self._in_call = False
         self._rs = RoutingState(policy, settings if settings is not None else RouterSettings(**kwargs))
+        open_calendars(self._rs)
 
     # ----------------------------------------------------------------------------------------------- time
 
@@ -436,6 +439,11 @@ class Router(RouterViews):
                 if len(ready) >= _READY_PLANS:
                     ready.clear()  # a policy that builds a new plan each time must not grow this forever
                 ready[id(plan)] = plan
+            if rs.shut and contact.channel in rs.shut and closed_to(rs, contact.channel):
+                rule = f"hours:{contact.channel.value}"
+                out.append(denied(contact, now, "closed", rule, None, rs.shut[contact.channel]))
+                finish(rs, contact.id, now, None, "denied: closed", (None, None, rule, None, now))
+                return out
             if rs.queue_limits:
                 full = full_target(rs, contact.id, plan)
                 if full is not None:

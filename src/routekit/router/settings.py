@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -10,6 +11,7 @@ import attrs
 
 from routekit.errors import ConfigError
 from routekit.models.channel import Channel, to_channel
+from routekit.models.hours import OpeningHours
 from routekit.policies.selection import Selection, longest_idle
 
 __all__ = ["DEFAULT_OFFER_TIMEOUT", "RouterSettings"]
@@ -86,6 +88,35 @@ def _check_queue_fallback(instance: Any, attribute: Any, value: dict[Channel, Ch
     for channel, to in value.items():
         if channel is to:
             raise ConfigError(f"queue_fallback[{channel.value!r}] falls back to the same channel {to.value!r}")
+def _epoch(value: dt.datetime | float | None) -> float | None:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ConfigError(f"epoch must be a timezone-aware datetime or a UNIX timestamp, got {value!r}")
+        return value.timestamp()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _check_epoch(instance: Any, attribute: Any, value: float | None) -> None:
+    if value is not None and (not isinstance(value, float) or not math.isfinite(value)):
+        raise ConfigError(f"epoch must be a timezone-aware datetime or a UNIX timestamp, got {value!r}")
+
+
+def _hours(value: Mapping[Channel | str, OpeningHours] | None) -> dict[Channel, OpeningHours]:
+    if not isinstance(value, Mapping | None):
+        raise ConfigError(f"hours must map channels to OpeningHours, got {value!r}")
+    return {to_channel(channel): hours for channel, hours in (value or {}).items()}
+
+
+def _check_hours(instance: Any, attribute: Any, value: dict[Channel, OpeningHours]) -> None:
+    for channel, hours in value.items():
+        if not isinstance(hours, OpeningHours):
+            raise ConfigError(f"hours[{channel.value!r}] must be an OpeningHours, got {hours!r}")
+    if value and instance.epoch is None:
+        raise ConfigError(
+            f"hours for {', '.join(sorted(c.value for c in value))} need an epoch (the moment of now=0), got None"
+        )
 
 
 def _channels(value: Iterable[Channel | str] | None) -> frozenset[Channel]:
@@ -119,6 +150,10 @@ class RouterSettings:
             reply turn) is never turned away. A rule key is read first, then the channel's.
         queue_fallback: Channel to the channel a contact denied by a full queue is pointed to
             (``{"voice": "messaging"}``), carried as the ``Denied`` event's ``fallback``.
+        epoch: The moment the router's ``now=0`` stands for, as a timezone-aware ``datetime`` or a UNIX
+            timestamp (kept as the timestamp): what places the router's seconds on opening hours.
+        hours: Opening hours per channel (:class:`~routekit.models.hours.OpeningHours`); needs ``epoch``.
+            A channel without hours is always open. See ``docs/how-to/set-opening-hours.md``.
 
     >>> RouterSettings(reoffer_delay=10).reoffer_delay
     10
@@ -150,3 +185,5 @@ class RouterSettings:
     queue_fallback: dict[Channel, Channel] = attrs.field(
         factory=dict, converter=_queue_fallback, validator=_check_queue_fallback
     )
+    epoch: float | None = attrs.field(default=None, converter=_epoch, validator=_check_epoch)
+    hours: dict[Channel, OpeningHours] = attrs.field(factory=dict, converter=_hours, validator=_check_hours)

@@ -54,8 +54,14 @@ def start(
     With ``queue=False`` the waiting contact is left for the caller to queue or offer.
     """
     arrived = contact.arrived_at if contact.arrived_at is not None else now
+    clock_start = arrived
+    if rs.held and contact.channel in rs.held:
+        # A closed asynchronous channel: the service-level clock starts at the opening (routekit.router.hours).
+        opens = rs.shut[contact.channel]
+        if opens is not None and opens > arrived:
+            clock_start = opens
     # contact, plan, stage, priority, arrival (less the head start), seq, clock start
-    cr = ContactRecord(contact, plan, 0, contact.priority, arrived - contact.head_start, rs.seq, arrived)
+    cr = ContactRecord(contact, plan, 0, contact.priority, arrived - contact.head_start, rs.seq, clock_start)
     rs.seq += 1
     rs.contacts[contact.id] = cr
     queued(rs, cr, now, out, queue=queue)
@@ -102,9 +108,15 @@ def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event
             break
         cr.move_to(cr.stage + 1)
         out.append(StageChanged(at=now, contact_id=cr.contact.id, stage=cr.stage, rule=cr.target.rule))
-    cr.stage_since = now
+    since = now
+    if rs.held and cr.contact.channel in rs.held:
+        # A stage entered while its asynchronous channel is closed counts from the opening.
+        opens = rs.shut[cr.contact.channel]
+        if opens is not None and opens > now:
+            since = opens
+    cr.stage_since = since
     if stage.timeout is not None:
-        cr.stage_timer = rs.timers.set(now + stage.timeout, STAGE_TIMEOUT, (cr.contact.id, cr.stage))
+        cr.stage_timer = rs.timers.set(since + stage.timeout, STAGE_TIMEOUT, (cr.contact.id, cr.stage))
     else:
         cr.stage_timer = None
     if queue and cr.state == WAITING:
@@ -193,8 +205,15 @@ def leave_sticky_stages(rs: RoutingState, agent_id: str, now: float, out: list[E
             next_stage(rs, cr, now, out)
 
 
-def denied(contact: Contact, now: float, reason: str, rule: str, fallback: Channel | None) -> Denied:
-    """The ``Denied`` event for a contact, with the reason, the rule and any fallback channel."""
+def denied(
+    contact: Contact,
+    now: float,
+    reason: str,
+    rule: str,
+    fallback: Channel | None,
+    reopens_at: float | None = None,
+) -> Denied:
+    """The ``Denied`` event for a contact, with the reason, the rule, any fallback channel and reopening."""
     return Denied(
         at=now,
         contact_id=contact.id,
@@ -203,6 +222,7 @@ def denied(contact: Contact, now: float, reason: str, rule: str, fallback: Chann
         reason=reason,
         rule=rule,
         fallback=fallback,
+        reopens_at=reopens_at,
     )
 
 

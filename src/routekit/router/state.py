@@ -85,6 +85,7 @@ ACTIVE, PARKED = ConversationStatus.ACTIVE, ConversationStatus.PARKED
 AVAILABLE, AWAY, OFFLINE = AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.OFFLINE
 OFFER_EXPIRY, REOFFER_END, STAGE_TIMEOUT = TimerKind.OFFER_EXPIRY, TimerKind.REOFFER_END, TimerKind.STAGE_TIMEOUT
 HOLD_EXPIRY, WRAP_UP_END, PARK_TTL = TimerKind.HOLD_EXPIRY, TimerKind.WRAP_UP_END, TimerKind.PARK_TTL
+OPENING_HOURS = TimerKind.OPENING_HOURS
 INF, NEG_INF = math.inf, -math.inf
 # Channel.synchronous as a set: the property is a Python call, and submit asks it of every contact.
 SYNCHRONOUS = frozenset(channel for channel in Channel if channel.synchronous)
@@ -242,9 +243,13 @@ class RoutingState:
         "conversations",
         "dirty_agents",
         "dirty_contacts",
+        "epoch",
         "exclusive",
         "finished",
         "finished_order",
+        "held",
+        "hours",
+        "hours_timers",
         "live",
         "now",
         "offer_targets",
@@ -266,6 +271,7 @@ class RoutingState:
         "selection_name",
         "seq",
         "settings",
+        "shut",
         "supply",
         "timers",
         "waiting_priority",
@@ -290,7 +296,10 @@ class RoutingState:
         self.answer_window = settings.answer_window
         self.live = settings.live_statistics
         self.queue_limits = settings.queue_limits
-        self.now = -math.inf
+        self.epoch = settings.epoch
+        self.hours = settings.hours
+        # With opening hours, now=0 is the epoch the calendars are read from: no earlier time is taken.
+        self.now = 0.0 if settings.hours else -math.inf
         self.seq = 0
         self.agent_order = 0
         self.timers = Timers()
@@ -340,6 +349,11 @@ class RoutingState:
         # serve, by id (the plan is kept, so that its id stays its own). A policy that caches its plans
         # makes each later submit of the same plan skip both checks; any change to the roster clears it.
         self.ready_plans: dict[int, Plan] = {}
+        # Opening hours (routekit.router.hours): each closed channel with when it reopens (None: never), the
+        # closed asynchronous channels (no offers are made on them), and each calendar's timer.
+        self.shut: dict[Channel, float | None] = {}
+        self.held: set[Channel] = set()
+        self.hours_timers: dict[Channel, int] = {}
 
 
 def add_work(rs: RoutingState, ar: AgentRecord, contact_id: str, channel: Channel, kind: Work) -> None:

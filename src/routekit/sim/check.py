@@ -7,6 +7,7 @@ import numpy as np
 from routekit.models.agent import Agent
 from routekit.models.contact import Contact
 from routekit.models.customer import Customer
+from routekit.models.hours import reopens_at
 from routekit.policies.base import Plan, RoutingPolicy
 from routekit.policies.checks import Finding, check
 from routekit.router import Router
@@ -60,7 +61,7 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
             load[kind] = peak * share * handle / 3600.0
     channels = scenario.channels.values()
     policy = scenario.policy.build()
-    return check(
+    findings = check(
         policy,
         agents,
         kinds,
@@ -68,7 +69,8 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
         service_levels={c.channel: c.service_level for c in channels if c.service_level is not None},
         reply_delay={c.channel: c.reply_delay.mean for c in channels if c.reply_delay is not None},
         load=load,
-    ) + _late_replies(scenario, kinds, policy) + _queue_limits(scenario, kinds, policy)
+    ) + _late_replies(scenario, kinds, policy) + _queue_limits(scenario, kinds, policy) + _closed_calendars(scenario)
+    return sorted(findings, key=lambda finding: finding.severity != "error")  # errors first, else as found
 
 
 def _queue_limits(scenario: Scenario, kinds: list[Contact], policy: RoutingPolicy) -> list[Finding]:
@@ -110,6 +112,43 @@ def _queue_limits(scenario: Scenario, kinds: list[Contact], policy: RoutingPolic
                     message=f"nobody may wait at {key}: every contact that finds no free agent there is denied "
                     "(queue-full), the Erlang B loss system",
                     suggestion="allow a few waiting contacts, unless losing them is the intent",
+                )
+            )
+    return findings
+
+
+def _closed_calendars(scenario: Scenario) -> list[Finding]:
+    """An error per channel whose opening hours never open (``never-open``), and a warning per channel
+    that stays closed from time 0 to the horizon (``closed-all-run``): every contact on it is denied, or
+    waits past the end of the run."""
+    findings = []
+    epoch, horizon = scenario.run.epoch, scenario.run.horizon
+    for i, spec in enumerate(scenario.channels.values()):
+        hours = spec.hours
+        if hours is None or epoch is None or horizon is None:
+            continue
+        name, where = spec.channel.value, f"channel[{i}].hours"
+        if hours.never_open:
+            findings.append(
+                Finding(
+                    severity="error",
+                    code="never-open",
+                    where=where,
+                    message=f"{name} has opening hours on no weekday: it never takes a contact",
+                    suggestion="give the weekdays their (open, close) times, or drop the hours",
+                )
+            )
+            continue
+        opens = reopens_at(hours, epoch)
+        if opens is None or opens - epoch >= horizon:
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="closed-all-run",
+                    where=where,
+                    message=f"{name} is closed from time 0 to the horizon ({horizon:g} s): holidays or hours "
+                    f"outside the run keep it shut",
+                    suggestion="check run.date, run.timezone and the holidays",
                 )
             )
     return findings

@@ -32,6 +32,7 @@ from routekit.events import (
     AgentStatusChanged,
     Assigned,
     Completed,
+    ContactQueued,
     ConversationClosed,
     CustomerReplied,
     Denied,
@@ -164,7 +165,9 @@ class _Day:
         self.fallback_coin = uniforms(rngs["fallback"])
         chosen = policy if policy is not None else scenario.policy.build()
         # A simulated day reads no live statistics: keeping them would cost about a tenth of each contact.
-        self.router = Router(chosen, **scenario.policy.router_settings(), live_statistics=False)
+        self.router = Router(
+            chosen, **scenario.policy.router_settings(), **scenario.hours_settings(), live_statistics=False
+        )
         capacity = {f"{group.name}-{i}": dict(group.capacity) for group in scenario.agents for i in range(group.count)}
         self.kpis = KpiCollector(
             service_levels=scenario.service_levels(),
@@ -207,6 +210,11 @@ class _Day:
         conversations = any(draw is not None for draw in self.turns.values())
         self.work_done = self.turn_handled if conversations else self.contact_handled
         reactions = _REACTIONS if conversations else {**_REACTIONS, **_SINGLE_TURN_REACTIONS}
+        # With opening hours, a message sent while its channel is closed waits for the opening, and so does
+        # its customer's patience: the day reads the opening off ContactQueued (only then: it costs a call).
+        self.opens_at: dict[str, float] = {}
+        if scenario.hours_settings():
+            reactions = {**reactions, ContactQueued: _Day.on_queued}
         # For each event type, what the KPI collector does with it and how the platform reacts (if at all):
         # one look-up per event for both.
         self.handlers: dict[type, tuple[Callable[[Any], None], Callable[[Any], None] | None]] = {}
@@ -476,13 +484,14 @@ class _Day:
         elif state != _OFFERED:
             return  # already with an agent (or denied): the customer waits for nobody
         traced = self.traced_patience.pop(contact_id, None) if self.traced_patience else None
+        starts = self.opens_at.pop(contact_id, self.now) if self.opens_at else self.now
         if traced is not None:
             if traced < math.inf:
-                self.schedule(self.now + traced, _PATIENCE, self.give_up, contact_id)
+                self.schedule(starts + traced, _PATIENCE, self.give_up, contact_id)
             return
         patience = self.patience[channel]
         if patience is not None:
-            heappush(self.heap, (self.now + patience(), _PATIENCE, self.next_seq(), self.give_up, contact_id))
+            heappush(self.heap, (starts + patience(), _PATIENCE, self.next_seq(), self.give_up, contact_id))
 
     def give_up(self, contact_id: str) -> None:
         if self.router.state(contact_id) in _STILL_WAITING:
@@ -626,6 +635,10 @@ class _Day:
             self.immediate.append(offer)
         else:
             heappush(self.heap, (at + delay, _ANSWER, self.next_seq(), self.answer, offer))
+
+    def on_queued(self, event: ContactQueued) -> None:
+        if event.arrived_at > event.at:  # waiting for its channel to open: patience starts then
+            self.opens_at[event.contact_id] = event.arrived_at
 
     def on_offer_ended(self, event: OfferExpired | OfferRescinded) -> None:
         self.offers.pop(event.contact_id, None)

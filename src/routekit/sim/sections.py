@@ -7,16 +7,20 @@ The readers of single values (``_number``, ``_share``, ``_distribution``, ...) a
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime as dt
 import itertools
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routekit.datasets.trace import TRACE_COLUMNS, read_trace
 from routekit.errors import ConfigError, RoutekitError, ScenarioError
 from routekit.models.channel import Channel
+from routekit.models.hours import OpeningHours
 from routekit.policies.base import SKIP_IF
 from routekit.policies.selection import SELECTIONS, Selection
 from routekit.policies.skills import Skills
@@ -131,7 +135,7 @@ def _hours(value: Any, path: str) -> tuple[float, float]:
 # ------------------------------------------------------------------------------------------------ parse
 
 TOP_KEYS = {"run", "channel", "arrivals", "agents", "policy"}
-_RUN = {"horizon", "customers", "warmup_customers", "start", "interval", "drain"}
+_RUN = {"horizon", "customers", "warmup_customers", "start", "interval", "drain", "date", "timezone"}
 _CHANNEL = {
     "name",
     "service_level",
@@ -146,6 +150,7 @@ _CHANNEL = {
     "denied_retrial_probability",
     "retrial_delay",
     "max_retrials",
+    "hours",
 }
 _ARRIVALS = {
     "channel",
@@ -180,7 +185,28 @@ def read_run(data: Any) -> RunSpec:
         start=_number(run.get("start", 0.0), "run.start"),
         interval=_number(run.get("interval", 1800.0), "run.interval", strict=True),
         drain=_number(run.get("drain", 7200.0), "run.drain"),
+        epoch=_epoch(run),
     )
+
+
+def _epoch(run: Mapping[str, Any]) -> float | None:
+    """The UNIX time of simulated second 0: ``run.date`` (a TOML date, or ``"YYYY-MM-DD"``) at ``run.start``
+    o'clock in ``run.timezone`` (counted as elapsed hours from local midnight, as the simulator's clock is)."""
+    zone_name = _string(run.get("timezone", "UTC"), "run.timezone")
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScenarioError(f"run.timezone: not an IANA time-zone name, got {zone_name!r}") from None
+    if "date" not in run:
+        return None
+    value = run["date"]
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):  # a bad string falls through to the error below
+            value = dt.date.fromisoformat(value)
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ScenarioError(f"run.date: expected a date such as 2026-12-07, got {value!r}")
+    midnight = dt.datetime(value.year, value.month, value.day, tzinfo=zone).timestamp()
+    return midnight + 3600.0 * _number(run.get("start", 0.0), "run.start")
 
 
 def read_channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:
@@ -207,6 +233,12 @@ def read_channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:
         denied_retrial = _probability(spec.get("denied_retrial_probability", 0.0), f"{path}.denied_retrial_probability")
         if (retrial or denied_retrial) and optional["retrial_delay"] is None:
             raise ScenarioError(f"{path}.retrial_delay: missing (a customer who tries again needs it)")
+        hours = None
+        if "hours" in spec:
+            try:
+                hours = OpeningHours.from_data(read_table(spec["hours"], f"{path}.hours"))
+            except ConfigError as error:
+                raise ScenarioError(f"{path}.hours: {error}") from None
         channels[channel.value] = ChannelSpec(
             channel=channel,
             service_level=None if level is None else _number(level, f"{path}.service_level"),
@@ -225,6 +257,7 @@ def read_channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:
             denied_retrial_probability=denied_retrial,
             retrial_delay=optional["retrial_delay"],
             max_retrials=_integer(spec.get("max_retrials", DEFAULT_MAX_RETRIALS), f"{path}.max_retrials", minimum=1),
+            hours=hours,
         )
     return channels
 

@@ -17,6 +17,7 @@ from routekit.datasets.trace import TraceRecord
 from routekit.errors import ConfigError, ScenarioError
 from routekit.models._frozen import frozen
 from routekit.models.channel import Channel
+from routekit.models.hours import OpeningHours
 from routekit.models.tiers import Tiers
 from routekit.policies.base import RoutingPolicy
 from routekit.policies.skills import Skills
@@ -71,6 +72,9 @@ class RunSpec:
     start: float = 0.0
     interval: float = 1800.0
     drain: float = 7200.0
+    # The UNIX time of simulated second 0 (``run.date`` at ``run.start`` o'clock in ``run.timezone``), for
+    # opening hours.
+    epoch: float | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -90,6 +94,7 @@ class ChannelSpec:
     denied_retrial_probability: float = 0.0
     retrial_delay: Distribution | None = None
     max_retrials: int = DEFAULT_MAX_RETRIALS
+    hours: OpeningHours | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -206,6 +211,11 @@ class Scenario:
     source: Mapping[str, Any] = attrs.field(eq=False, repr=False)
     base: Path | None = attrs.field(default=None, eq=False, repr=False)
     traces: tuple[TraceArrivals, ...] = ()
+
+    def hours_settings(self) -> dict[str, Any]:
+        """The router's ``epoch`` and ``hours`` settings for the channels with ``[channel.hours]``; none without."""
+        hours = {spec.channel: spec.hours for spec in self.channels.values() if spec.hours is not None}
+        return {"epoch": self.run.epoch, "hours": hours} if hours else {}
 
     def service_levels(self) -> dict[Channel, float]:
         """Each channel's service-level threshold, in seconds."""
