@@ -75,6 +75,7 @@ def problems(rs: RoutingState) -> Iterator[Problem]:
     yield from _timers(rs, live)
     yield from _conversations(rs, live)
     yield from _finished(rs)
+    yield from _wait_estimates(rs)
     if rs.live:
         yield from _statistics(rs)
     # Stability: no waiting contact has an eligible agent or waits for nobody; nothing is left dirty.
@@ -86,6 +87,24 @@ def problems(rs: RoutingState) -> Iterator[Problem]:
                 yield ("contacts", contact_id, "", "waits for nobody: no registered agent can serve it")
     if rs.dirty_agents or rs.dirty_contacts:
         yield ("", None, "dirty", "agents or contacts left dirty after a call")
+
+
+def _wait_estimates(rs: RoutingState) -> Iterator[Problem]:
+    """The wait estimates' statistics: weighted counts within the window, sums >= 0, no time ahead of now."""
+    bound = rs.answer_window * (1 + 1e-9)  # an exponentially weighted count never reaches the window
+    tallies = [("wait_targets", t.rule, tally) for t, tally in rs.wait_targets.items()]
+    tallies += [("wait_channels", c.value, tally) for c, tally in rs.wait_channels.items()]
+    for section, key, tally in tallies:
+        if not (0 <= tally.gaps <= bound and 0 <= tally.abandons <= bound):
+            yield (section, key, "", f"a weighted count outside [0, answer_window]: {tally.as_data()}")
+        if tally.gap_time < 0 or tally.waited < 0 or (tally.gaps > 0) != (tally.gap_time > 0):
+            yield (section, key, "", f"gap time or time waited below 0, or gaps without time: {tally.as_data()}")
+        if tally.last_wait is not None and tally.last_wait < 0:
+            yield (section, key, "last_wait", f"a wait below 0: {tally.last_wait!r}")
+        if tally.last_start is not None and tally.last_start > rs.now:
+            yield (section, key, "last_start", f"an answer after now: {tally.last_start!r}")
+        if section == "wait_channels" and tally.last_start is not None:
+            yield (section, key, "last_start", "a channel keeps no answer time")
 
 
 def _clock(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Iterable
 
 import attrs
 
@@ -16,13 +17,47 @@ from routekit.explanation import Explanation
 from routekit.models.agent import AgentStatus
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact, Conversation
+from routekit.policies.base import Denial, Target
 from routekit.router import explain as explaining
-from routekit.router.index import place
+from routekit.router.estimate import PREDICTORS, estimate
+from routekit.router.index import has_room, place, routable
+from routekit.router.refusals import require_type
 from routekit.router.settings import RouterSettings
-from routekit.router.state import WAITING, ContactState, RoutingState
+from routekit.router.stages import sticky_unavailable
+from routekit.router.state import WAITING, AgentRecord, ContactState, RoutingState
 from routekit.router.statistics import Statistics, statistics
 
 __all__ = ["AgentSnapshot", "RouterViews"]
+
+
+def _predictor(rs: RoutingState, predictor: str | None) -> str:
+    if predictor is None:
+        return rs.wait_predictor
+    if predictor not in PREDICTORS:
+        raise ConfigError(f"predictor must be one of {', '.join(PREDICTORS)}, got {predictor!r}")
+    return predictor
+
+
+def _head_waited(rs: RoutingState, target: Target, ahead: int, now: float) -> float | None:
+    """How long the contact at the head of ``target``'s queue has waited by ``now``; ``None`` if none ahead."""
+    queue = rs.queues.get(target)
+    head = None if queue is None or not ahead else queue.peek()
+    return None if head is None else now - rs.contacts[head].clock_start
+
+
+def _agent_free(rs: RoutingState, target: Target) -> bool:
+    """Whether an agent could be offered a new contact at ``target`` now. O(1) once the target has its pool."""
+    if target.agent is None:
+        pool = rs.pools.get(target)
+        if pool is not None:
+            return len(pool) > 0
+        # A target no contact has reached yet has no pool: look at the agents (once per new target).
+        agents: Iterable[AgentRecord] = rs.agents.values()
+    else:
+        ar = rs.agents.get(target.agent)
+        agents = () if ar is None else (ar,)
+    channel = target.channel
+    return any(target.matches(ar.agent) and ar.takes_offers() and has_room(rs, ar, channel) for ar in agents)
 
 
 @attrs.frozen(kw_only=True)
@@ -130,26 +165,78 @@ class RouterViews:
         """The ids of the registered agents, in registration order."""
         return list(self._rs.agents)
 
-    def expected_wait(self, contact_id: str, now: float) -> float | None:
+    def expected_wait(self, contact_id: str, now: float, *, predictor: str | None = None) -> float | None:
         """An estimate of how much longer a waiting contact will wait, in seconds.
 
-        The estimate is the contact's place in its queue, plus one, divided by the rate at which contacts
-        of its current target were answered recently (over the last ``answer_window`` answers, up to
-        ``now``). It is ``None`` when the contact is not waiting or the target has fewer than two answers
-        on record. It reads no state it changes and fires no timers.
+        ``predictor`` names one of :data:`~routekit.router.estimate.PREDICTORS` (default: the settings'
+        ``wait_predictor``, ``queue-length``): Whitt and Ibrahim's queue-length predictor from the
+        contacts ahead of it and its target's online service and abandonment rates; ``les``, the wait of
+        the last contact answered at its target after waiting; ``hol``, how long the contact at the head of
+        its queue has waited by ``now``. It is ``None`` when the contact is not waiting or the predictor has nothing on
+        record yet (no answer at its target or channel). It reads no state it changes and fires no timers.
+        O(log n) in its queue.
+
+        Raises:
+            ConfigError: ``predictor`` names no predictor.
         """
         rs = self._rs
+        name = _predictor(rs, predictor)
         cr = rs.contacts.get(contact_id)
         if cr is None or cr.state is not WAITING:
             return None
-        answers = rs.answers.get(cr.target)
-        if answers is None or len(answers) < 2:
+        ahead = place(rs, cr)
+        return estimate(
+            name,
+            ahead,
+            _head_waited(rs, cr.target, ahead, now),
+            rs.wait_targets.get(cr.target),
+            rs.wait_channels.get(cr.contact.channel),
+        )
+
+    def quote_wait(self, contact: Contact, now: float, *, predictor: str | None = None) -> float | None:
+        """The wait a contact not yet submitted would be told, in seconds: what an IVR or an app shows first.
+
+        It runs the policy's plan for ``contact`` and estimates, as :meth:`expected_wait` would, at the first
+        stage it would wait at (stages with a zero timeout or an unavailable sticky agent are skipped, as
+        ``submit`` skips them), in the place its queue key would take. 0.0 when it would be offered at once
+        (nobody ahead and an eligible agent free); ``None`` when the policy denies it, no registered agent
+        could serve it, or the predictor has nothing on record. It changes no state and fires no timers.
+        O(log n) in the queue, plus the policy's plan.
+
+        Raises:
+            ConfigError: ``predictor`` names no predictor.
+            UnknownIdError: The policy does not know the customer's tier (as ``submit`` would raise).
+        """
+        if type(contact) is not Contact:
+            require_type("contact", contact, Contact)
+        rs = self._rs
+        name = _predictor(rs, predictor)
+        plan = rs.policy.plan(contact, now)
+        if isinstance(plan, Denial) or not routable(rs, contact, plan):
             return None
-        span = max(now, answers[-1]) - answers[0]
-        if span <= 0:
+        stages = plan.stages
+        first = 0
+        while first < len(stages) - 1 and (stages[first].timeout == 0 or sticky_unavailable(rs, stages[first].target)):
+            first += 1
+        stage = stages[first]
+        target = stage.target
+        arrived = contact.arrived_at if contact.arrived_at is not None else now
+        queue = rs.queues.get(target)
+        # The key submit would give it: (-(priority + boost), arrival less the head start, the next seq).
+        ahead = (
+            0
+            if queue is None
+            else queue.place_of((-(contact.priority + stage.boost), arrived - contact.head_start, rs.seq))
+        )
+        if ahead == 0 and _agent_free(rs, target):
             return 0.0
-        rate = (len(answers) - 1) / span
-        return (place(rs, cr) + 1) / rate
+        return estimate(
+            name,
+            ahead,
+            _head_waited(rs, target, ahead, now),
+            rs.wait_targets.get(target),
+            rs.wait_channels.get(target.channel),
+        )
 
     def statistics(self, now: float | None = None) -> Statistics:
         """Live statistics for a wallboard, per target and per channel. O(targets + channels + tiers).

@@ -19,6 +19,7 @@ from routekit.errors import ConfigError, RoutekitError, ScenarioError
 from routekit.models.channel import Channel
 from routekit.policies.selection import SELECTIONS, Selection
 from routekit.policies.skills import Skills
+from routekit.router.estimate import PREDICTORS
 from routekit.sim.distributions import Distribution, distribution_from_spec
 from routekit.sim.spec import (
     DEFAULT_SERVICE_LEVEL_TARGET,
@@ -128,7 +129,7 @@ def _hours(value: Any, path: str) -> tuple[float, float]:
 # ------------------------------------------------------------------------------------------------ parse
 
 TOP_KEYS = {"run", "channel", "arrivals", "agents", "policy"}
-_RUN = {"horizon", "customers", "warmup_customers", "start", "interval", "drain"}
+_RUN = {"horizon", "customers", "warmup_customers", "start", "interval", "drain", "wait_estimates"}
 _CHANNEL = {
     "name",
     "service_level",
@@ -170,7 +171,16 @@ def read_run(data: Any) -> RunSpec:
         start=_number(run.get("start", 0.0), "run.start"),
         interval=_number(run.get("interval", 1800.0), "run.interval", strict=True),
         drain=_number(run.get("drain", 7200.0), "run.drain"),
+        wait_estimates=_predictors(run.get("wait_estimates", [])),
     )
+
+
+def _predictors(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or any(name not in PREDICTORS for name in value) or len(set(value)) < len(value):
+        raise ScenarioError(
+            f"run.wait_estimates: expected a list of distinct predictors among {', '.join(PREDICTORS)}, got {value!r}"
+        )
+    return tuple(value)
 
 
 def read_channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:

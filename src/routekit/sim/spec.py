@@ -67,6 +67,8 @@ class RunSpec:
     start: float = 0.0
     interval: float = 1800.0
     drain: float = 7200.0
+    # The wait predictors to measure at each contact's first queueing (empty: the router's default alone).
+    wait_estimates: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
