@@ -811,20 +811,21 @@ class ReferenceRouter:
     # -- wait estimates: every read folds the whole log again ------------------------------------------
 
     def wait_tallies(self) -> tuple[dict[Any, list[Any]], dict[Any, list[Any]]]:
-        """Per target and per channel: [last start, last wait, gaps, gap time, abandons, waited]."""
+        """Per target and per channel: [last start, last wait, gaps, gap time, abandons, waited, pool gaps,
+        pool gap time]."""
         decay = 1.0 - 1.0 / self.settings.answer_window
         targets: dict[Any, list[Any]] = {}
         channels: dict[Any, list[Any]] = {}
         for entry in self.wait_log:
             if entry[0] == "abandon":
                 _, channel, waited = entry
-                ch = channels.setdefault(channel, [None, None, 0.0, 0.0, 0.0, 0.0])
+                ch = channels.setdefault(channel, [None, None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
                 ch[4] = ch[4] * decay + 1.0
                 ch[5] = ch[5] * decay + waited
                 continue
             _, target, channel, start, since, clock = entry
-            here = targets.setdefault(target, [None, None, 0.0, 0.0, 0.0, 0.0])
-            ch = channels.setdefault(channel, [None, None, 0.0, 0.0, 0.0, 0.0])
+            here = targets.setdefault(target, [None, None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+            ch = channels.setdefault(channel, [None, None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
             last = here[0]
             if last is not None and since <= last < start:
                 for tally in (here, ch):
@@ -832,6 +833,12 @@ class ReferenceRouter:
                     tally[3] = tally[3] * decay + (start - last)
             if last is None or start > last:
                 here[0] = start
+            last = ch[0]
+            if last is not None and clock <= last < start:
+                ch[6] = ch[6] * decay + 1.0
+                ch[7] = ch[7] * decay + (start - last)
+            if last is None or start > last:
+                ch[0] = start
             wait = max(0.0, start - clock)
             if wait > 0:
                 here[1] = ch[1] = wait
@@ -839,18 +846,33 @@ class ReferenceRouter:
                 ch[5] = ch[5] * decay + wait
         return targets, channels
 
-    def estimate(self, predictor: str | None, target: Target, ahead: int, head: float | None) -> float | None:
+    def estimate(
+        self, predictor: str | None, target: Target, key: Any, ahead: int, head: float | None
+    ) -> float | None:
         name = self.settings.wait_predictor if predictor is None else predictor
-        if name not in ("queue-length", "les", "hol"):
-            raise errors.ConfigError(f"unknown predictor {name!r}")
         targets, channels = self.wait_tallies()
         here, ch = targets.get(target), channels.get(target.channel)
+        theta = ch[4] / ch[5] if ch is not None and ch[5] > 0 else 0.0
+        if name == "queue-length-channel":
+            if ch is None or ch[6] < 1.5:
+                return None
+            rate = ch[6] / ch[7]
+            ahead = sum(
+                1
+                for c in self.contacts.values()
+                if c.state == "waiting"
+                and c.target.channel == target.channel
+                and (c.target.agent is None or c.target == target)
+                and c.key < key
+            )
+            if theta == 0:
+                return (ahead + 1) / rate
+            return sum(1.0 / (rate + i * theta) for i in range(ahead + 1))
         if name == "queue-length":
             tally = next((t for t in (here, ch) if t is not None and t[2] >= 1.5), None)
             if tally is None:
                 return None
             rate = tally[2] / tally[3]
-            theta = ch[4] / ch[5] if ch is not None and ch[5] > 0 else 0.0
             if theta == 0:
                 return (ahead + 1) / rate
             return sum(1.0 / (rate + i * theta) for i in range(ahead + 1))
@@ -863,17 +885,17 @@ class ReferenceRouter:
         return None if not ahead else now - min(ahead, key=lambda c: c.key).clock_start
 
     def expected_wait(self, cid: str, now: float, *, predictor: str | None = None) -> float | None:
-        if predictor is not None and predictor not in ("queue-length", "les", "hol"):
+        if predictor is not None and predictor not in ("queue-length", "queue-length-channel", "les", "hol"):
             raise errors.ConfigError(f"unknown predictor {predictor!r}")
         rc = self.contacts.get(cid)
         if rc is None or rc.state != "waiting":
             return None
         ahead = self.position(cid)
         assert ahead is not None
-        return self.estimate(predictor, rc.target, ahead, self.head_waited(rc.target, rc.key, now))
+        return self.estimate(predictor, rc.target, rc.key, ahead, self.head_waited(rc.target, rc.key, now))
 
     def quote_wait(self, contact: Contact, now: float, *, predictor: str | None = None) -> float | None:
-        if predictor is not None and predictor not in ("queue-length", "les", "hol"):
+        if predictor is not None and predictor not in ("queue-length", "queue-length-channel", "les", "hol"):
             raise errors.ConfigError(f"unknown predictor {predictor!r}")
         plan = self.policy.plan(contact, now)
         if isinstance(plan, Denial) or not self.routable(plan):
@@ -889,4 +911,4 @@ class ReferenceRouter:
         ahead = sum(c.key < rc.key for c in waiting)
         if ahead == 0 and self.candidates(rc):
             return 0.0
-        return self.estimate(predictor, rc.target, ahead, self.head_waited(rc.target, rc.key, now))
+        return self.estimate(predictor, rc.target, rc.key, ahead, self.head_waited(rc.target, rc.key, now))

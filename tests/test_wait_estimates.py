@@ -69,9 +69,9 @@ def test_every_predictor_before_and_after_the_backlog_is_measured() -> None:
     r.add_agent(agent(), 0.0)
     for n in range(1, 4):
         r.submit(contact(f"c{n}"), 0.0)
-    assert [None, None, None] == [r.expected_wait("c2", 0.0, predictor=p) for p in PREDICTORS]
+    assert [None, None, None, None] == [r.expected_wait("c2", 0.0, predictor=p) for p in PREDICTORS]
     r.accept("c1", "a1", 10.0)  # offered at 0: it did not wait, so it says nothing for LES
-    assert [None, None, None] == [r.expected_wait("c2", 10.0, predictor=p) for p in PREDICTORS]
+    assert [None, None, None, None] == [r.expected_wait("c2", 10.0, predictor=p) for p in PREDICTORS]
     assert 10.0 == r.expected_wait("c3", 10.0, predictor="hol")  # c2, ahead of it, has waited 10 s
     r = backlog()
     rate = 1.95 / 19.5
@@ -134,7 +134,8 @@ def test_quote_wait_starts_at_the_first_stage_submit_would_not_skip() -> None:
 
 def test_a_bad_predictor_is_refused_by_name() -> None:
     r = backlog()
-    with pytest.raises(rk.ConfigError, match=r"predictor must be one of queue-length, les, hol, got 'mean'"):
+    names = "queue-length, queue-length-channel, les, hol"
+    with pytest.raises(rk.ConfigError, match=rf"predictor must be one of {names}, got 'mean'"):
         r.expected_wait("c5", 30.0, predictor="mean")
     with pytest.raises(rk.ConfigError, match="wait_predictor must be one of"):
         rk.RouterSettings(wait_predictor="mean")
@@ -165,14 +166,14 @@ def test_a_restored_router_estimates_identically() -> None:
 @pytest.mark.parametrize(
     ("where", "value", "path"),
     [
-        ("wait_channels", {"voice": [None, -1.0, 0.0, 0.0, 0.0, 0.0]}, "wait_channels.voice"),
-        ("wait_channels", {"voice": [None, 1.0, 0.0, 0.0]}, "wait_channels.voice"),
-        ("wait_channels", {"voice": [5.0, 1.0, 1.0, 10.0, 0.0, 0.0]}, "wait_channels['voice'].last_start"),
-        ("wait_channels", {"voice": [None, 1.0, 1.0, 0.0, 0.0, 0.0]}, "wait_channels['voice']"),
-        ("wait_channels", {"voice": [None, 1.0, 100.0, 10.0, 0.0, 0.0]}, "wait_channels['voice']"),
-        ("wait_channels", {"fax": [None, 1.0, 0.0, 0.0, 0.0, 0.0]}, "wait_channels.fax"),
-        ("wait_targets", [None, None, math.inf, 0.0, 0.0, 0.0], "wait_targets[0][1]"),
-        ("wait_targets", [None, None, 0.0, 0.0, 0.0], "wait_targets[0][1]"),
+        ("wait_channels", {"voice": [None, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]}, "wait_channels.voice"),
+        ("wait_channels", {"voice": [None, 1.0, 0.0, 0.0, 0.0, 0.0]}, "wait_channels.voice"),
+        ("wait_channels", {"voice": [500.0, 1.0, 1.0, 10.0, 0.0, 0.0, 0.0, 0.0]}, "wait_channels['voice'].last_start"),
+        ("wait_channels", {"voice": [None, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]}, "wait_channels['voice']"),
+        ("wait_channels", {"voice": [None, 1.0, 1.0, 10.0, 0.0, 0.0, 100.0, 10.0]}, "wait_channels['voice']"),
+        ("wait_channels", {"fax": [None, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]}, "wait_channels.fax"),
+        ("wait_targets", [None, None, math.inf, 0.0, 0.0, 0.0, 0.0, 0.0], "wait_targets[0][1]"),
+        ("wait_targets", [None, None, 0.0, 0.0, 0.0, 0.0, 0.0], "wait_targets[0][1]"),
     ],
 )
 def test_restore_refuses_bad_estimate_statistics_naming_the_path(where: str, value: object, path: str) -> None:
@@ -218,7 +219,7 @@ def test_the_simulator_scores_every_listed_predictor() -> None:
     """``run.wait_estimates`` lists the predictors; each one's tallies come back in the day's result."""
     scenario = scenario_from_dict(
         {
-            "run": {"customers": 3000, "wait_estimates": ["queue-length", "les", "hol"]},
+            "run": {"customers": 3000, "wait_estimates": list(PREDICTORS)},
             "channel": [{"name": "voice", "handle_time": {"dist": "exponential", "mean": 60}}],
             "arrivals": [{"channel": "voice", "rate": 170}],
             "agents": [{"count": 3, "capacity": {"voice": 1}}],
@@ -233,7 +234,7 @@ def test_the_simulator_scores_every_listed_predictor() -> None:
     assert bias is not None
     assert abs(bias) < 0.5
     default = rows(run_day(override(scenario, "run.wait_estimates", []), 1).wait_estimates)
-    assert [row.predictor for row in default] == ["queue-length"]
+    assert [row.predictor for row in default] == [DEFAULT_PREDICTOR]
     with pytest.raises(rk.ScenarioError, match=r"run\.wait_estimates: expected a list of distinct predictors"):
         override(scenario, "run.wait_estimates", ["mean"])
 

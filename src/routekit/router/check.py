@@ -95,16 +95,21 @@ def _wait_estimates(rs: RoutingState) -> Iterator[Problem]:
     tallies = [("wait_targets", t.rule, tally) for t, tally in rs.wait_targets.items()]
     tallies += [("wait_channels", c.value, tally) for c, tally in rs.wait_channels.items()]
     for section, key, tally in tallies:
-        if not (0 <= tally.gaps <= bound and 0 <= tally.abandons <= bound):
+        if not all(0 <= count <= bound for count in (tally.gaps, tally.abandons, tally.pool_gaps)):
             yield (section, key, "", f"a weighted count outside [0, answer_window]: {tally.as_data()}")
-        if tally.gap_time < 0 or tally.waited < 0 or (tally.gaps > 0) != (tally.gap_time > 0):
+        if (
+            tally.waited < 0
+            or (tally.gaps > 0) != (tally.gap_time > 0)
+            or (tally.pool_gaps > 0) != (tally.pool_gap_time > 0)
+            or min(tally.gap_time, tally.pool_gap_time) < 0
+        ):
             yield (section, key, "", f"gap time or time waited below 0, or gaps without time: {tally.as_data()}")
         if tally.last_wait is not None and tally.last_wait < 0:
             yield (section, key, "last_wait", f"a wait below 0: {tally.last_wait!r}")
         if tally.last_start is not None and tally.last_start > rs.now:
             yield (section, key, "last_start", f"an answer after now: {tally.last_start!r}")
-        if section == "wait_channels" and tally.last_start is not None:
-            yield (section, key, "last_start", "a channel keeps no answer time")
+        if section == "wait_targets" and (tally.abandons or tally.waited or tally.pool_gaps or tally.pool_gap_time):
+            yield (section, key, "", f"a target keeps no abandonment or channel gaps: {tally.as_data()}")
 
 
 def _clock(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:

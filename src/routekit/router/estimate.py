@@ -1,12 +1,18 @@
 """Wait estimates: what a waiting contact (or one about to join) is told, and the online statistics behind it.
 
-Three predictors from the queueing literature, each a pure function of a few numbers the router keeps:
+Predictors from the queueing literature, each a pure function of a few numbers the router keeps:
 
 - ``queue-length`` (Whitt 1999; Ibrahim and Whitt 2009): with ``n`` contacts ahead, the target's
   service rate ``s*mu`` (contacts it answers per second while contacts wait) and the abandonment rate
   ``theta`` (per waiting contact per second), ``E[W | n] = sum_{i=0..n} 1 / (s*mu + i*theta)``: each of the
   ``n + 1`` departures in front of the contact takes ``1 / (s*mu + i*theta)`` on average while ``i`` are
   still ahead, any of whom may be served or leave.
+- ``queue-length-channel`` (the default, chosen by measurement: docs/explanation/wait-estimates.md): the
+  same formula with the channel as one pool: ``n`` counts the contacts ahead in every general queue of
+  the channel (contacts at a later stage of their plan compete for the same agents), and ``s*mu`` is the
+  channel's rate, from the gaps between answers on the channel while the contact answered was waiting.
+  Per-target rates starve when plans move contacts between stage targets: a target whose stage lasts
+  30 s only ever sees answers within 30 s.
 - ``les`` (last to enter service): the wait of the last contact answered at the target after waiting.
 - ``hol`` (head of line): how long the contact at the head of the target's queue has waited so far.
 
@@ -33,7 +39,8 @@ contact wait (the prior: nobody leaves, which errs towards the longer estimate).
 channel's last answered wait, ``hol`` to ``les`` when nobody is ahead. No estimate is ever negative.
 
 Every read is O(1) but the queue-length sum, which is O(min(n, 64)): beyond 64 contacts ahead it is
-computed in closed form from the digamma function's asymptotic series.
+computed in closed form from the digamma function's asymptotic series. Counting the contacts ahead is
+O(log n) in the contact's queue, O(targets log n) over a channel.
 """
 
 from __future__ import annotations
@@ -60,8 +67,8 @@ __all__ = [
 ]
 
 # The predictors by name; the default was chosen by measurement (docs/explanation/wait-estimates.md).
-PREDICTORS = ("queue-length", "les", "hol")
-DEFAULT_PREDICTOR = "queue-length"
+PREDICTORS = ("queue-length", "queue-length-channel", "les", "hol")
+DEFAULT_PREDICTOR = "queue-length-channel"
 
 # Enough gaps on record for a target's own service rate: two (a weighted count of 1 + the decay factor).
 _ENOUGH_GAPS = 1.5
@@ -79,9 +86,12 @@ class Tally:
         gap_time: Their weighted total length, in seconds.
         abandons: The weighted count of contacts that left while waiting (channel tallies only).
         waited: The weighted total time waited by contacts that waited (channel tallies only).
+        pool_gaps: The weighted count of the gaps between answers on the channel while it was backlogged
+            (channel tallies only: the channel as one pool, for ``queue-length-channel``).
+        pool_gap_time: Their weighted total length, in seconds.
     """
 
-    __slots__ = ("abandons", "gap_time", "gaps", "last_start", "last_wait", "waited")
+    __slots__ = ("abandons", "gap_time", "gaps", "last_start", "last_wait", "pool_gap_time", "pool_gaps", "waited")
 
     def __init__(
         self,
@@ -91,6 +101,8 @@ class Tally:
         gap_time: float = 0.0,
         abandons: float = 0.0,
         waited: float = 0.0,
+        pool_gaps: float = 0.0,
+        pool_gap_time: float = 0.0,
     ) -> None:
         self.last_start = last_start
         self.last_wait = last_wait
@@ -98,10 +110,21 @@ class Tally:
         self.gap_time = gap_time
         self.abandons = abandons
         self.waited = waited
+        self.pool_gaps = pool_gaps
+        self.pool_gap_time = pool_gap_time
 
     def as_data(self) -> list[float | None]:
         """The fields as a list, in the order the snapshot keeps them."""
-        return [self.last_start, self.last_wait, self.gaps, self.gap_time, self.abandons, self.waited]
+        return [
+            self.last_start,
+            self.last_wait,
+            self.gaps,
+            self.gap_time,
+            self.abandons,
+            self.waited,
+            self.pool_gaps,
+            self.pool_gap_time,
+        ]
 
 
 def queue_length_wait(ahead: int, service_rate: float, abandon_rate: float) -> float:
@@ -178,6 +201,10 @@ def estimate(
     if predictor == "queue-length":
         rate = service_rate(target, channel)
         return None if rate is None else queue_length_wait(ahead, rate, abandon_rate(channel))
+    if predictor == "queue-length-channel":
+        if channel is None or channel.pool_gaps < _ENOUGH_GAPS:
+            return None
+        return queue_length_wait(ahead, channel.pool_gaps / channel.pool_gap_time, abandon_rate(channel))
     if predictor == "hol" and head_waited is not None:
         return max(0.0, head_waited)
     for tally in (target, channel):
@@ -213,6 +240,13 @@ def answered(rs: RoutingState, cr: ContactRecord) -> None:
             tally.gap_time = tally.gap_time * decay + gap
     if last is None or start > last:
         here.last_start = start
+    # The same on the channel as one pool: the contact waited (at any stage) since the channel's last answer.
+    last = channel.last_start
+    if last is not None and cr.clock_start <= last < start:
+        channel.pool_gaps = channel.pool_gaps * decay + 1.0
+        channel.pool_gap_time = channel.pool_gap_time * decay + (start - last)
+    if last is None or start > last:
+        channel.last_start = start
     if wait > 0:
         # LES is the last wait of a contact that waited: one offered on arrival says nothing of the queue
         # a new contact joins (counting those, LES ran 24% low on M/M/10+M, 87% on the built-in day).

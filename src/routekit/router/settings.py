@@ -81,8 +81,9 @@ class RouterSettings:
         park_ttl: Seconds a parked conversation stays open when the policy names none.
         answer_window: How many recent observations per target (and channel) the wait estimates follow:
             each new answer or abandonment weighs 1, and the older ones ``1 - 1/answer_window`` as much.
-        wait_predictor: The predictor ``expected_wait`` and ``quote_wait`` use by default: ``queue-length``
-            (the default), ``les`` or ``hol`` (see :mod:`routekit.router.estimate`).
+        wait_predictor: The predictor ``expected_wait`` and ``quote_wait`` use by default:
+            ``queue-length-channel`` (the default), ``queue-length``, ``les`` or ``hol`` (see
+            :mod:`routekit.router.estimate`).
         live_statistics: Whether the router keeps the counts ``Router.statistics()`` reads. On by default;
             the simulator turns them off, since a simulated day reads none of them and they cost about a
             tenth of a simulated contact.

@@ -139,7 +139,7 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
             for at, some_id, conversation in rs.finished_order
         ),
         # The wait estimates' statistics decide every later estimate: [last start, last wait, gaps, gap
-        # time, abandons, waited], per target and per channel.
+        # time, abandons, waited, pool gaps, pool gap time], per target and per channel.
         "wait_targets": sorted(
             ([target_to_data(t), tally.as_data()] for t, tally in rs.wait_targets.items()),
             key=lambda entry: _canonical(entry[0]),
@@ -401,9 +401,13 @@ def _pair(entry: Any) -> tuple[Any, Any]:
 
 
 def _tally(entry: Any) -> Tally:
-    """[last start, last wait, gaps, gap time, abandons, waited]: times may be None, the rest finite >= 0."""
-    if not isinstance(entry, list | tuple) or len(entry) != 6:
-        raise ValueError(f"expected [last_start, last_wait, gaps, gap_time, abandons, waited], got {entry!r}")
+    """[last start, last wait, gaps, gap time, abandons, waited, pool gaps, pool gap time]: the first two
+    may be None, the rest are finite and >= 0."""
+    if not isinstance(entry, list | tuple) or len(entry) != 8:
+        raise ValueError(
+            "expected [last_start, last_wait, gaps, gap_time, abandons, waited, pool_gaps, pool_gap_time],"
+            f" got {entry!r}"
+        )
     last_start, last_wait = (None if value is None else _finite(value) for value in entry[:2])
     sums = [_finite(value) for value in entry[2:]]
     if (last_wait is not None and last_wait < 0) or min(sums) < 0:

@@ -18,6 +18,7 @@ from routekit.models.agent import AgentStatus
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact, Conversation
 from routekit.policies.base import Denial, Target
+from routekit.queues import QueueKey
 from routekit.router import explain as explaining
 from routekit.router.estimate import PREDICTORS, estimate
 from routekit.router.index import has_room, place, routable
@@ -28,6 +29,8 @@ from routekit.router.state import WAITING, AgentRecord, ContactState, RoutingSta
 from routekit.router.statistics import Statistics, statistics
 
 __all__ = ["AgentSnapshot", "RouterViews"]
+
+POOLED = "queue-length-channel"  # the predictor that counts the contacts ahead over the whole channel
 
 
 def _predictor(rs: RoutingState, predictor: str | None) -> str:
@@ -43,6 +46,17 @@ def _head_waited(rs: RoutingState, target: Target, ahead: int, now: float) -> fl
     queue = rs.queues.get(target)
     head = None if queue is None or not ahead else queue.peek()
     return None if head is None else now - rs.contacts[head].clock_start
+
+
+def _channel_ahead(rs: RoutingState, target: Target, key: QueueKey) -> int:
+    """Contacts waiting on ``target``'s channel ahead of ``key``: in its own queue and in every general queue
+    of the channel (the channel as one pool, for ``queue-length-channel``). O(targets log n)."""
+    channel = target.channel
+    return sum(
+        queue.place_of(key)
+        for other, queue in rs.queues.items()
+        if other.channel is channel and (other.agent is None or other == target) and len(queue)
+    )
 
 
 def _agent_free(rs: RoutingState, target: Target) -> bool:
@@ -169,12 +183,14 @@ class RouterViews:
         """An estimate of how much longer a waiting contact will wait, in seconds.
 
         ``predictor`` names one of :data:`~routekit.router.estimate.PREDICTORS` (default: the settings'
-        ``wait_predictor``, ``queue-length``): Whitt and Ibrahim's queue-length predictor from the
-        contacts ahead of it and its target's online service and abandonment rates; ``les``, the wait of
+        ``wait_predictor``): ``queue-length``, Whitt and Ibrahim's queue-length predictor from the
+        contacts ahead of it and its target's online service and abandonment rates;
+        ``queue-length-channel``, the same with its channel as one pool (the contacts ahead in every
+        general queue of the channel, and the channel's service rate); ``les``, the wait of
         the last contact answered at its target after waiting; ``hol``, how long the contact at the head of
         its queue has waited by ``now``. It is ``None`` when the contact is not waiting or the predictor has nothing on
         record yet (no answer at its target or channel). It reads no state it changes and fires no timers.
-        O(log n) in its queue.
+        O(log n) in its queue (``queue-length-channel``: O(targets log n)).
 
         Raises:
             ConfigError: ``predictor`` names no predictor.
@@ -187,7 +203,7 @@ class RouterViews:
         ahead = place(rs, cr)
         return estimate(
             name,
-            ahead,
+            _channel_ahead(rs, cr.target, cr.key) if name == POOLED else ahead,
             _head_waited(rs, cr.target, ahead, now),
             rs.wait_targets.get(cr.target),
             rs.wait_channels.get(cr.contact.channel),
@@ -223,16 +239,13 @@ class RouterViews:
         arrived = contact.arrived_at if contact.arrived_at is not None else now
         queue = rs.queues.get(target)
         # The key submit would give it: (-(priority + boost), arrival less the head start, the next seq).
-        ahead = (
-            0
-            if queue is None
-            else queue.place_of((-(contact.priority + stage.boost), arrived - contact.head_start, rs.seq))
-        )
+        key = (-(contact.priority + stage.boost), arrived - contact.head_start, rs.seq)
+        ahead = 0 if queue is None else queue.place_of(key)
         if ahead == 0 and _agent_free(rs, target):
             return 0.0
         return estimate(
             name,
-            ahead,
+            _channel_ahead(rs, target, key) if name == POOLED else ahead,
             _head_waited(rs, target, ahead, now),
             rs.wait_targets.get(target),
             rs.wait_channels.get(target.channel),
