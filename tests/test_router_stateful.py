@@ -137,6 +137,7 @@ class RouterMachine(RuleBasedStateMachine):
         selection=st.sampled_from(sorted(SELECTIONS)),
         live=st.booleans(),
         window=st.sampled_from([2, 2, 20]),
+        predictor=st.sampled_from(PREDICTORS),
     )
     def staff(
         self,
@@ -147,6 +148,7 @@ class RouterMachine(RuleBasedStateMachine):
         selection: str,
         live: bool,
         window: int,
+        predictor: str,
     ) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
         self.policy = POLICIES[policy]
@@ -158,6 +160,7 @@ class RouterMachine(RuleBasedStateMachine):
             "selection": SELECTIONS[selection],
             "live_statistics": live,
             "answer_window": window,  # 2: two backlogged gaps are enough for a target's own service rate
+            "wait_predictor": predictor,
         }
         self.fast = rk.Router(self.policy, **settings)
         self.seen: dict[str, None] = {}
@@ -380,7 +383,7 @@ class RouterMachine(RuleBasedStateMachine):
         the reference's (recomputed from its whole log of answers and abandonments) and the restored router's."""
         if not hasattr(self, "fast"):
             return
-        for predictor in PREDICTORS:
+        for predictor in (None, *PREDICTORS):  # None: the settings' wait_predictor
             for contact_id in self.fast.waiting():
                 fast = self.fast.expected_wait(contact_id, self.now, predictor=predictor)
                 assert self.ref.expected_wait(contact_id, self.now, predictor=predictor) == fast

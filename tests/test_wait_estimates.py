@@ -153,6 +153,8 @@ def test_the_default_predictor_comes_from_the_settings() -> None:
 
 
 def test_a_restored_router_estimates_identically() -> None:
+    les = Checked(rk.Router(Skills(), wait_predictor="les"))
+    assert rk.Router.restore(json.loads(json.dumps(les.snapshot())), les.policy).settings.wait_predictor == "les"
     r = backlog()
     r.abandon("c6", 40.0)
     restored = rk.Router.restore(json.loads(json.dumps(r.snapshot())), r.policy)

@@ -601,5 +601,6 @@ def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
         "exclusive": sorted(c.value for c in settings.exclusive),
         "park_ttl": settings.park_ttl,
         "answer_window": settings.answer_window,
+        "wait_predictor": settings.wait_predictor,
         "live_statistics": settings.live_statistics,
     }
