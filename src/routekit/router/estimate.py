@@ -145,7 +145,10 @@ def queue_length_wait(ahead: int, service_rate: float, abandon_rate: float) -> f
     if abandon_rate <= 0:
         return terms / service_rate
     if terms <= _TERMS:
-        return sum(1.0 / (service_rate + i * abandon_rate) for i in range(terms))
+        total = 0.0  # a plain loop: the same additions, in the same order, as sum() over a generator
+        for i in range(terms):
+            total += 1.0 / (service_rate + i * abandon_rate)
+        return total
     # sum_{i<terms} 1/(x + i) = digamma(x + terms) - digamma(x), with x = service_rate / abandon_rate.
     return _digamma_difference(service_rate / abandon_rate, terms) / abandon_rate
 
@@ -228,8 +231,14 @@ def answered(rs: RoutingState, cr: ContactRecord) -> None:
     start = cr.offered_at
     wait = max(0.0, start - cr.clock_start)
     decay = 1.0 - 1.0 / rs.answer_window
-    here = _tally(rs.wait_targets, cr.target)
-    channel = _tally(rs.wait_channels, cr.contact.channel)
+    # _tally, written out: every answer comes this way.
+    target = cr.target
+    here = rs.wait_targets.get(target)
+    if here is None:
+        here = rs.wait_targets[target] = Tally()
+    channel = rs.wait_channels.get(cr.contact.channel)
+    if channel is None:
+        channel = rs.wait_channels[cr.contact.channel] = Tally()
     last = here.last_start
     # The gap counts when this contact already waited here when the previous answer was made: the target
     # was backlogged all along (a rejected offer's requeue keeps the stage's start).

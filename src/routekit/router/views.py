@@ -52,11 +52,11 @@ def _channel_ahead(rs: RoutingState, target: Target, key: QueueKey) -> int:
     """Contacts waiting on ``target``'s channel ahead of ``key``: in its own queue and in every general queue
     of the channel (the channel as one pool, for ``queue-length-channel``). O(targets log n)."""
     channel = target.channel
-    return sum(
-        queue.place_of(key)
-        for other, queue in rs.queues.items()
-        if other.channel is channel and (other.agent is None or other == target) and len(queue)
-    )
+    ahead = 0
+    for other, queue in rs.queues.items():  # a plain loop: cheaper than sum() over a generator here
+        if other.channel is channel and (other.agent is None or other == target) and len(queue):
+            ahead += queue.place_of(key)
+    return ahead
 
 
 def _agent_free(rs: RoutingState, target: Target) -> bool:
@@ -200,11 +200,12 @@ class RouterViews:
         cr = rs.contacts.get(contact_id)
         if cr is None or cr.state is not WAITING:
             return None
-        ahead = place(rs, cr)
+        # Each predictor reads only what it needs: the simulator asks this of every contact that waits.
+        ahead = _channel_ahead(rs, cr.target, cr.key) if name == POOLED else place(rs, cr)
         return estimate(
             name,
-            _channel_ahead(rs, cr.target, cr.key) if name == POOLED else ahead,
-            _head_waited(rs, cr.target, ahead, now),
+            ahead,
+            _head_waited(rs, cr.target, ahead, now) if name == "hol" else None,
             rs.wait_targets.get(cr.target),
             rs.wait_channels.get(cr.contact.channel),
         )

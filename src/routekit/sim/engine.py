@@ -151,6 +151,7 @@ class _Day:
         self.predictors = scenario.run.wait_estimates or (self.router.settings.wait_predictor,)
         self.default_predictor = self.router.settings.wait_predictor
         self.wait_tallies = WaitEstimateTallies()
+        self.pending_estimates = self.wait_tallies.pending  # read on every offer and every finished contact
         self.kpis = KpiCollector(
             service_levels=scenario.service_levels(),
             warmup_contacts=scenario.run.warmup_customers,
@@ -573,7 +574,7 @@ class _Day:
     def on_offered(self, event: Offered) -> None:
         contact_id, agent_id, at = event.contact_id, event.agent_id, event.at
         self.offers[contact_id] = (agent_id, at)
-        if self.wait_tallies.pending:
+        if self.pending_estimates:
             self.wait_tallies.offered(contact_id, at)
         channel = self.contacts[contact_id].channel
         reject = self.reject[channel]
@@ -596,7 +597,7 @@ class _Day:
 
     def on_finished(self, event: Completed | Abandoned) -> None:
         self.offers.pop(event.contact_id, None)
-        if self.wait_tallies.pending:
+        if self.pending_estimates:
             self.wait_tallies.forget(event.contact_id)
         contact = self.contacts.get(event.contact_id)
         if contact is not None and contact.conversation not in self.remaining_turns:
@@ -605,12 +606,12 @@ class _Day:
     def on_single_turn_finished(self, event: Completed | Abandoned) -> None:
         """on_finished when no contact is a turn of a longer conversation: the contact is simply forgotten."""
         self.offers.pop(event.contact_id, None)
-        if self.wait_tallies.pending:
+        if self.pending_estimates:
             self.wait_tallies.forget(event.contact_id)
         self.contacts.pop(event.contact_id, None)
 
     def on_denied(self, event: Denied) -> None:
-        if self.wait_tallies.pending:
+        if self.pending_estimates:
             self.wait_tallies.forget(event.contact_id)
         if event.contact_id not in self.contacts:
             return
