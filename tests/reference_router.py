@@ -98,6 +98,8 @@ class RefContact:
     clock_start: float
     state: str = "waiting"
     agent: str | None = None
+    offered_at: float = math.nan
+    stage_since: float = math.nan
 
     @property
     def target(self) -> Target:
@@ -133,6 +135,9 @@ class ReferenceRouter:
         self.finished: dict[str, tuple[float, str | None]] = {}
         self.closed_at: dict[str, float] = {}
         self.bars: dict[tuple[str, str], float] = {}
+        # Every answer and abandonment, in order, for the wait estimates (recomputed from it on each read):
+        # ("answer", target, channel, offered at, stage since, clock start) or ("abandon", channel, waited).
+        self.wait_log: list[tuple[Any, ...]] = []
         # Opening hours: each closed channel and when it reopens (router seconds; None: never).
         self.shut: dict[Channel, float | None] = {}
         epoch = self.settings.epoch
@@ -260,6 +265,7 @@ class ReferenceRouter:
     def offer(self, rc: RefContact, aid: str, now: float, out: list[Any]) -> None:
         agent = self.agents[aid]
         rc.state, rc.agent = "offered", aid
+        rc.offered_at = now
         expires = now + self.settings.offer_timeout[rc.contact.channel]
         self.set_timer(expires, "offer", contact=rc.contact.id, agent=aid)
         agent.offer = rc.contact.id
@@ -310,6 +316,7 @@ class ReferenceRouter:
                 )
             else:
                 break
+        rc.stage_since = now
         timeout = rc.plan.stages[rc.stage].timeout
         if timeout is not None:
             self.set_timer(self.opens(rc.contact.channel, now) + timeout, "stage", contact=rc.contact.id)
@@ -674,6 +681,7 @@ class ReferenceRouter:
         rc.state = "assigned"
         agent.offer = None
         agent.work[cid] = (rc.contact.channel, "assigned")
+        self.wait_log.append(("answer", rc.target, rc.contact.channel, rc.offered_at, rc.stage_since, rc.clock_start))
         conv = self.conversations.get(rc.contact.conversation)
         if conv is not None and conv.turn == cid and not conv.closed and not rc.contact.channel.synchronous:
             conv.record = attrs.evolve(conv.record, agents=(*conv.record.agents, aid))
@@ -755,6 +763,8 @@ class ReferenceRouter:
             self.drop_timers(kind="hold", contact=cid)
             del agent.work[cid]
             agent.idle_since = now
+        if rc.state in ("waiting", "offered"):
+            self.wait_log.append(("abandon", rc.contact.channel, max(0.0, now - rc.clock_start)))
         self.drop_timers(kind="stage", contact=cid)
         self.lift_bars(contact=cid)
         del self.contacts[cid]
@@ -905,3 +915,117 @@ class ReferenceRouter:
     def waiting(self) -> list[str]:
         waiting = [c for c in self.contacts.values() if c.state == "waiting"]
         return [c.contact.id for c in sorted(waiting, key=lambda c: c.key)]
+
+    # -- wait estimates: every read folds the whole log again ------------------------------------------
+
+    def wait_tallies(self) -> tuple[dict[Any, list[Any]], dict[Any, list[Any]]]:
+        """Per target and per channel: [last start, last wait, gaps, gap time, abandons, waited, pool gaps,
+        pool gap time]."""
+        decay = 1.0 - 1.0 / self.settings.answer_window
+        targets: dict[Any, list[Any]] = {}
+        channels: dict[Any, list[Any]] = {}
+        for entry in self.wait_log:
+            if entry[0] == "abandon":
+                _, channel, waited = entry
+                ch = channels.setdefault(channel, [None, None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+                ch[4] = ch[4] * decay + 1.0
+                ch[5] = ch[5] * decay + waited
+                continue
+            _, target, channel, start, since, clock = entry
+            here = targets.setdefault(target, [None, None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+            ch = channels.setdefault(channel, [None, None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+            last = here[0]
+            if last is not None and since <= last < start:
+                for tally in (here, ch):
+                    tally[2] = tally[2] * decay + 1.0
+                    tally[3] = tally[3] * decay + (start - last)
+            if last is None or start > last:
+                here[0] = start
+            last = ch[0]
+            if last is not None and clock <= last < start:
+                ch[6] = ch[6] * decay + 1.0
+                ch[7] = ch[7] * decay + (start - last)
+            if last is None or start > last:
+                ch[0] = start
+            wait = max(0.0, start - clock)
+            if wait > 0:
+                here[1] = ch[1] = wait
+                ch[4] *= decay
+                ch[5] = ch[5] * decay + wait
+        return targets, channels
+
+    def estimate(
+        self, predictor: str | None, target: Target, key: Any, ahead: int, head: float | None
+    ) -> float | None:
+        name = self.settings.wait_predictor if predictor is None else predictor
+        targets, channels = self.wait_tallies()
+        here, ch = targets.get(target), channels.get(target.channel)
+        theta = ch[4] / ch[5] if ch is not None and ch[5] > 0 else 0.0
+        if name == "queue-length-channel":
+            if ch is None or ch[6] < 1.5:
+                return None
+            rate = ch[6] / ch[7]
+            ahead = sum(
+                1
+                for c in self.contacts.values()
+                if c.state == "waiting"
+                and c.target.channel == target.channel
+                and (c.target.agent is None or c.target == target)
+                and c.key < key
+            )
+            if theta == 0:
+                return (ahead + 1) / rate
+            return sum(1.0 / (rate + i * theta) for i in range(ahead + 1))
+        if name == "queue-length":
+            tally = next((t for t in (here, ch) if t is not None and t[2] >= 1.5), None)
+            if tally is None:
+                return None
+            rate = tally[2] / tally[3]
+            if theta == 0:
+                return (ahead + 1) / rate
+            return sum(1.0 / (rate + i * theta) for i in range(ahead + 1))
+        if name == "hol" and head is not None:
+            return max(0.0, head)
+        return next((t[1] for t in (here, ch) if t is not None and t[1] is not None), None)
+
+    def head_waited(self, target: Target, key: Any, now: float) -> float | None:
+        ahead = [c for c in self.contacts.values() if c.state == "waiting" and c.target == target and c.key < key]
+        return None if not ahead else now - min(ahead, key=lambda c: c.key).clock_start
+
+    def expected_wait(self, cid: str, now: float, *, predictor: str | None = None) -> float | None:
+        if predictor is not None and predictor not in ("queue-length", "queue-length-channel", "les", "hol"):
+            raise errors.ConfigError(f"unknown predictor {predictor!r}")
+        rc = self.contacts.get(cid)
+        if rc is None or rc.state != "waiting":
+            return None
+        ahead = self.position(cid)
+        assert ahead is not None
+        guess = self.estimate(predictor, rc.target, rc.key, ahead, self.head_waited(rc.target, rc.key, now))
+        return None if guess is None else self.closed_for(rc.target.channel, now) + guess
+
+    def closed_for(self, channel: Channel, now: float) -> float:
+        """Seconds until a held channel opens (a message waits for the opening before any wait counts)."""
+        return self.opens(channel, now) - now
+
+    def quote_wait(self, contact: Contact, now: float, *, predictor: str | None = None) -> float | None:
+        if predictor is not None and predictor not in ("queue-length", "queue-length-channel", "les", "hol"):
+            raise errors.ConfigError(f"unknown predictor {predictor!r}")
+        plan = self.policy.plan(contact, now)
+        if isinstance(plan, Denial) or not self.routable(plan):
+            return None
+        if contact.channel in self.shut and (contact.channel.synchronous or self.shut[contact.channel] is None):
+            return None
+        if self.full_target(contact.id, plan) is not None:
+            return None
+        stage = 0
+        while self.skipped(plan, stage):
+            stage += 1
+        arrived = contact.arrived_at if contact.arrived_at is not None else now
+        rc = RefContact(contact, plan, stage, contact.priority, arrived - contact.head_start, self.seq, arrived)
+        waiting = [c for c in self.contacts.values() if c.state == "waiting" and c.target == rc.target]
+        ahead = sum(c.key < rc.key for c in waiting)
+        closed_for = self.closed_for(rc.target.channel, now)
+        if ahead == 0 and not closed_for and self.candidates(rc):
+            return 0.0
+        guess = self.estimate(predictor, rc.target, rc.key, ahead, self.head_waited(rc.target, rc.key, now))
+        return None if guess is None else closed_for + guess

@@ -235,15 +235,15 @@ def test_sticky_hit_and_miss() -> None:
 
 
 def test_expected_wait_error() -> None:
-    """Bias and MAE compare the estimate with the time from submit to the first Assigned."""
+    """Bias and MAE compare the estimate with the time from submit to the first Offered (issue 21)."""
     kpis = KpiCollector()
     kpis.observe_estimate("c-1", 30.0)  # before its ContactQueued
     kpis.observe_all(answered(0.0, 10.0, "c-1"))
     kpis.observe(queued(0.0, "c-2"))
     kpis.observe_estimate("c-2", 5.0)  # after it
-    kpis.observe_all([offered(15.0, "c-2", "a-2"), assigned(15.0, "c-2", "a-2", waited=15.0)])
+    kpis.observe_all([offered(15.0, "c-2", "a-2"), assigned(19.0, "c-2", "a-2", waited=19.0)])
     row = kpis.report(until=50.0).overall
-    assert pytest.approx((20.0 - 10.0) / 2) == row.expected_wait_bias
+    assert pytest.approx((20.0 - 10.0) / 2) == row.expected_wait_bias  # c-2: offered at 15, not assigned at 19
     assert pytest.approx((20.0 + 10.0) / 2) == row.expected_wait_mae
 
 

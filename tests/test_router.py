@@ -1160,31 +1160,6 @@ def test_agent_state_reports_status_load_and_work() -> None:
     )
 
 
-def test_expected_wait() -> None:
-    """``expected_wait`` is (position + 1) / answer rate of the contact's target, None without two answers.
-
-    The rate is (answers - 1) / (max(now, last answer) - first answer) over the target's recent answers
-    (``answer_window``, default 20); the time since the last answer counts, so a stalled queue looks slow.
-    """
-    router = make_router()
-    router.add_agent(agent("a1"), 0.0)
-    for n in range(1, 7):
-        router.submit(contact(f"c{n}"), 0.0)
-    router.accept("c1", "a1", 10.0)
-    assert router.expected_wait("c2", 10.0) is None  # one answer on record
-    router.complete("c1", 10.0)
-    router.accept("c2", "a1", 20.0)
-    router.complete("c2", 20.0)
-    router.accept("c3", "a1", 30.0)
-    router.complete("c3", 30.0)  # answers at 10, 20, 30: 2 answers per 20 s; c4 is now offered
-    assert (None, 10.0, 20.0) == (
-        router.expected_wait("c4", 30.0),
-        router.expected_wait("c5", 30.0),  # position 0: 1 / (2 / 20)
-        router.expected_wait("c6", 30.0),  # position 1: 2 / (2 / 20)
-    )
-    assert 60.0 == router.expected_wait("c6", 70.0)  # 2 / (2 / 60)
-
-
 def test_reprioritize_moves_a_waiting_contact() -> None:
     """``reprioritize`` gives a waiting contact a new priority, and its place in the queue follows."""
     router = make_router()

@@ -309,13 +309,17 @@ def test_a_damaged_hours_snapshot_is_refused_naming_the_path(damage: Any, path: 
 
 
 def test_the_expected_wait_of_a_message_while_closed_counts_the_time_to_the_opening() -> None:
-    """A message queued at the closing expects to wait until the opening, plus the usual estimate: one
-    place over the answer rate (two answers on record, the window running from the first to now)."""
-    r = router()
+    """A message queued at the closing expects to wait until the opening, plus the usual estimate: here the
+    last-to-enter-service predictor's 30 s, the wait of m-1 behind m-0 (and a quote says the same)."""
+    r = router(wrap_up=0.0)
     r.add_agent(agent(messaging=1), OPENS)
-    for n, at in enumerate((OPENS + 10, OPENS + 70)):
-        r.submit(contact(f"m-{n}", MESSAGING), at)
-        r.accept(f"m-{n}", "ana", at)
-        r.complete(f"m-{n}", at + 5)
+    r.submit(contact("m-0", MESSAGING), OPENS + 10)
+    r.submit(contact("m-1", MESSAGING), OPENS + 10)
+    r.accept("m-0", "ana", OPENS + 10)
+    r.complete("m-0", OPENS + 40)
+    r.accept("m-1", "ana", OPENS + 40)
+    r.complete("m-1", OPENS + 50)
     r.submit(contact("m-late", MESSAGING), CLOSES)
-    assert (OPENS + DAY - CLOSES) + (CLOSES - (OPENS + 10)) == r.expected_wait("m-late", CLOSES)
+    closed_for = OPENS + DAY - CLOSES
+    assert closed_for + 30.0 == r.expected_wait("m-late", CLOSES, predictor="les")
+    assert closed_for + 30.0 == r.quote_wait(contact("m-next", MESSAGING), CLOSES, predictor="les")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from functools import partial
 from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from routekit.metrics import CumulativeStatistics, KpiCollector
 from routekit.policies import SELECTIONS, Skills, Sticky, Target, TierGate, mobile_support
 from routekit.router import explain as explaining
 from routekit.router import matching
+from routekit.router.estimate import PREDICTORS
 
 AGENT_IDS = [f"a{i}" for i in range(5)]
 SKILLS = ["billing", "tech"]
@@ -215,6 +217,8 @@ class RouterMachine(RuleBasedStateMachine):
         limits=queue_limits,
         fallback=st.sampled_from([{}, {"voice": "messaging"}]),
         hours=st.one_of(st.just({}), opening_hours()),
+        window=st.sampled_from([2, 2, 20]),
+        predictor=st.sampled_from(PREDICTORS),
     )
     def staff(
         self,
@@ -227,6 +231,8 @@ class RouterMachine(RuleBasedStateMachine):
         limits: dict[str, int],
         fallback: dict[str, str],
         hours: dict[str, Any],
+        window: int,
+        predictor: str,
     ) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
         self.policy = POLICIES[policy]
@@ -240,6 +246,8 @@ class RouterMachine(RuleBasedStateMachine):
             "queue_limits": limits,
             "queue_fallback": fallback,
             **hours,
+            "answer_window": window,  # 2: two backlogged gaps are enough for a target's own service rate
+            "wait_predictor": predictor,
         }
         self.fast = rk.Router(self.policy, **settings)
         self.seen: dict[str, None] = {}
@@ -367,6 +375,23 @@ class RouterMachine(RuleBasedStateMachine):
         else:
             self.both("accept", contact_id, data.draw(st.sampled_from(AGENT_IDS)), now)
 
+    @rule(channel=st.sampled_from(CHANNELS), count=st.integers(2, 5), step=st.sampled_from([1.0, 5.0, 20.0]))
+    def serve_a_backlog(self, channel: rk.Channel, count: int, step: float) -> None:
+        """A burst of contacts, then the pending offers answered and finished in turn while others wait: the
+        backlogged gaps between answers that the queue-length predictor's service rate is measured from."""
+        now = self.tick(0.0)
+        for _ in range(count):
+            contact = rk.Contact(id=f"c{self.next_contact}", customer=rk.Customer(id="u1"), channel=channel)
+            self.next_contact += 1
+            self.both("submit", contact, now)
+        for _ in range(count + 1):
+            self.both("advance", self.tick(step))
+            offered = self.contacts_in(rk.ContactState.OFFERED)
+            if offered:
+                contact_id = offered[0]
+                self.both("accept", contact_id, self.offers.get(contact_id, AGENT_IDS[0]), self.tick(step))
+                self.both("complete", contact_id, self.tick(step))
+
     @rule(
         data=st.data(),
         action=st.sampled_from(["future", "foreign-conversation", "cross-channel", "wrong-type", "await-any"]),
@@ -443,6 +468,24 @@ class RouterMachine(RuleBasedStateMachine):
         assert self.ref.next_deadline() == self.fast.next_deadline()
         for contact_id in self.fast.waiting():
             assert self.ref.position(contact_id) == self.fast.position(contact_id)
+
+    @invariant()
+    def wait_estimates_agree(self) -> None:
+        """Every predictor's estimate of every waiting contact, and of a would-be contact per channel, equals
+        the reference's (recomputed from its whole log of answers and abandonments) and the restored router's."""
+        if not hasattr(self, "fast"):
+            return
+        for predictor in (None, *PREDICTORS):  # None: the settings' wait_predictor
+            for contact_id in self.fast.waiting():
+                fast = self.fast.expected_wait(contact_id, self.now, predictor=predictor)
+                assert self.ref.expected_wait(contact_id, self.now, predictor=predictor) == fast
+                assert self.restored.expected_wait(contact_id, self.now, predictor=predictor) == fast
+                EVENT_COUNTS[f"estimate:{predictor}:{'none' if fast is None else 'some'}"] += 1
+            for channel in CHANNELS:
+                probe = rk.Contact(id="probe", customer=rk.Customer(id="u0", tier="gold"), channel=channel)
+                fast_quote = outcome(partial(self.fast.quote_wait, probe, self.now, predictor=predictor))
+                assert outcome(partial(self.ref.quote_wait, probe, self.now, predictor=predictor)) == fast_quote
+                EVENT_COUNTS[f"quote:{fast_quote[0]}:{fast_quote[1] is None}"] += 1
 
     @invariant()
     def statistics_count_what_the_views_show(self) -> None:

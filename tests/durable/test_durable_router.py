@@ -42,6 +42,7 @@ READ_VIEWS = [
     "agent_state",
     "agents",
     "expected_wait",
+    "quote_wait",
     "explain",
 ]
 

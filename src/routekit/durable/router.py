@@ -446,9 +446,13 @@ class DurableRouter:
         """The registered agents' ids (:meth:`Router.agents <routekit.Router.agents>`)."""
         return self._router.agents()
 
-    def expected_wait(self, contact_id: str, now: float) -> float | None:
+    def expected_wait(self, contact_id: str, now: float, *, predictor: str | None = None) -> float | None:
         """A waiting contact's expected wait (:meth:`Router.expected_wait <routekit.Router.expected_wait>`)."""
-        return self._router.expected_wait(contact_id, now)
+        return self._router.expected_wait(contact_id, now, predictor=predictor)
+
+    def quote_wait(self, contact: Contact, now: float, *, predictor: str | None = None) -> float | None:
+        """A would-be contact's expected wait (:meth:`Router.quote_wait <routekit.Router.quote_wait>`)."""
+        return self._router.quote_wait(contact, now, predictor=predictor)
 
     def explain(self, contact_id: str, now: float | None = None) -> Explanation:
         """Why a contact is where it is (:meth:`Router.explain <routekit.Router.explain>`)."""

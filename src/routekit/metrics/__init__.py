@@ -52,8 +52,9 @@ arrival, or the customer's reply for a conversation turn) to its first ``Assigne
   ``last_agent_id``) whose first ``Assigned`` agent is that last agent.
 - ``expected_wait_bias`` and ``expected_wait_mae``: the mean and the mean absolute value of
   ``estimate - actual`` over handled contacts with an estimate (:meth:`KpiCollector.observe_estimate`),
-  where ``actual`` is the first ``Assigned.at`` less the first ``ContactQueued.at``: the estimate is
-  made at submit, so it is measured from submit.
+  where ``actual`` is the first ``Offered.at`` less the first ``ContactQueued.at`` (issue 21: the wait
+  ends when an agent is reserved, not when the agent picks up): the estimate is made at submit, so it is
+  measured from submit. Each predictor's own accuracy is in :mod:`routekit.metrics.wait_estimates`.
 - ``occupancy``: the time agents have any work, over the time they are logged in.
   An agent has work from ``Assigned`` until the ``WrapUpEnded`` after ``Completed`` (until ``Completed``
   when there is no wrap-up), ``Transferred`` or ``Parked``; a conversation held by ``AwaitingCustomer``

@@ -455,8 +455,15 @@ class KpiCollector:
         if contact is None or contact.offered:
             return
         contact.offered = True
-        if contact.tally is not None and kpis.offered_at_once(event.at, contact.queued_at):
-            contact.tally.immediate += 1
+        tally = contact.tally
+        if tally is not None and kpis.offered_at_once(event.at, contact.queued_at):
+            tally.immediate += 1
+        if tally is not None and contact.estimate is not None:
+            # The estimate's error against the wait to the first offer, as issue 21 defines it.
+            error = contact.estimate - (event.at - contact.queued_at)
+            tally.estimates += 1
+            tally.estimate_error_sum += error
+            tally.estimate_abs_error_sum += abs(error)
 
     def _on_assigned(self, event: Assigned) -> None:
         contact = self._open.get(event.contact_id)
@@ -489,11 +496,6 @@ class KpiCollector:
             tally.sticky_turns += 1
             if contact.sticky_agent == agent_id:
                 tally.sticky_hits += 1
-        if contact.estimate is not None:
-            error = contact.estimate - (event.at - contact.queued_at)
-            tally.estimates += 1
-            tally.estimate_error_sum += error
-            tally.estimate_abs_error_sum += abs(error)
 
     def _on_completed(self, event: Completed) -> None:
         contact = self._open.pop(event.contact_id, None)

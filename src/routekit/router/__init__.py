@@ -4,6 +4,7 @@
 ``now`` and returns events. Beneath it, each module owns one concept and works on one
 :class:`~routekit.router.state.RoutingState` passed in:
 
+- :mod:`~routekit.router.estimate`: the wait predictors and the online statistics behind them;
 - :mod:`~routekit.router.settings`: the router's settings;
 - :mod:`~routekit.router.timers`: the timer heap, and the order of timer kinds;
 - :mod:`~routekit.router.state`: the agent, contact and conversation records, and load bookkeeping;

@@ -79,6 +79,7 @@ def problems(rs: RoutingState) -> Iterator[Problem]:
     yield from _finished(rs)
     yield from _presence(rs)
     yield from _hours(rs, live)
+    yield from _wait_estimates(rs)
     if rs.live:
         yield from _statistics(rs)
     # Stability: no waiting contact has an eligible agent or waits for nobody; nothing is left dirty.
@@ -90,6 +91,29 @@ def problems(rs: RoutingState) -> Iterator[Problem]:
                 yield ("contacts", contact_id, "", "waits for nobody: no registered agent can serve it")
     if rs.dirty_agents or rs.dirty_contacts:
         yield ("", None, "dirty", "agents or contacts left dirty after a call")
+
+
+def _wait_estimates(rs: RoutingState) -> Iterator[Problem]:
+    """The wait estimates' statistics: weighted counts within the window, sums >= 0, no time ahead of now."""
+    bound = rs.answer_window * (1 + 1e-9)  # an exponentially weighted count never reaches the window
+    tallies = [("wait_targets", t.rule, tally) for t, tally in rs.wait_targets.items()]
+    tallies += [("wait_channels", c.value, tally) for c, tally in rs.wait_channels.items()]
+    for section, key, tally in tallies:
+        if not all(0 <= count <= bound for count in (tally.gaps, tally.abandons, tally.pool_gaps)):
+            yield (section, key, "", f"a weighted count outside [0, answer_window]: {tally.as_data()}")
+        if (
+            tally.waited < 0
+            or (tally.gaps > 0) != (tally.gap_time > 0)
+            or (tally.pool_gaps > 0) != (tally.pool_gap_time > 0)
+            or min(tally.gap_time, tally.pool_gap_time) < 0
+        ):
+            yield (section, key, "", f"gap time or time waited below 0, or gaps without time: {tally.as_data()}")
+        if tally.last_wait is not None and tally.last_wait < 0:
+            yield (section, key, "last_wait", f"a wait below 0: {tally.last_wait!r}")
+        if tally.last_start is not None and tally.last_start > rs.now:
+            yield (section, key, "last_start", f"an answer after now: {tally.last_start!r}")
+        if section == "wait_targets" and (tally.abandons or tally.waited or tally.pool_gaps or tally.pool_gap_time):
+            yield (section, key, "", f"a target keeps no abandonment or channel gaps: {tally.as_data()}")
 
 
 def _clock(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:

@@ -9,7 +9,6 @@ events as ``err.events`` and changes nothing else.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -48,6 +47,7 @@ from routekit.router.conversations import (
     park_ttl_ended,
     parked_conversation,
 )
+from routekit.router.estimate import abandoned, answered
 from routekit.router.hours import closed_to, hours_changed, open_calendars
 from routekit.router.index import (
     dequeue,
@@ -511,11 +511,7 @@ class Router(RouterViews):
                     del rs.offer_targets[key]
             if contact_id in rs.bars:
                 drop_bars(rs, contact_id)
-            # The answer times behind expected_wait, the last answer_window of them per target.
-            answers = rs.answers.get(cr.target)
-            if answers is None:
-                answers = rs.answers[cr.target] = deque(maxlen=rs.answer_window)
-            answers.append(now)
+            answered(rs, cr)  # the wait estimates' statistics
             stage, rule, selection = cr.offer_rule or (cr.stage, cr.target.rule, None)
             cr.decision = (agent_id, stage, rule, selection, now)
             # Only a conversation's live turn adds its agent to the conversation (a call may reuse the id of a
@@ -643,8 +639,10 @@ class Router(RouterViews):
                 raise refuse(StateError(f"contact {contact_id!r} is assigned; use complete()"), out)
             if cr.state == WAITING:
                 dequeue(rs, cr)
+                abandoned(rs, cr, now)
             elif cr.state == OFFERED:
                 rescind(rs, cr, now, "abandoned", out, requeue=False)
+                abandoned(rs, cr, now)
             else:
                 ar = rs.agents[cr.agent]  # type: ignore[index]
                 rs.timers.cancel(cr.hold_timer)

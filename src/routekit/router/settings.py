@@ -13,6 +13,7 @@ from routekit.errors import ConfigError
 from routekit.models.channel import Channel, to_channel
 from routekit.models.hours import OpeningHours
 from routekit.policies.selection import Selection, longest_idle
+from routekit.router.estimate import DEFAULT_PREDICTOR, PREDICTORS
 
 __all__ = ["DEFAULT_OFFER_TIMEOUT", "RouterSettings"]
 
@@ -119,6 +120,12 @@ def _check_hours(instance: Any, attribute: Any, value: dict[Channel, OpeningHour
         )
 
 
+def _check_predictor(instance: Any, attribute: Any, value: str) -> None:
+    if value not in PREDICTORS:
+        names = ", ".join(PREDICTORS)
+        raise ConfigError(f"wait_predictor must be one of {names}, got {value!r}")
+
+
 def _channels(value: Iterable[Channel | str] | None) -> frozenset[Channel]:
     if value is None:
         return frozenset(c for c in Channel if c.exclusive)
@@ -138,7 +145,11 @@ class RouterSettings:
         retention: Seconds a finished contact or closed conversation is remembered (for duplicate ids).
         exclusive: Channels an agent handles only with no other work (default voice and video).
         park_ttl: Seconds a parked conversation stays open when the policy names none.
-        answer_window: How many recent answers per target the expected-wait estimate uses.
+        answer_window: How many recent observations per target (and channel) the wait estimates follow:
+            each new answer or abandonment weighs 1, and the older ones ``1 - 1/answer_window`` as much.
+        wait_predictor: The predictor ``expected_wait`` and ``quote_wait`` use by default:
+            ``queue-length-channel`` (the default), ``queue-length``, ``les`` or ``hol`` (see
+            :mod:`routekit.router.estimate`).
         live_statistics: Whether the router keeps the counts ``Router.statistics()`` reads. On by default;
             the simulator turns them off, since a simulated day reads none of them and they cost about a
             tenth of a simulated contact.
@@ -180,6 +191,7 @@ class RouterSettings:
     exclusive: frozenset[Channel] = attrs.field(default=None, converter=_channels)
     park_ttl: float = attrs.field(default=86400.0, validator=_check_seconds)
     answer_window: int = attrs.field(default=20, validator=_check_window)
+    wait_predictor: str = attrs.field(default=DEFAULT_PREDICTOR, validator=_check_predictor)
     live_statistics: bool = attrs.field(default=True, validator=_check_flag)
     queue_limits: dict[str, int] = attrs.field(factory=dict, converter=_queue_limits, validator=_check_queue_limits)
     queue_fallback: dict[Channel, Channel] = attrs.field(

@@ -25,6 +25,7 @@ from routekit.models.hours import OpeningHours
 from routekit.policies.base import Plan, Stage, Target
 from routekit.policies.selection import Selection, selection_named
 from routekit.router.check import Problem, problems
+from routekit.router.estimate import Tally
 from routekit.router.index import (
     attach_channel_counts,
     count_offer,
@@ -149,10 +150,13 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
             for at, some_id, conversation in rs.finished_order
         ),
         "shut": {c.value: opens for c, opens in sorted(rs.shut.items(), key=lambda item: item[0].value)},
-        "answers": sorted(
-            ([target_to_data(t), list(times)] for t, times in rs.answers.items()),
+        # The wait estimates' statistics decide every later estimate: [last start, last wait, gaps, gap
+        # time, abandons, waited, pool gaps, pool gap time], per target and per channel.
+        "wait_targets": sorted(
+            ([target_to_data(t), tally.as_data()] for t, tally in rs.wait_targets.items()),
             key=lambda entry: _canonical(entry[0]),
         ),
+        "wait_channels": {channel.value: tally.as_data() for channel, tally in sorted(rs.wait_channels.items())},
     }
 
 
@@ -280,10 +284,15 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
     )
     rs.outcomes = _read("outcomes", _outcomes, snapshot.get("outcomes"))
     rs.finished_order = deque(_read("finished_order", _finished_order, snapshot.get("finished_order")))
-    for i, entry in _items(snapshot, "answers"):
-        target_data, times = _read(f"answers[{i}]", _pair, entry)
-        target = _read(f"answers[{i}][0]", target_from_data, target_data)
-        rs.answers[target] = deque(_read(f"answers[{i}][1]", _times, times), maxlen=rs.answer_window)
+    for i, entry in _items(snapshot, "wait_targets"):
+        target_data, fields = _read(f"wait_targets[{i}]", _pair, entry)
+        target = _read(f"wait_targets[{i}][0]", target_from_data, target_data)
+        if target in rs.wait_targets:
+            raise SnapshotError(f"wait_targets[{i}][0]", f"target {target.rule!r} appears twice")
+        rs.wait_targets[target] = _read(f"wait_targets[{i}][1]", _tally, fields)
+    for name, fields in _field(snapshot, "wait_channels", Mapping, "").items():
+        channel = _read(f"wait_channels.{name}", Channel, name)
+        rs.wait_channels[channel] = _read(f"wait_channels.{name}", _tally, fields)
     for conv in rs.conversations.values() if rs.live else ():
         if conv.status == ConversationStatus.PARKED and conv.record.id not in rs.closed:
             channel = conv.record.channel
@@ -426,8 +435,19 @@ def _pair(entry: Any) -> tuple[Any, Any]:
     return entry[0], entry[1]
 
 
-def _times(values: Any) -> list[float]:
-    return [_finite(value) for value in values]
+def _tally(entry: Any) -> Tally:
+    """[last start, last wait, gaps, gap time, abandons, waited, pool gaps, pool gap time]: the first two
+    may be None, the rest are finite and >= 0."""
+    if not isinstance(entry, list | tuple) or len(entry) != 8:
+        raise ValueError(
+            "expected [last_start, last_wait, gaps, gap_time, abandons, waited, pool_gaps, pool_gap_time],"
+            f" got {entry!r}"
+        )
+    last_start, last_wait = (None if value is None else _finite(value) for value in entry[:2])
+    sums = [_finite(value) for value in entry[2:]]
+    if (last_wait is not None and last_wait < 0) or min(sums) < 0:
+        raise ValueError(f"a wait, count or time below 0: {entry!r}")
+    return Tally(last_start, last_wait, *sums)
 
 
 def _timer(entry: Any) -> tuple[float, TimerKind, tuple[Any, ...], int]:
@@ -626,6 +646,7 @@ def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
         "exclusive": sorted(c.value for c in settings.exclusive),
         "park_ttl": settings.park_ttl,
         "answer_window": settings.answer_window,
+        "wait_predictor": settings.wait_predictor,
         "live_statistics": settings.live_statistics,
         "queue_limits": dict(sorted(settings.queue_limits.items())),
         "queue_fallback": {c.value: to.value for c, to in sorted(settings.queue_fallback.items())},

@@ -23,6 +23,7 @@ from routekit.models.channel import Channel
 from routekit.models.contact import Contact, Conversation
 from routekit.policies.base import Plan, RoutingPolicy, Target
 from routekit.queues import AgentPool, ContactQueue, QueueKey
+from routekit.router.estimate import Tally
 from routekit.router.settings import RouterSettings
 from routekit.router.timers import TimerKind, Timers
 
@@ -233,7 +234,6 @@ class RoutingState:
         "agent_queues",
         "agents",
         "answer_window",
-        "answers",
         "away_on_missed_offer",
         "bars",
         "bars_by_agent",
@@ -274,6 +274,9 @@ class RoutingState:
         "shut",
         "supply",
         "timers",
+        "wait_channels",
+        "wait_predictor",
+        "wait_targets",
         "waiting_priority",
         "waiting_tiers",
         "wrap_up",
@@ -294,6 +297,7 @@ class RoutingState:
         self.exclusive = settings.exclusive
         self.park_ttl = settings.park_ttl
         self.answer_window = settings.answer_window
+        self.wait_predictor = settings.wait_predictor
         self.live = settings.live_statistics
         self.queue_limits = settings.queue_limits
         self.epoch = settings.epoch
@@ -326,7 +330,9 @@ class RoutingState:
         # Re-offer delays: contact -> agent -> timer, and agent -> contacts, both ways for O(1) look-ups.
         self.bars: dict[str, dict[str, int]] = {}
         self.bars_by_agent: dict[str, dict[str, None]] = {}
-        self.answers: dict[Target, deque[float]] = {}
+        # The wait estimates' online statistics, per target and per channel (routekit.router.estimate).
+        self.wait_targets: dict[Target, Tally] = {}
+        self.wait_channels: dict[Channel, Tally] = {}
         # The live statistics, kept as the state changes so that reading them costs O(targets), never a scan
         # of contacts (routekit.router.statistics reads them; index.enqueue, dequeue and recount keep them):
         # waiting contacts by target and effective priority, and by channel and tier; a lazy heap per target

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Iterable
 
 import attrs
 
@@ -16,13 +17,76 @@ from routekit.explanation import Explanation
 from routekit.models.agent import AgentStatus
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact, Conversation
+from routekit.policies.base import Denial, Target
+from routekit.queues import QueueKey
 from routekit.router import explain as explaining
-from routekit.router.index import place
+from routekit.router.estimate import PREDICTORS, estimate
+from routekit.router.hours import closed_to
+from routekit.router.index import has_room, place, routable
+from routekit.router.limits import full_target
+from routekit.router.refusals import require_type
 from routekit.router.settings import RouterSettings
-from routekit.router.state import WAITING, ContactState, RoutingState
+from routekit.router.stages import entry_stage
+from routekit.router.state import WAITING, AgentRecord, ContactState, RoutingState
 from routekit.router.statistics import Statistics, statistics
 
 __all__ = ["AgentSnapshot", "RouterViews"]
+
+POOLED = "queue-length-channel"  # the predictor that counts the contacts ahead over the whole channel
+
+
+def _predictor(rs: RoutingState, predictor: str | None) -> str:
+    if predictor is None:
+        return rs.wait_predictor
+    if predictor not in PREDICTORS:
+        raise ConfigError(f"predictor must be one of {', '.join(PREDICTORS)}, got {predictor!r}")
+    return predictor
+
+
+def _head_waited(rs: RoutingState, target: Target, ahead: int, now: float) -> float | None:
+    """How long the contact at the head of ``target``'s queue has waited by ``now``; ``None`` if none ahead."""
+    queue = rs.queues.get(target)
+    head = None if queue is None or not ahead else queue.peek()
+    return None if head is None else now - rs.contacts[head].clock_start
+
+
+def _channel_ahead(rs: RoutingState, target: Target, key: QueueKey) -> int:
+    """Contacts waiting on ``target``'s channel ahead of ``key``: in its own queue and in every general queue
+    of the channel (the channel as one pool, for ``queue-length-channel``). O(targets log n)."""
+    channel = target.channel
+    ahead = 0
+    for other, queue in rs.queues.items():  # a plain loop: cheaper than sum() over a generator here
+        if other.channel is channel and (other.agent is None or other == target) and len(queue):
+            ahead += queue.place_of(key)
+    return ahead
+
+
+def _closed_for(rs: RoutingState, channel: Channel, now: float) -> float:
+    """Seconds until an asynchronous channel closed by its opening hours opens again (0.0 when open)."""
+    if channel not in rs.held:
+        return 0.0
+    opens = rs.shut[channel]
+    return max(0.0, opens - now) if opens is not None else 0.0
+
+
+def _plus(closed_for: float, estimate: float | None) -> float | None:
+    """An estimate with the time until the opening added (``None`` stays ``None``: nothing on record)."""
+    return None if estimate is None else closed_for + estimate
+
+
+def _agent_free(rs: RoutingState, target: Target) -> bool:
+    """Whether an agent could be offered a new contact at ``target`` now. O(1) once the target has its pool."""
+    if target.agent is None:
+        pool = rs.pools.get(target)
+        if pool is not None:
+            return len(pool) > 0
+        # A target no contact has reached yet has no pool: look at the agents (once per new target).
+        agents: Iterable[AgentRecord] = rs.agents.values()
+    else:
+        ar = rs.agents.get(target.agent)
+        agents = () if ar is None else (ar,)
+    channel = target.channel
+    return any(target.matches(ar.agent) and ar.takes_offers() and has_room(rs, ar, channel) for ar in agents)
 
 
 @attrs.frozen(kw_only=True)
@@ -130,31 +194,83 @@ class RouterViews:
         """The ids of the registered agents, in registration order."""
         return list(self._rs.agents)
 
-    def expected_wait(self, contact_id: str, now: float) -> float | None:
+    def expected_wait(self, contact_id: str, now: float, *, predictor: str | None = None) -> float | None:
         """An estimate of how much longer a waiting contact will wait, in seconds.
 
-        The estimate is the contact's place in its queue, plus one, divided by the rate at which contacts
-        of its current target were answered recently (over the last ``answer_window`` answers, up to
-        ``now``). It is ``None`` when the contact is not waiting or the target has fewer than two answers
-        on record. A contact waiting on an asynchronous channel outside its opening hours waits for the
-        opening first: the seconds until then are added. It reads no state it changes and fires no timers.
+        ``predictor`` names one of :data:`~routekit.router.estimate.PREDICTORS` (default: the settings'
+        ``wait_predictor``): ``queue-length``, Whitt and Ibrahim's queue-length predictor from the
+        contacts ahead of it and its target's online service and abandonment rates;
+        ``queue-length-channel``, the same with its channel as one pool (the contacts ahead in every
+        general queue of the channel, and the channel's service rate); ``les``, the wait of
+        the last contact answered at its target after waiting; ``hol``, how long the contact at the head of
+        its queue has waited by ``now``. It is ``None`` when the contact is not waiting or the predictor has nothing on
+        record yet (no answer at its target or channel). A contact waiting on an asynchronous channel outside
+        its opening hours waits for the opening first: the seconds until then are added. It reads no state
+        it changes and fires no timers.
+        O(log n) in its queue (``queue-length-channel``: O(targets log n)).
+
+        Raises:
+            ConfigError: ``predictor`` names no predictor.
         """
         rs = self._rs
+        name = _predictor(rs, predictor)
         cr = rs.contacts.get(contact_id)
         if cr is None or cr.state is not WAITING:
             return None
-        answers = rs.answers.get(cr.target)
-        if answers is None or len(answers) < 2:
+        # Each predictor reads only what it needs: the simulator asks this of every contact that waits.
+        ahead = _channel_ahead(rs, cr.target, cr.key) if name == POOLED else place(rs, cr)
+        guess = estimate(
+            name,
+            ahead,
+            _head_waited(rs, cr.target, ahead, now) if name == "hol" else None,
+            rs.wait_targets.get(cr.target),
+            rs.wait_channels.get(cr.contact.channel),
+        )
+        return _plus(_closed_for(rs, cr.target.channel, now), guess) if rs.held else guess
+
+    def quote_wait(self, contact: Contact, now: float, *, predictor: str | None = None) -> float | None:
+        """The wait a contact not yet submitted would be told, in seconds: what an IVR or an app shows first.
+
+        It runs the policy's plan for ``contact`` and estimates, as :meth:`expected_wait` would, at the first
+        stage it would wait at (past the stages ``submit`` would skip at once), in the place its queue key
+        would take, plus the seconds until the opening on an asynchronous channel closed by its hours. 0.0
+        when it would be offered at once (nobody ahead and an eligible agent free); ``None`` when ``submit``
+        would deny it (the policy, a closed line, a full queue), no registered agent could serve it, or the
+        predictor has nothing on record. It changes no
+        state and fires no timers. O(log n) in the queue, plus the policy's plan.
+
+        Raises:
+            ConfigError: ``predictor`` names no predictor.
+            UnknownIdError: The policy does not know the customer's tier (as ``submit`` would raise).
+        """
+        if type(contact) is not Contact:
+            require_type("contact", contact, Contact)
+        rs = self._rs
+        name = _predictor(rs, predictor)
+        plan = rs.policy.plan(contact, now)
+        if isinstance(plan, Denial) or not routable(rs, contact, plan):
             return None
-        closed_for = 0.0
-        if rs.held and cr.target.channel in rs.held:
-            opens = rs.shut[cr.target.channel]
-            closed_for = max(0.0, opens - now) if opens is not None else 0.0
-        span = max(now, answers[-1]) - answers[0]
-        if span <= 0:
-            return closed_for
-        rate = (len(answers) - 1) / span
-        return closed_for + (place(rs, cr) + 1) / rate
+        if rs.shut and contact.channel in rs.shut and closed_to(rs, contact.channel):
+            return None  # submit would deny it: a closed line, or a channel that never opens again
+        if rs.queue_limits and full_target(rs, contact.id, plan) is not None:
+            return None  # submit would deny it: its queue is full
+        stage = plan.stages[entry_stage(rs, plan)]
+        target = stage.target
+        arrived = contact.arrived_at if contact.arrived_at is not None else now
+        queue = rs.queues.get(target)
+        # The key submit would give it: (-(priority + boost), arrival less the head start, the next seq).
+        key = (-(contact.priority + stage.boost), arrived - contact.head_start, rs.seq)
+        ahead = 0 if queue is None else queue.place_of(key)
+        closed_for = _closed_for(rs, target.channel, now)
+        if ahead == 0 and not closed_for and _agent_free(rs, target):
+            return 0.0
+        return _plus(closed_for, estimate(
+            name,
+            _channel_ahead(rs, target, key) if name == POOLED else ahead,
+            _head_waited(rs, target, ahead, now),
+            rs.wait_targets.get(target),
+            rs.wait_channels.get(target.channel),
+        ))
 
     def statistics(self, now: float | None = None) -> Statistics:
         """Live statistics for a wallboard, per target and per channel. O(targets + channels + tiers).

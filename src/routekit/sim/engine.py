@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from heapq import heappop, heappush
 from typing import Any, NamedTuple
 
@@ -43,6 +43,7 @@ from routekit.events import (
     Resumed,
 )
 from routekit.metrics import KpiCollector, KpiReport
+from routekit.metrics.wait_estimates import WaitEstimateTallies, WaitEstimateTally
 from routekit.models.agent import Agent, AgentStatus
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact, trusted_contact
@@ -76,6 +77,8 @@ _STILL_WAITING = (_WAITING, _OFFERED)  # the states in which a customer can stil
 _NOT_SUBMITTING = ("", 0.0)
 
 _INF = math.inf  # a module name: the loop reads it twice per event
+# A wait estimator of the caller's own, measured beside the router's predictors: (router, contact id, now).
+Estimator = Callable[[Router, str, float], "float | None"]
 
 # Denials that trying later cannot change (who the customer is, what the roster can do): never retried.
 _NOT_RETRIED = frozenset({"tier-gate", "unroutable"})
@@ -106,6 +109,8 @@ class DayResult:
     events: int
     ended_at: float
     unroutable: dict[str, int] = attrs.field(factory=dict)
+    # Each measured wait predictor's tallies, by (predictor, channel, tier) (routekit.metrics.wait_estimates).
+    wait_estimates: dict[tuple[str, Channel, str], WaitEstimateTally] = attrs.field(factory=dict)
 
 
 class _Day:
@@ -117,8 +122,10 @@ class _Day:
         seed: int | np.random.SeedSequence,
         customers: int | None,
         policy: RoutingPolicy | None = None,
+        estimators: Mapping[str, Estimator] | None = None,
     ) -> None:
         self.scenario = scenario
+        self.estimators = dict(estimators or {})
         # Spawn from a copy: SeedSequence.spawn advances its parent, and the same seed must give the same day.
         sequence = (
             np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
@@ -169,6 +176,11 @@ class _Day:
             chosen, **scenario.policy.router_settings(), **scenario.hours_settings(), live_statistics=False
         )
         capacity = {f"{group.name}-{i}": dict(group.capacity) for group in scenario.agents for i in range(group.count)}
+        # The wait predictors measured at each first queueing; the router's default feeds the KPI rows.
+        self.predictors = scenario.run.wait_estimates or (self.router.settings.wait_predictor,)
+        self.default_predictor = self.router.settings.wait_predictor
+        self.wait_tallies = WaitEstimateTallies()
+        self.pending_estimates = self.wait_tallies.pending  # read on every offer and every finished contact
         self.kpis = KpiCollector(
             service_levels=scenario.service_levels(),
             warmup_contacts=scenario.run.warmup_customers,
@@ -243,6 +255,7 @@ class _Day:
             events=self.events,
             ended_at=until,
             unroutable=dict(self.unroutable),
+            wait_estimates=self.wait_tallies.tallies,
         )
 
     def play(self) -> None:
@@ -478,9 +491,18 @@ class _Day:
             self.remaining_turns[contact_id] = max(1, round(turns()))
         state = self.router.state(contact_id)
         if state == _WAITING:
-            estimate = self.router.expected_wait(contact_id, self.now)
+            expected_wait, now = self.router.expected_wait, self.now
+            estimates = {name: expected_wait(contact_id, now, predictor=name) for name in self.predictors}
+            for name, estimator in self.estimators.items():
+                estimates[name] = estimator(self.router, contact_id, now)
+            if self.default_predictor in estimates:
+                estimate = estimates[self.default_predictor]
+            else:
+                estimate = expected_wait(contact_id, now)
             if estimate is not None:
                 self.kpis.observe_estimate(contact_id, estimate)
+            if self.arrived > self.scenario.run.warmup_customers:
+                self.wait_tallies.queued(contact_id, channel, contact.customer.tier, now, estimates)
         elif state != _OFFERED:
             return  # already with an agent (or denied): the customer waits for nobody
         traced = self.traced_patience.pop(contact_id, None) if self.traced_patience else None
@@ -627,6 +649,8 @@ class _Day:
     def on_offered(self, event: Offered) -> None:
         contact_id, agent_id, at = event.contact_id, event.agent_id, event.at
         self.offers[contact_id] = (agent_id, at)
+        if self.pending_estimates:
+            self.wait_tallies.offered(contact_id, at)
         channel = self.contacts[contact_id].channel
         reject = self.reject[channel]
         offer = (contact_id, agent_id, at, reject == 0.0 or self.coin[channel]() >= reject)
@@ -652,6 +676,8 @@ class _Day:
 
     def on_finished(self, event: Completed | Abandoned) -> None:
         self.offers.pop(event.contact_id, None)
+        if self.pending_estimates:
+            self.wait_tallies.forget(event.contact_id)
         contact = self.contacts.get(event.contact_id)
         if contact is not None and contact.conversation not in self.remaining_turns:
             del self.contacts[event.contact_id]
@@ -659,9 +685,13 @@ class _Day:
     def on_single_turn_finished(self, event: Completed | Abandoned) -> None:
         """on_finished when no contact is a turn of a longer conversation: the contact is simply forgotten."""
         self.offers.pop(event.contact_id, None)
+        if self.pending_estimates:
+            self.wait_tallies.forget(event.contact_id)
         self.contacts.pop(event.contact_id, None)
 
     def on_denied(self, event: Denied) -> None:
+        if self.pending_estimates:
+            self.wait_tallies.forget(event.contact_id)
         if event.contact_id not in self.contacts:
             return
         submitted, share = self.submitting
@@ -718,6 +748,7 @@ def run_day(
     *,
     customers: int | None = None,
     policy: RoutingPolicy | None = None,
+    estimators: Mapping[str, Estimator] | None = None,
 ) -> DayResult:
     """Simulate one run of a scenario and return its KPIs.
 
@@ -727,8 +758,11 @@ def run_day(
         customers: Stop arrivals after this many customers (overrides ``[run] customers``).
         policy: Run this policy (your own, say) instead of the one the scenario's ``[policy]`` describes;
             the router settings still come from ``[policy.router]``.
+        estimators: Wait estimators of your own to measure beside ``run.wait_estimates``, by name: each is
+            called as ``estimator(router, contact_id, now)`` when a contact first waits, and its estimate
+            (or ``None``) is scored in ``DayResult.wait_estimates`` as the predictors' are.
 
     Returns:
         The run's KPI report, with how many customers arrived and how many router events there were.
     """
-    return _Day(scenario, seed, customers, policy).run()
+    return _Day(scenario, seed, customers, policy, estimators).run()

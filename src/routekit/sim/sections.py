@@ -24,6 +24,7 @@ from routekit.models.hours import OpeningHours
 from routekit.policies.base import SKIP_IF
 from routekit.policies.selection import SELECTIONS, Selection
 from routekit.policies.skills import Skills
+from routekit.router.estimate import PREDICTORS
 from routekit.router.settings import RouterSettings
 from routekit.sim.distributions import Distribution, distribution_from_spec
 from routekit.sim.spec import (
@@ -135,7 +136,7 @@ def _hours(value: Any, path: str) -> tuple[float, float]:
 # ------------------------------------------------------------------------------------------------ parse
 
 TOP_KEYS = {"run", "channel", "arrivals", "agents", "policy"}
-_RUN = {"horizon", "customers", "warmup_customers", "start", "interval", "drain", "date", "timezone"}
+_RUN = {"horizon", "customers", "warmup_customers", "start", "interval", "drain", "date", "timezone", "wait_estimates"}
 _CHANNEL = {
     "name",
     "service_level",
@@ -186,6 +187,7 @@ def read_run(data: Any) -> RunSpec:
         interval=_number(run.get("interval", 1800.0), "run.interval", strict=True),
         drain=_number(run.get("drain", 7200.0), "run.drain"),
         epoch=_epoch(run),
+        wait_estimates=_predictors(run.get("wait_estimates", [])),
     )
 
 
@@ -207,6 +209,14 @@ def _epoch(run: Mapping[str, Any]) -> float | None:
         raise ScenarioError(f"run.date: expected a date such as 2026-12-07, got {value!r}")
     midnight = dt.datetime(value.year, value.month, value.day, tzinfo=zone).timestamp()
     return midnight + 3600.0 * _number(run.get("start", 0.0), "run.start")
+
+
+def _predictors(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or any(name not in PREDICTORS for name in value) or len(set(value)) < len(value):
+        raise ScenarioError(
+            f"run.wait_estimates: expected a list of distinct predictors among {', '.join(PREDICTORS)}, got {value!r}"
+        )
+    return tuple(value)
 
 
 def read_channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:

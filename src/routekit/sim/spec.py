@@ -75,6 +75,8 @@ class RunSpec:
     # The UNIX time of simulated second 0 (``run.date`` at ``run.start`` o'clock in ``run.timezone``), for
     # opening hours.
     epoch: float | None = None
+    # The wait predictors to measure at each contact's first queueing (empty: the router's default alone).
+    wait_estimates: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
