@@ -75,6 +75,7 @@ class RefContact:
     clock_start: float
     state: str = "waiting"
     agent: str | None = None
+    stage_since: float = math.nan
 
     @property
     def target(self) -> Target:
@@ -122,8 +123,19 @@ class ReferenceRouter:
     def drop_timers(self, **match: Any) -> None:
         self.timers = [t for t in self.timers if any(t.get(k) != v for k, v in match.items())]
 
+    def delay_moments(self) -> list[float]:
+        """When an agent's queue delay ends for a contact at a stage: every (contact, agent) pair, from now on."""
+        return [
+            rc.stage_since + delay
+            for rc in self.contacts.values()
+            if rc.state in ("waiting", "offered")
+            for agent in self.agents.values()
+            for rule, (_, delay) in agent.agent.queue_priorities.items()
+            if rule == rc.target.rule and delay > 0 and rc.stage_since + delay > self.now
+        ]
+
     def next_deadline(self) -> float | None:
-        return min((t["due"] for t in self.timers), default=None)
+        return min([*(t["due"] for t in self.timers), *self.delay_moments()], default=None)
 
     def types(self, **values: Any) -> None:
         """Every call's arguments are checked before anything happens: ids are strings, records records."""
@@ -144,6 +156,11 @@ class ReferenceRouter:
         out: list[Any] = []
         while True:
             due_now = [t for t in self.timers if t["due"] <= now]
+            delay_end = min((m for m in self.delay_moments() if m <= now), default=None)
+            if delay_end is not None and not any(t["due"] <= delay_end for t in due_now):
+                self.now = delay_end  # a queue delay ends: only matching can follow (ranked after every timer)
+                self.match(delay_end, out)
+                continue
             if not due_now:
                 break
             timer = min(due_now, key=lambda t: (t["due"], t["rank"], t["seq"]))
@@ -188,17 +205,26 @@ class ReferenceRouter:
             if target.matches(agent.agent)
             and self.eligible(agent, target.channel)
             and (rc.contact.id, aid) not in self.bars
+            and rc.stage_since + agent.agent.rank_of(target.rule)[1] <= self.now
         ]
 
+    def best_agent(self, rc: RefContact) -> str | None:
+        agents = self.candidates(rc)
+        target = rc.target
+        return min(agents, key=lambda a: (self.settings.selection.key(self.agents[a], target), a), default=None)
+
     def match(self, now: float, out: list[Any]) -> None:
+        """The best contact by queue key with an eligible agent goes to its best agent by selection key; an
+        agent that ranks targets takes instead its best (rank, key) among the contacts whose best agent it is."""
         while True:
-            for rc in sorted(
-                (c for c in self.contacts.values() if c.state == "waiting"), key=lambda c: c.key
-            ):
-                agents = self.candidates(rc)
-                if agents:
-                    target = rc.target
-                    best = min(agents, key=lambda a: (self.settings.selection.key(self.agents[a], target), a))
+            waiting = sorted((c for c in self.contacts.values() if c.state == "waiting"), key=lambda c: c.key)
+            for rc in waiting:
+                best = self.best_agent(rc)
+                if best is not None:
+                    agent = self.agents[best].agent
+                    if agent.queue_priorities:
+                        mine = [c for c in waiting if self.best_agent(c) == best]
+                        rc = min(mine, key=lambda c: (agent.rank_of(c.target.rule)[0], c.key))
                     self.offer(rc, best, now, out)
                     break
             else:
@@ -241,6 +267,7 @@ class ReferenceRouter:
                 )
             else:
                 break
+        rc.stage_since = now
         timeout = rc.plan.stages[rc.stage].timeout
         if timeout is not None:
             self.set_timer(now + timeout, "stage", contact=rc.contact.id)

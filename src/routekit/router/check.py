@@ -27,6 +27,7 @@ from routekit.router.state import (
     OFFLINE,
     PARK_TTL,
     PARKED,
+    QUEUE_DELAY_END,
     REOFFER_END,
     STAGE_TIMEOUT,
     SYNCHRONOUS,
@@ -152,6 +153,7 @@ def _contacts(rs: RoutingState, live: dict[int, Any], queued: dict[str, Target])
                 )
         elif cr.stage_timer is not None and cr.stage_timer in live:
             yield ("contacts", contact_id, "", f"{cr.state.value} with a stage timer")
+        yield from _delay_timer(rs, live, contact_id, cr)
         if cr.state == HELD:
             if _kind(live, cr.hold_timer) != HOLD_EXPIRY:
                 yield ("contacts", contact_id, "", "held without its hold timer")
@@ -160,6 +162,20 @@ def _contacts(rs: RoutingState, live: dict[int, Any], queued: dict[str, Target])
                 yield ("contacts", contact_id, "state", "held, but not the live turn of an open conversation")
         elif cr.hold_timer is not None and cr.hold_timer in live:
             yield ("contacts", contact_id, "", f"{cr.state.value} with a hold timer")
+
+
+def _delay_timer(rs: RoutingState, live: dict[int, Any], contact_id: str, cr: Any) -> Iterator[Problem]:
+    """A contact at a stage has its delay timer at the next moment an agent's queue delay for it ends."""
+    due = live[cr.delay_timer][2] if cr.delay_timer in live else None
+    expected = None
+    if cr.state == WAITING or cr.state == OFFERED:
+        since = cr.stage_since
+        moments = [since + d for d in rs.delays.get(cr.target.rule, ()) if since + d > rs.now]
+        expected = min(moments, default=None)
+    if due is not None and live[cr.delay_timer][0] != QUEUE_DELAY_END:
+        yield ("contacts", contact_id, "", "its delay timer is another kind of timer")
+    elif due != expected:
+        yield ("contacts", contact_id, "", f"its queue-delay timer is due at {due!r}, not {expected!r}")
 
 
 def _agents(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
@@ -225,6 +241,9 @@ def _timers(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
         elif kind == WRAP_UP_END:
             ar = rs.agents.get(payload[0])
             owned = ar is not None and ar.wrap_up_timers.get(payload[1]) == seq
+        elif kind == QUEUE_DELAY_END:
+            cr = rs.contacts.get(payload[0])
+            owned = cr is not None and cr.delay_timer == seq and (cr.state == WAITING or cr.state == OFFERED)
         elif kind == PARK_TTL:
             conv = rs.conversations.get(payload[0])
             owned = conv is not None and conv.ttl_timer == seq and conv.status == PARKED

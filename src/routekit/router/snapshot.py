@@ -25,11 +25,13 @@ from routekit.policies.base import Plan, Stage, Target
 from routekit.policies.selection import Selection, selection_named
 from routekit.router.check import Problem, problems
 from routekit.router.index import attach_channel_counts, count_offer, enqueue, ensure_target, queue_for, refresh
+from routekit.router.priorities import count_delays
 from routekit.router.settings import RouterSettings
 from routekit.router.state import (
     HOLD_EXPIRY,
     NO_DECISION,
     OFFER_EXPIRY,
+    QUEUE_DELAY_END,
     REOFFER_END,
     STAGE_TIMEOUT,
     WRAP_UP_END,
@@ -206,6 +208,7 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
         where["agents", agent.id] = path
     for ar in rs.agents.values():
         attach_channel_counts(rs, ar)
+        count_delays(rs, ar.agent, 1)
     for i, data in _items(snapshot, "targets"):
         ensure_target(rs, _read(f"targets[{i}]", target_from_data, data))
     for i, data in _items(snapshot, "contacts"):
@@ -300,6 +303,11 @@ def _attach_timer(rs: RoutingState, kind: TimerKind, payload: tuple[Any, ...], s
         contact_id, agent_id = payload
         rs.bars.setdefault(contact_id, {})[agent_id] = seq
         rs.bars_by_agent.setdefault(agent_id, {})[contact_id] = None
+    elif kind == QUEUE_DELAY_END:
+        cr = rs.contacts.get(first) if isinstance(first, str) else None
+        if cr is None or len(payload) != 1:
+            return False
+        cr.delay_timer = seq
     elif kind == WRAP_UP_END:
         ar = rs.agents.get(first) if isinstance(first, str) else None
         if ar is None or len(payload) != 2 or not isinstance(payload[1], str):
@@ -492,7 +500,15 @@ def agent_to_data(agent: Agent) -> dict[str, Any]:
         "capacity": {c.value: n for c, n in agent.capacity.items()},
         "teams": sorted(agent.teams),
         "wrap_up": {c.value: s for c, s in agent.wrap_up.items()},
-    }
+        # Written only when the agent ranks targets, so that other agents' data is what it always was.
+    } | _queue_priorities_to_data(agent)
+
+
+def _queue_priorities_to_data(agent: Agent) -> dict[str, Any]:
+    # Written only when the agent ranks targets, so that every other agent's data is what it always was.
+    if not agent.queue_priorities:
+        return {}
+    return {"queue_priorities": {rule: list(entry) for rule, entry in agent.queue_priorities.items()}}
 
 
 def agent_from_data(data: Mapping[str, Any]) -> Agent:
@@ -503,6 +519,7 @@ def agent_from_data(data: Mapping[str, Any]) -> Agent:
         capacity=data["capacity"],
         teams=frozenset(data["teams"]),
         wrap_up=data["wrap_up"],
+        queue_priorities=data.get("queue_priorities"),
     )
 
 

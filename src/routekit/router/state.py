@@ -85,6 +85,7 @@ ACTIVE, PARKED = ConversationStatus.ACTIVE, ConversationStatus.PARKED
 AVAILABLE, AWAY, OFFLINE = AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.OFFLINE
 OFFER_EXPIRY, REOFFER_END, STAGE_TIMEOUT = TimerKind.OFFER_EXPIRY, TimerKind.REOFFER_END, TimerKind.STAGE_TIMEOUT
 HOLD_EXPIRY, WRAP_UP_END, PARK_TTL = TimerKind.HOLD_EXPIRY, TimerKind.WRAP_UP_END, TimerKind.PARK_TTL
+QUEUE_DELAY_END = TimerKind.QUEUE_DELAY_END
 INF, NEG_INF = math.inf, -math.inf
 # Channel.synchronous as a set: the property is a Python call, and submit asks it of every contact.
 SYNCHRONOUS = frozenset(channel for channel in Channel if channel.synchronous)
@@ -141,6 +142,7 @@ class ContactRecord:
         "clock_start",
         "contact",
         "decision",
+        "delay_timer",
         "hold_timer",
         "key",
         "offer_rule",
@@ -183,6 +185,8 @@ class ContactRecord:
         self.stage_timer: int | None = None
         self.offer_timer: int | None = None
         self.hold_timer: int | None = None
+        # The next moment an agent's queue delay for this contact ends (routekit.router.priorities).
+        self.delay_timer: int | None = None
         self.offered_at = offered_at
         self.stage_since = stage_since
         self.offer_rule = offer_rule
@@ -238,6 +242,7 @@ class RoutingState:
         "closed",
         "contacts",
         "conversations",
+        "delays",
         "dirty_agents",
         "dirty_contacts",
         "exclusive",
@@ -309,6 +314,8 @@ class RoutingState:
         # Re-offer delays: contact -> agent -> timer, and agent -> contacts, both ways for O(1) look-ups.
         self.bars: dict[str, dict[str, int]] = {}
         self.bars_by_agent: dict[str, dict[str, None]] = {}
+        # Agents' queue delays: a target's rule -> delay seconds -> how many registered agents give it.
+        self.delays: dict[str, dict[float, int]] = {}
         self.answers: dict[Target, deque[float]] = {}
         # The live statistics, kept as the state changes so that reading them costs O(targets), never a scan
         # of contacts (routekit.router.statistics reads them; index.enqueue, dequeue and recount keep them):

@@ -20,6 +20,7 @@ class TimerKind(IntEnum):
     HOLD_EXPIRY = 3
     WRAP_UP_END = 4
     PARK_TTL = 5
+    QUEUE_DELAY_END = 6
 
 
 class Timers:
