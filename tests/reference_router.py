@@ -50,7 +50,7 @@ class RefAgent:
     idle_since: float
     last_offer_at: float = -math.inf
     work: dict[str, tuple[Any, str]] = field(default_factory=dict)  # contact id -> (channel, kind)
-    offer: str | None = None
+    offers: list[str] = field(default_factory=list)  # pending offers, oldest first
 
     @property
     def busy(self) -> int:
@@ -189,7 +189,7 @@ class ReferenceRouter:
     # -- the rules of eligibility -------------------------------------------------------------------
 
     def eligible(self, agent: RefAgent, channel: Any) -> bool:
-        if agent.status != AgentStatus.AVAILABLE or agent.offer is not None:
+        if agent.status != AgentStatus.AVAILABLE or len(agent.offers) >= self.settings.offers_per_agent:
             return False
         if any(ch in self.settings.exclusive for ch, _ in agent.work.values()):
             return False
@@ -235,7 +235,7 @@ class ReferenceRouter:
         rc.state, rc.agent = "offered", aid
         expires = now + self.settings.offer_timeout[rc.contact.channel]
         self.set_timer(expires, "offer", contact=rc.contact.id, agent=aid)
-        agent.offer = rc.contact.id
+        agent.offers.append(rc.contact.id)
         agent.last_offer_at = now
         agent.work[rc.contact.id] = (rc.contact.channel, "offered")
         selection = "sticky" if rc.target.agent is not None else self.settings.selection.name
@@ -348,6 +348,8 @@ class ReferenceRouter:
                 out.append(AgentStatusChanged(at=at, agent_id=agent.agent.id, status=AgentStatus.AWAY))
             self.end_offer(rc, at, out, bar=True)
             if self.settings.away_on_missed_offer:
+                for other in list(agent.offers):
+                    self.rescind(self.contacts[other], at, "agent-away", out)
                 self.leave_sticky(agent.agent.id, at, out)
         elif kind == "reoffer":
             del self.bars[(timer["contact"], timer["agent"])]
@@ -369,7 +371,7 @@ class ReferenceRouter:
         assert aid is not None
         agent = self.agents[aid]
         self.drop_timers(kind="offer", contact=rc.contact.id)
-        agent.offer = None
+        agent.offers.remove(rc.contact.id)
         del agent.work[rc.contact.id]
         rc.state, rc.agent = "waiting", None
         if bar and self.settings.reoffer_delay > 0:
@@ -380,6 +382,10 @@ class ReferenceRouter:
             self.next_stage(rc, now, out)
         elif rc.contact.id in self.contacts:
             self.deny_if_stranded(rc, now, out)
+
+    def rescind(self, rc: RefContact, now: float, reason: str, out: list[Any]) -> None:
+        out.append(OfferRescinded(at=now, contact_id=rc.contact.id, agent_id=rc.agent, reason=reason))
+        self.end_offer(rc, now, out, bar=False)
 
     def park(self, rc: RefContact, now: float, out: list[Any]) -> None:
         aid = rc.agent
@@ -470,11 +476,9 @@ class ReferenceRouter:
         if status == AgentStatus.AVAILABLE:
             agent.idle_since = now
         else:
-            if agent.offer is not None:
-                rc = self.contacts[agent.offer]
-                reason = "agent-away" if status == AgentStatus.AWAY else "agent-offline"
-                out.append(OfferRescinded(at=now, contact_id=rc.contact.id, agent_id=aid, reason=reason))
-                self.end_offer(rc, now, out, bar=False)
+            reason = "agent-away" if status == AgentStatus.AWAY else "agent-offline"
+            for cid in list(agent.offers):
+                self.rescind(self.contacts[cid], now, reason, out)
             if status == AgentStatus.OFFLINE:
                 for cid in sorted(c for c, (_, kind) in agent.work.items() if kind == "held"):
                     self.park(self.contacts[cid], now, out)
@@ -595,7 +599,7 @@ class ReferenceRouter:
         self.drop_timers(kind="stage", contact=cid)
         self.lift_bars(contact=cid)
         rc.state = "assigned"
-        agent.offer = None
+        agent.offers.remove(cid)
         agent.work[cid] = (rc.contact.channel, "assigned")
         conv = self.conversations.get(rc.contact.conversation)
         if conv is not None and conv.turn == cid and not conv.closed and not rc.contact.channel.synchronous:
@@ -671,7 +675,7 @@ class ReferenceRouter:
             assert aid is not None
             out.append(OfferRescinded(at=now, contact_id=cid, agent_id=aid, reason="abandoned"))
             self.drop_timers(kind="offer", contact=cid)
-            self.agents[aid].offer = None
+            self.agents[aid].offers.remove(cid)
             del self.agents[aid].work[cid]
         elif rc.state == "held":
             agent = self.agents[rc.agent]  # type: ignore[index]

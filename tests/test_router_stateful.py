@@ -145,9 +145,17 @@ class RouterMachine(RuleBasedStateMachine):
         reoffer_delay=st.sampled_from([0.0, 30.0]),
         selection=st.sampled_from(sorted(SELECTIONS)),
         live=st.booleans(),
+        offers_per_agent=st.sampled_from([1, 1, 2, 3]),
     )
     def staff(
-        self, roster: list[rk.Agent], policy: int, away: bool, reoffer_delay: float, selection: str, live: bool
+        self,
+        roster: list[rk.Agent],
+        policy: int,
+        away: bool,
+        reoffer_delay: float,
+        selection: str,
+        live: bool,
+        offers_per_agent: int,
     ) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
         self.policy = POLICIES[policy]
@@ -158,6 +166,7 @@ class RouterMachine(RuleBasedStateMachine):
             "reoffer_delay": reoffer_delay,
             "selection": SELECTIONS[selection],
             "live_statistics": live,
+            "offers_per_agent": offers_per_agent,
         }
         self.fast = rk.Router(self.policy, **settings)
         self.seen: dict[str, None] = {}

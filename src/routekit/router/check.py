@@ -136,7 +136,7 @@ def _contacts(rs: RoutingState, live: dict[int, Any], queued: dict[str, Target])
             elif contact_id not in ar.work or ar.work[contact_id][1].value != cr.state.value:
                 yield ("contacts", contact_id, "state", f"not {cr.state.value} in agent {cr.agent!r}'s work")
         if cr.state == OFFERED:
-            if cr.agent not in rs.agents or rs.agents[cr.agent].offer != contact_id:
+            if cr.agent not in rs.agents or contact_id not in rs.agents[cr.agent].offers:
                 yield ("contacts", contact_id, "agent", "its agent holds another offer")
             if _kind(live, cr.offer_timer) != OFFER_EXPIRY:
                 yield ("contacts", contact_id, "", "an offer without its expiry timer")
@@ -178,6 +178,25 @@ def _delay_timer(rs: RoutingState, live: dict[int, Any], contact_id: str, cr: An
         yield ("contacts", contact_id, "", f"its queue-delay timer is due at {due!r}, not {expected!r}")
 
 
+def _parallel_offers(rs: RoutingState, agent_id: str, ar: Any, load: dict[Channel, int]) -> Iterator[Problem]:
+    """Pending offers: no more than ``offers_per_agent``, an exclusive one alone, and no more on a channel
+    than its slots (unless an update cut the capacity below the load, which blocks new offers)."""
+    if len(ar.offers) > rs.offers_per_agent:
+        yield ("agents", agent_id, "offer", f"{len(ar.offers)} pending offers, above {rs.offers_per_agent}")
+    offered: dict[Channel, int] = {}
+    for contact_id in ar.offers:
+        channel = ar.work[contact_id][0] if contact_id in ar.work else None
+        if channel is None:
+            continue
+        offered[channel] = offered.get(channel, 0) + 1
+        if channel in rs.exclusive and len(ar.work) > 1:
+            yield ("agents", agent_id, "offer", f"an exclusive offer ({contact_id!r}) beside other work")
+    for channel, count in offered.items():
+        slots = ar.agent.capacity.get(channel, 0)
+        if count > slots and load.get(channel, 0) <= slots:
+            yield ("agents", agent_id, "offer", f"{count} offers on {channel.value}, above its {slots} slots")
+
+
 def _agents(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
     """Each agent's load is its work; an exclusive contact is its only work; one offer at most; the agent is in
     exactly the pools it matches and is eligible for, under its current selection key."""
@@ -205,8 +224,9 @@ def _agents(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
         if exclusive and len(ar.work) > 1:
             yield ("agents", agent_id, "work", "an exclusive contact and other work")
         offers = [cid for cid, (_, kind) in ar.work.items() if kind == WORK_OFFERED]
-        if offers != ([ar.offer] if ar.offer else []):
-            yield ("agents", agent_id, "offer", f"{ar.offer!r} is not the offer in its work ({offers})")
+        if sorted(offers) != sorted(ar.offers):
+            yield ("agents", agent_id, "offer", f"{list(ar.offers)} are not the offers in its work ({offers})")
+        yield from _parallel_offers(rs, agent_id, ar, load)
         for target, pool in rs.pools.items():
             matches = target.matches(ar.agent)
             if (target in ar.targets) != matches or (matches and ar.targets[target] is not pool):

@@ -342,9 +342,10 @@ class Router(RouterViews):
             if status == AVAILABLE:
                 ar.idle_since = now
             else:
-                if ar.offer is not None:
+                if ar.offers:
                     reason = "agent-away" if status == AWAY else "agent-offline"
-                    rescind(rs, rs.contacts[ar.offer], now, reason, out, requeue=True)
+                    for contact_id in list(ar.offers):
+                        rescind(rs, rs.contacts[contact_id], now, reason, out, requeue=True)
                 if status == OFFLINE:
                     held = sorted(cid for cid, (_, kind) in ar.work.items() if kind == WORK_HELD)
                     for contact_id in held:
@@ -487,7 +488,7 @@ class Router(RouterViews):
                 rs.timers.cancel(cr.delay_timer)
             cr.offer_timer = cr.stage_timer = cr.delay_timer = None
             cr.state = ASSIGNED
-            ar.offer = None
+            del ar.offers[contact_id]
             ar.work[contact_id] = (cr.contact.channel, WORK_ASSIGNED)
             # index.count_offer, written out: every answered offer comes this way.
             if rs.live:

@@ -109,8 +109,9 @@ def _verdict(
         reason = ar.status.value
     elif (why := target.why_not(agent)) is not None:
         reason = why
-    elif ar.offer is not None:
-        reason = f"holding another offer ({ar.offer})"
+    elif len(ar.offers) >= rs.offers_per_agent:
+        held, count = ", ".join(ar.offers), len(ar.offers)
+        reason = f"holding another offer ({held})" if count == 1 else f"holding {count} offers ({held})"
     elif ar.exclusive_work or (channel in exclusive and ar.work):
         busy = [cid for cid, (ch, _) in ar.work.items() if ch in exclusive or channel in exclusive]
         if busy and all(cid in wrap_up for cid in busy):

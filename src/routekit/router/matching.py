@@ -83,7 +83,7 @@ def best_contact_for(rs: RoutingState, ar: AgentRecord, *, ranked: bool = True) 
     agents. See :func:`_ranked_contact_for` for such an agent's cost.
     """
     # AgentRecord.takes_offers, written out: every freed agent comes this way.
-    if not (ar.status is AVAILABLE and ar.offer is None and not ar.exclusive_work):
+    if not (ar.status is AVAILABLE and len(ar.offers) < rs.offers_per_agent and not ar.exclusive_work):
         return None
     if ar.agent.queue_priorities:
         return _ranked_contact_for(rs, ar, ranked=ranked, own=False)
@@ -176,10 +176,13 @@ def offer(rs: RoutingState, cr: ContactRecord, agent_id: str, now: float, out: l
     cr.offered_at = now
     expires = now + rs.offer_timeout[channel]
     cr.offer_timer = rs.timers.set(expires, OFFER_EXPIRY, (contact_id, agent_id))
-    ar.offer = contact_id
+    ar.offers[contact_id] = None
     ar.last_offer_at = now
     add_work(rs, ar, contact_id, channel, WORK_OFFERED)
-    withdraw_from_pools(rs, ar)  # an offer pending: eligible for nothing
+    if len(ar.offers) < rs.offers_per_agent:
+        refresh(rs, ar)  # room for another offer: re-placed under its new keys, and looked at again
+    else:
+        withdraw_from_pools(rs, ar)  # as many offers pending as it may hold: eligible for nothing
     selection = "sticky" if target.agent is not None else rs.selection_name
     cr.offer_rule = (cr.stage, target.rule, selection)
     # at, contact_id, agent_id, stage, rule, selection, expires_at

@@ -86,6 +86,8 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
                 "last_offer_at": None if ar.last_offer_at == -math.inf else ar.last_offer_at,
                 "work": [[cid, channel.value, kind.value] for cid, (channel, kind) in sorted(ar.work.items())],
                 "offer": ar.offer,
+                # Every pending offer, written only when there are several (RouterSettings.offers_per_agent).
+                **({"offers": list(ar.offers)} if len(ar.offers) > 1 else {}),
             }
             for ar in agents
         ],
@@ -196,8 +198,13 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
             order=_count(data, "order", path),
             idle_since=_time(data, "idle_since", path),
             last_offer_at=_time(data, "last_offer_at", path, missing=-math.inf),
-            offer=_field(data, "offer", (str, type(None)), path),
         )
+        offer = _field(data, "offer", (str, type(None)), path)
+        offers = _field(data, "offers", list, path) if "offers" in data else [] if offer is None else [offer]
+        for j, contact_id in enumerate(offers):
+            if not isinstance(contact_id, str) or contact_id in ar.offers or (j == 0 and contact_id != offer):
+                raise SnapshotError(f"{path}.offers[{j}]", f"{contact_id!r} is not a new pending offer after 'offer'")
+            ar.offers[contact_id] = None
         for j, entry in enumerate(_field(data, "work", list, path)):
             item = f"{path}.work[{j}]"
             contact_id, channel, kind = _read(item, _triple, entry)
@@ -599,4 +606,6 @@ def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
         "park_ttl": settings.park_ttl,
         "answer_window": settings.answer_window,
         "live_statistics": settings.live_statistics,
+        # Written only when set, so that a snapshot of a router with the default is what it always was.
+        **({"offers_per_agent": settings.offers_per_agent} if settings.offers_per_agent != 1 else {}),
     }

@@ -104,7 +104,8 @@ class AgentRecord:
     work: dict[str, tuple[Channel, Work]] = attrs.field(factory=dict)
     load: dict[Channel, int] = attrs.field(factory=dict)
     exclusive_work: int = 0
-    offer: str | None = None
+    # The contacts offered to the agent and not yet answered, oldest first (at most offers_per_agent).
+    offers: dict[str, None] = attrs.field(factory=dict)
     # What the agent counts as in the live statistics, as last counted (see index.recount):
     # (logged in, available, away, busy, in wrap-up).
     counted: tuple[bool, bool, bool, bool, bool] = (False, False, False, False, False)
@@ -120,13 +121,19 @@ class AgentRecord:
         """How many contacts the agent has in hand: offered, assigned, held or in wrap-up."""
         return len(self.work)
 
-    def takes_offers(self) -> bool:
-        """The agent-wide half of eligibility: available, no offer pending, no exclusive work in hand.
+    @property
+    def offer(self) -> str | None:
+        """The agent's first pending offer, or ``None``."""
+        return next(iter(self.offers), None)
+
+    def takes_offers(self, offers_per_agent: int) -> bool:
+        """The agent-wide half of eligibility: available, fewer than ``offers_per_agent`` offers pending, no
+        exclusive work in hand (an exclusive offer included).
 
         The per-channel half is :func:`routekit.router.index.has_room`. This is the one definition; the two
         hottest paths (``index.refresh`` and ``matching.best_contact_for``) write it out, and say so.
         """
-        return self.status is AVAILABLE and self.offer is None and not self.exclusive_work
+        return self.status is AVAILABLE and len(self.offers) < offers_per_agent and not self.exclusive_work
 
 
 class ContactRecord:
@@ -253,6 +260,7 @@ class RoutingState:
         "offer_targets",
         "offer_timeout",
         "offers_at",
+        "offers_per_agent",
         "oldest",
         "outcomes",
         "park_ttl",
@@ -290,6 +298,7 @@ class RoutingState:
         self.park_ttl = settings.park_ttl
         self.answer_window = settings.answer_window
         self.live = settings.live_statistics
+        self.offers_per_agent = settings.offers_per_agent
         self.now = -math.inf
         self.seq = 0
         self.agent_order = 0

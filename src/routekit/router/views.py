@@ -36,6 +36,9 @@ class AgentSnapshot:
     offer: str | None
     work: dict[str, str]
     idle_since: float
+    # Every pending offer, oldest first (``offer`` is the first); more than one only with
+    # RouterSettings(offers_per_agent > 1).
+    pending_offers: tuple[str, ...] = ()
 
 
 class RouterViews:
@@ -122,6 +125,7 @@ class RouterViews:
             load={channel: n for channel, n in ar.load.items() if n},
             busy=ar.busy,
             offer=ar.offer,
+            pending_offers=tuple(ar.offers),
             work={cid: kind.value for cid, (_, kind) in ar.work.items()},
             idle_since=ar.idle_since,
         )
