@@ -13,8 +13,10 @@ What it measures
     ``--seed``. The policy is :class:`routekit.policies.Skills` without relaxation (one stage, no timers).
     The figure is the time per cycle, the driver's own loop included and building the contacts excluded.
     ``--chat-capacity C`` gives every chat agent C slots (so "every agent busy" means every slot
-    busy), and ``--offers-per-agent K`` sets ``RouterSettings(offers_per_agent=K)`` on both routers
-    (issue 23: several offers at once for an agent with several free slots).
+    busy) and draws chat contacts C times as often as voice ones, so that arrivals match the slots a
+    cycle frees (completions are of the oldest assignment, so by slot) and the queue stays steady;
+    ``--offers-per-agent K`` sets ``RouterSettings(offers_per_agent=K)`` on both routers (issue 23:
+    several offers at once for an agent with several free slots).
 
     *Memory per waiting contact.* :mod:`tracemalloc` around ``submit`` of N contacts that share one
     ``Customer`` and have an empty context, with N / 10 agents of the same mix registered *away*, so that
@@ -115,18 +117,25 @@ def make_agents(count: int, chat_capacity: int = 1) -> list[Agent]:
 
 
 class ContactStream:
-    """Contacts with fresh ids, each for one of the 20 targets drawn from the seed; one shared customer."""
+    """Contacts with fresh ids, each for one of the 20 targets drawn from the seed; one shared customer.
 
-    def __init__(self, seed: int) -> None:
+    A chat target is drawn ``chat_weight`` times as often as a voice one (1: all alike).
+    """
+
+    def __init__(self, seed: int, chat_weight: int = 1) -> None:
         self._rng = random.Random(seed)
         self._next = 0
         self.customer = Customer(id="customer")
+        self._draws = N_TARGETS + (chat_weight - 1) * len(SKILLS)
 
     def take(self, count: int) -> list[Contact]:
         """The next ``count`` contacts."""
         contacts = []
         for _ in range(count):
-            channel, skills = target_needs(self._rng.randrange(N_TARGETS))
+            k = self._rng.randrange(self._draws)
+            if k >= N_TARGETS:  # a further draw of a chat target
+                k = len(SKILLS) + (k - N_TARGETS) % len(SKILLS)
+            channel, skills = target_needs(k)
             contacts.append(Contact(id=f"c-{self._next}", customer=self.customer, channel=channel, skills=skills))
             self._next += 1
         return contacts
@@ -303,7 +312,7 @@ class Scale:
 
 def prepare(agents: int, waiting: int, args: Any, log: Any) -> Scale:
     """Fill the router, time the reference's cycles, and replay them on the router to compare events."""
-    stream = ContactStream(args.seed)
+    stream = ContactStream(args.seed, chat_weight=args.chat_capacity)
     start = time.perf_counter()
     churn = fill(agents, waiting, stream, args.chat_capacity, args.offers_per_agent)
     fill_s = time.perf_counter() - start

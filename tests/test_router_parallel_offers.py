@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from checked import Checked
 
-from routekit import Agent, ConfigError, Contact, Customer, Router, RouterSettings, SnapshotError
+from routekit import Agent, ConfigError, Contact, Customer, DurableRouter, Router, RouterSettings, SnapshotError
+from routekit.durable import MemoryStore
 from routekit.events import AgentStatusChanged, ContactQueued, Offered, OfferExpired, OfferRescinded
 from routekit.policies import Skills
 
@@ -165,3 +166,17 @@ def test_a_queued_contact_is_offered_when_the_agent_accepts_and_has_room() -> No
         router.submit(chat(f"c{n}"), 1.0)
     assert [ContactQueued] == [type(e) for e in router.submit(chat("c3"), 1.5)]
     assert [("c2", "ana")] == offers_in(router.accept("c0", "ana", 2.0))
+
+
+def test_a_durable_router_keeps_offers_per_agent_and_the_pending_offers() -> None:
+    """A durable router reopened on its store has the setting and every pending offer back."""
+    store = MemoryStore()
+    durable = DurableRouter.open(store, Skills(), offers_per_agent=2)
+    durable.add_agent(Agent(id="ana", capacity={"chat": 3}), 0.0)
+    for n in range(3):
+        durable.submit(chat(f"c{n}"), 1.0)
+    before = durable.snapshot()
+    durable.close()
+    again = DurableRouter.open(store, Skills(), offers_per_agent=2)
+    assert before == again.snapshot()
+    assert ("c0", "c1") == again.agent_state("ana").pending_offers

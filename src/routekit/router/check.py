@@ -37,6 +37,8 @@ from routekit.router.state import (
     WORK_OFFERED,
     WORK_WRAP_UP,
     WRAP_UP_END,
+    AgentRecord,
+    ContactRecord,
     RoutingState,
 )
 from routekit.router.statistics import offers_by_target
@@ -164,21 +166,24 @@ def _contacts(rs: RoutingState, live: dict[int, Any], queued: dict[str, Target])
             yield ("contacts", contact_id, "", f"{cr.state.value} with a hold timer")
 
 
-def _delay_timer(rs: RoutingState, live: dict[int, Any], contact_id: str, cr: Any) -> Iterator[Problem]:
+def _delay_timer(rs: RoutingState, live: dict[int, Any], contact_id: str, cr: ContactRecord) -> Iterator[Problem]:
     """A contact at a stage has its delay timer at the next moment an agent's queue delay for it ends."""
-    due = live[cr.delay_timer][2] if cr.delay_timer in live else None
+    entry = live.get(cr.delay_timer) if cr.delay_timer is not None else None
     expected = None
     if cr.state == WAITING or cr.state == OFFERED:
         since = cr.stage_since
         moments = [since + d for d in rs.delays.get(cr.target.rule, ()) if since + d > rs.now]
         expected = min(moments, default=None)
-    if due is not None and live[cr.delay_timer][0] != QUEUE_DELAY_END:
+    if entry is not None and entry[0] != QUEUE_DELAY_END:
         yield ("contacts", contact_id, "", "its delay timer is another kind of timer")
-    elif due != expected:
+    elif (None if entry is None else entry[2]) != expected:
+        due = None if entry is None else entry[2]
         yield ("contacts", contact_id, "", f"its queue-delay timer is due at {due!r}, not {expected!r}")
 
 
-def _parallel_offers(rs: RoutingState, agent_id: str, ar: Any, load: dict[Channel, int]) -> Iterator[Problem]:
+def _parallel_offers(
+    rs: RoutingState, agent_id: str, ar: AgentRecord, load: dict[Channel, int]
+) -> Iterator[Problem]:
     """Pending offers: no more than ``offers_per_agent``, an exclusive one alone, and no more on a channel
     than its slots (unless an update cut the capacity below the load, which blocks new offers)."""
     if len(ar.offers) > rs.offers_per_agent:
