@@ -1,10 +1,12 @@
 """Matching: which waiting contact goes to which eligible agent, and making the offer.
 
 Matching keeps one invariant, *stability*: after every call, no waiting contact has an eligible agent that
-is not barred from it by a re-offer delay. A call that frees an agent or queues a contact marks it *dirty*;
-:func:`match` then repeatedly offers the best waiting contact (by queue key) that has an eligible agent to
-that contact's best agent (by selection key), looking only at dirty contacts and at the best contact of each
-dirty agent, since by stability no other pair can have become possible.
+is not barred from it by a re-offer delay or held back by its own queue delay. A call that frees an agent or
+queues a contact marks it *dirty*; :func:`match` then repeatedly offers the best waiting contact (by queue
+key) that has an eligible agent to that contact's best agent (by selection key), looking only at dirty
+contacts and at the best contact of each dirty agent, since by stability no other pair can have become
+possible. An agent that ranks targets (``Agent.queue_priorities``) takes instead its own best-ranked contact
+among those whose best agent it is (:mod:`routekit.router.priorities`).
 
 Every offer is made by :func:`offer`, in this module.
 """
