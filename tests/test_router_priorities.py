@@ -239,3 +239,19 @@ def test_a_durable_router_journals_an_agent_s_queue_priorities_and_recovers_them
     assert before == again.snapshot()
     assert 35.0 == again.next_deadline()
     assert [offered(35.0, "c1", "a1", BILLING)] == again.advance(35.0)
+
+
+def test_a_delay_ending_with_a_stage_timeout_passes_before_its_own_timer_fires() -> None:
+    """A delay passes at its moment: the stage timeout due then (which fires first) already offers the contact."""
+    router = make_router(Skills(relax=[(20, "any")]))
+    router.add_agent(
+        Agent(id="a0", skills={"billing": 2}, capacity={"voice": 1}, queue_priorities={"skills:any": (1, 20)}), 0.0
+    )
+    router.submit(Contact(id="c0", customer=Customer(id="u0"), channel="voice"), 0.0)
+    router.submit(contact("c1", "billing"), 0.0)
+    router.submit(contact("c2", "billing"), 0.0)
+    assert [
+        StageChanged(at=20.0, contact_id="c1", stage=1, rule="skills:any"),
+        offered(20.0, "c0", "a0", "skills:any"),
+        StageChanged(at=20.0, contact_id="c2", stage=1, rule="skills:any"),
+    ] == router.advance(20.0)

@@ -31,7 +31,7 @@ from routekit.router.index import (
     refresh,
     withdraw_from_pools,
 )
-from routekit.router.priorities import delay_passed
+from routekit.router.priorities import delay_passed, release_due
 from routekit.router.state import (
     AVAILABLE,
     OFFER_EXPIRY,
@@ -237,6 +237,8 @@ def match(rs: RoutingState, now: float, out: list[Event]) -> None:
     Only what changed is dirty, and most calls leave nothing dirty: the per-contact calls (submit, accept,
     complete, abandon) look before they call, which spares about 1% of a simulated contact.
     """
+    if rs.delay_moments and rs.delay_moments[0][0] <= now:
+        release_due(rs, now)
     dirty_contacts, dirty_agents = rs.dirty_contacts, rs.dirty_agents
     while dirty_contacts or dirty_agents:
         best: ContactRecord | None = None

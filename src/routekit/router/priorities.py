@@ -19,13 +19,14 @@ first asks ``agent.queue_priorities``, and the delay moments are kept per rule o
 
 from __future__ import annotations
 
+from heapq import heappop, heappush
 from typing import Any
 
 from routekit.events import Event
 from routekit.models.agent import Agent
 from routekit.router.state import OFFERED, QUEUE_DELAY_END, WAITING, ContactRecord, RoutingState
 
-__all__ = ["agent_changed", "count_delays", "delay_ended", "delay_passed", "set_delay_timer"]
+__all__ = ["agent_changed", "count_delays", "delay_ended", "delay_passed", "release_due", "set_delay_timer"]
 
 
 def delay_passed(agent: Agent, cr: ContactRecord, now: float) -> bool:
@@ -67,6 +68,24 @@ def set_delay_timer(rs: RoutingState, cr: ContactRecord, now: float) -> None:
     due = min((since + d for d in delays if since + d > now), default=None)
     if due is not None:
         cr.delay_timer = rs.timers.set(due, QUEUE_DELAY_END, (cr.contact.id,))
+        heappush(rs.delay_moments, (due, cr.delay_timer, cr.contact.id))
+
+
+def release_due(rs: RoutingState, now: float) -> None:
+    """Mark dirty every waiting contact whose delay timer is due by ``now``. O(k log n) for k released.
+
+    A delay passes at its moment, whatever the order of the timers due then: a stage timeout or a wrap-up
+    end at the same moment, which fire first, already match with the delay passed. Matching calls this
+    first, so that a contact released by time alone is looked at too (its timer, ranked last, fires later
+    and only sets the next moment).
+    """
+    moments = rs.delay_moments
+    contacts = rs.contacts
+    while moments and moments[0][0] <= now:
+        _, handle, contact_id = heappop(moments)
+        cr = contacts.get(contact_id)
+        if cr is not None and cr.delay_timer == handle and cr.state is WAITING:
+            rs.dirty_contacts[contact_id] = None
 
 
 def agent_changed(rs: RoutingState, before: Agent | None, after: Agent | None, now: float) -> None:

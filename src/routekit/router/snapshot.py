@@ -14,6 +14,7 @@ import json
 import math
 from collections import deque
 from collections.abc import Callable, Mapping
+from heapq import heappush
 from typing import Any, TypeVar
 
 from routekit.errors import ConfigError, RoutekitError, SnapshotError
@@ -259,6 +260,8 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
         if not _attach_timer(rs, kind, payload, seq):
             raise SnapshotError(path, f"a {kind.name.lower()} timer for {list(payload)} that nothing can hold")
         rs.timers.restore(due, kind, payload, seq)
+        if kind == QUEUE_DELAY_END:
+            heappush(rs.delay_moments, (due, seq, payload[0]))
         where["timers", seq] = path
     rs.closed = _read("closed", lambda value: {_id(k): _finite(v) for k, v in value.items()}, snapshot.get("closed"))
     rs.finished = _read(

@@ -249,6 +249,7 @@ class RoutingState:
         "closed",
         "contacts",
         "conversations",
+        "delay_moments",
         "delays",
         "dirty_agents",
         "dirty_contacts",
@@ -325,6 +326,9 @@ class RoutingState:
         self.bars_by_agent: dict[str, dict[str, None]] = {}
         # Agents' queue delays: a target's rule -> delay seconds -> how many registered agents give it.
         self.delays: dict[str, dict[float, int]] = {}
+        # Each delay timer as (due, handle, contact id), a heap: matching at a moment releases every delay
+        # due by then, before its timer (ranked last) fires (routekit.router.priorities.release_due).
+        self.delay_moments: list[tuple[float, int, str]] = []
         self.answers: dict[Target, deque[float]] = {}
         # The live statistics, kept as the state changes so that reading them costs O(targets), never a scan
         # of contacts (routekit.router.statistics reads them; index.enqueue, dequeue and recount keep them):
