@@ -46,7 +46,8 @@ agents = st.builds(
         st.just({}),
         st.dictionaries(
             st.sampled_from(RANKED_RULES),
-            st.tuples(st.integers(1, 3), st.sampled_from([0.0, 0.0, 5.0, 20.0])),
+            st.tuples(st.integers(1, 3), st.sampled_from([0.0, 5.0, 20.0])),
+            min_size=1,
             max_size=3,
         ),
     ),
