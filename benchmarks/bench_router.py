@@ -53,7 +53,9 @@ Run ``.venv/bin/python benchmarks/bench_router.py`` (well over an hour, nearly a
 at 100,000 waiting); ``--quick`` runs the scales up to 10,000 waiting in under a minute (one reference
 cycle at 10,000); ``--size N`` keeps the scales with at most N waiting (another N adds N / 10 agents with
 N waiting); ``--no-reference`` times the router alone; ``--json`` prints the same figures as JSON, and
-``--save-json PATH`` writes them beside the table. Results, command and machine go into
+``--save-json PATH`` writes them beside the table; ``--queue-limits`` runs every scale with queue limits
+on (issue 22: each channel's queues capped at the scale's waiting count, which the churn never reaches,
+so every submit pays the check and the cycles are the same). Results, command and machine go into
 docs/benchmarks.md.
 """
 
@@ -179,9 +181,25 @@ class Churn:
         self.clock = clock
 
 
-def fill(agents: int, waiting: int, stream: ContactStream, chat_capacity: int = 1, offers_per_agent: int = 1) -> Churn:
+def limits_for(waiting: int, on: bool) -> dict[str, int]:
+    """``--queue-limits``: every channel's queues capped at the scale's waiting count, else no limits.
+
+    The churn holds the queues at ``waiting`` in all, so no queue reaches its cap and none is denied: every
+    submit pays the limit's check and the cycle stays the same, comparable with the run without limits.
+    """
+    return {channel.value: waiting for channel in CHANNELS} if on else {}
+
+
+def fill(
+    agents: int,
+    waiting: int,
+    stream: ContactStream,
+    queue_limits: dict[str, int] | None = None,
+    chat_capacity: int = 1,
+    offers_per_agent: int = 1,
+) -> Churn:
     """A router filled by real calls: every agent's every slot busy, ``waiting`` contacts waiting."""
-    router = Router(Skills(), offers_per_agent=offers_per_agent)
+    router = Router(Skills(), queue_limits=queue_limits or {}, offers_per_agent=offers_per_agent)
     churn = Churn(router, deque(), 0.0)
     slots = 0
     for agent in make_agents(agents, chat_capacity):
@@ -223,7 +241,11 @@ def reference_copy(churn: Churn) -> Churn:
     data = router.snapshot()
     if data["timers"] or data["conversations"]:
         raise RuntimeError("the copy handles no timers, re-offer bars or conversations")
-    ref = ref_module.ReferenceRouter(router.policy, offers_per_agent=router.settings.offers_per_agent)
+    ref = ref_module.ReferenceRouter(
+        router.policy,
+        queue_limits=router.settings.queue_limits,
+        offers_per_agent=router.settings.offers_per_agent,
+    )
     ref.now, ref.seq = data["now"], data["seq"]
     for agent_data in data["agents"]:
         agent = churn.agents[agent_data["agent"]["id"]]
@@ -314,7 +336,9 @@ def prepare(agents: int, waiting: int, args: Any, log: Any) -> Scale:
     """Fill the router, time the reference's cycles, and replay them on the router to compare events."""
     stream = ContactStream(args.seed, chat_weight=args.chat_capacity)
     start = time.perf_counter()
-    churn = fill(agents, waiting, stream, args.chat_capacity, args.offers_per_agent)
+    churn = fill(
+        agents, waiting, stream, limits_for(waiting, args.queue_limits), args.chat_capacity, args.offers_per_agent
+    )
     fill_s = time.perf_counter() - start
     log(f"filled {agents:,} agents / {waiting:,} waiting in {fill_s:.1f} s")
 
@@ -519,6 +543,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--offers-per-agent", type=int, default=1, help="RouterSettings.offers_per_agent (default 1)")
     p.add_argument("--quick", action="store_true", help="a smoke run: --size 10000, fewer cycles")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument(
+        "--queue-limits", action="store_true", help="cap every channel's queues at the scale's waiting count"
+    )
     p.add_argument("--save-json", metavar="PATH", help="also write the JSON figures to PATH")
     args = p.parse_args(argv)
     if args.quick:
@@ -554,8 +581,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
     else:
+        limits = ["# queue limits on: each channel's queues capped at the scale's waiting count"] * args.queue_limits
         churn = f"# chat agents with {args.chat_capacity} slots, offers_per_agent {args.offers_per_agent}"
-        print("\n".join([*header("bench_router", info, args), churn, *table(rows, memory, checks)]))
+        print("\n".join([*header("bench_router", info, args), *limits, churn, *table(rows, memory, checks)]))
     # A missed target is a finding, not a failure; routers that disagree are.
     return 1 if any(r.same_events is False for r in rows) else 0
 

@@ -8,9 +8,11 @@ disagree, this one is the easier to believe.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -36,11 +38,32 @@ from routekit.events import (
     Transferred,
     WrapUpEnded,
 )
-from routekit.models import Agent, AgentStatus, Contact, Conversation
+from routekit.models import Agent, AgentStatus, Channel, Contact, Conversation
+from routekit.models.hours import OpeningHours, is_open
 from routekit.policies import Denial, Plan, Stage, Target
 from routekit.router import RouterSettings
 
-KIND_RANK = {"offer": 0, "reoffer": 1, "stage": 2, "hold": 3, "wrapup": 4, "ttl": 5}
+KIND_RANK = {"offer": 0, "reoffer": 1, "stage": 2, "hold": 3, "wrapup": 4, "ttl": 5, "hours": 6}
+
+
+def naive_next_change(hours: OpeningHours, ts: float) -> float | None:
+    """The first UNIX time after ``ts`` where ``is_open`` differs, trying every opening and closing time of the
+    60 local days from the day before (every test calendar changes within a few weeks, holidays included)."""
+    today = dt.datetime.fromtimestamp(ts, ZoneInfo(hours.timezone)).date()
+    state = is_open(hours, ts)
+    candidates = set()
+    for offset in range(-1, 60):
+        for intervals in hours.weekly:
+            for pair in intervals:
+                for seconds in pair:
+                    extra, seconds = divmod(seconds, 86400)
+                    day = today + dt.timedelta(days=offset + extra)
+                    local = dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=seconds)
+                    candidates.add(local.replace(tzinfo=ZoneInfo(hours.timezone)).timestamp())
+    for candidate in sorted(c for c in candidates if c > ts):
+        if is_open(hours, candidate) != state:
+            return candidate
+    return None
 
 
 @dataclass
@@ -111,6 +134,13 @@ class ReferenceRouter:
         self.finished: dict[str, tuple[float, str | None]] = {}
         self.closed_at: dict[str, float] = {}
         self.bars: dict[tuple[str, str], float] = {}
+        # Opening hours: each closed channel and when it reopens (router seconds; None: never).
+        self.shut: dict[Channel, float | None] = {}
+        epoch = self.settings.epoch
+        if self.settings.hours and epoch is not None:
+            self.now = 0.0
+            for channel in sorted(self.settings.hours, key=lambda c: c.value):
+                self.hours_changed(channel, epoch, opening=is_open(self.settings.hours[channel], epoch))
 
     # -- time --------------------------------------------------------------------------------------
 
@@ -122,6 +152,27 @@ class ReferenceRouter:
 
     def drop_timers(self, **match: Any) -> None:
         self.timers = [t for t in self.timers if any(t.get(k) != v for k, v in match.items())]
+
+    def hours_changed(self, channel: Channel, ts: float, *, opening: bool) -> None:
+        """Open or close ``channel`` at UNIX time ``ts`` and set the timer at its next change."""
+        hours, epoch = self.settings.hours[channel], self.settings.epoch
+        assert epoch is not None
+        change = naive_next_change(hours, ts)
+        if opening:
+            self.shut.pop(channel, None)
+        else:
+            self.shut[channel] = None if change is None else change - epoch
+        if change is not None:
+            self.set_timer(change - epoch, "hours", channel=channel, change=change)
+
+    def held(self, channel: Channel) -> bool:
+        """Whether no offers are made on the channel: asynchronous, and closed."""
+        return channel in self.shut and not channel.synchronous
+
+    def opens(self, channel: Channel, now: float) -> float:
+        """When a stage entered or a clock started now begins to count: the opening, for a held channel."""
+        opens = self.shut.get(channel) if self.held(channel) else None
+        return now if opens is None else max(now, opens)
 
     def delay_moments(self) -> list[float]:
         """When an agent's queue delay ends for a contact at a stage: every (contact, agent) pair, from now on."""
@@ -199,6 +250,8 @@ class ReferenceRouter:
 
     def candidates(self, rc: RefContact) -> list[str]:
         target = rc.target
+        if self.held(target.channel):
+            return []
         return [
             aid
             for aid, agent in self.agents.items()
@@ -257,20 +310,36 @@ class ReferenceRouter:
         agent = self.agents.get(target.agent)
         return agent is None or agent.status != AgentStatus.AVAILABLE or not target.matches(agent.agent)
 
+    def nobody_present(self, stage: Stage) -> bool:
+        """A stage's ``skip_if``: no agent matching its target logged in, or none available (by a scan)."""
+        if stage.skip_if is None:
+            return False
+        wanted = {
+            "none-logged-in": (AgentStatus.AVAILABLE, AgentStatus.AWAY),
+            "none-available": (AgentStatus.AVAILABLE,),
+        }
+        return not any(
+            stage.target.matches(a.agent) and a.status in wanted[stage.skip_if] for a in self.agents.values()
+        )
+
+    def skipped(self, plan: Plan, index: int) -> bool:
+        stage = plan.stages[index]
+        last = index == len(plan.stages) - 1
+        return not last and (stage.timeout == 0 or self.sticky_gone(stage.target) or self.nobody_present(stage))
+
     def enter_stage(self, rc: RefContact, now: float, out: list[Any]) -> None:
         while rc.stage < len(rc.plan.stages) - 1:
-            stage = rc.plan.stages[rc.stage]
-            if stage.timeout == 0 or self.sticky_gone(stage.target):
+            if self.skipped(rc.plan, rc.stage):
                 rc.stage += 1
                 out.append(
                     StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule)
                 )
             else:
                 break
-        rc.stage_since = now
+        rc.stage_since = self.opens(rc.contact.channel, now)  # queue delays count as the stage does
         timeout = rc.plan.stages[rc.stage].timeout
         if timeout is not None:
-            self.set_timer(now + timeout, "stage", contact=rc.contact.id)
+            self.set_timer(rc.stage_since + timeout, "stage", contact=rc.contact.id)
 
     def next_stage(self, rc: RefContact, now: float, out: list[Any]) -> None:
         self.drop_timers(kind="stage", contact=rc.contact.id)
@@ -298,6 +367,25 @@ class ReferenceRouter:
     def routable(self, plan: Plan, first: int = 0) -> bool:
         return any(self.supplied(stage.target) for stage in plan.stages[first:])
 
+    def full_target(self, cid: str, plan: Plan) -> Target | None:
+        """The target a contact entering ``plan`` would wait at when its queue is at its limit (by a scan)."""
+        index = 0
+        while self.skipped(plan, index):
+            index += 1
+        target = plan.stages[index].target
+        limits = self.settings.queue_limits
+        limit = limits.get(target.rule, limits.get(target.channel.value))
+        if limit is None:
+            return None
+        waiting = sum(rc.state == "waiting" and rc.target == target for rc in self.contacts.values())
+        if waiting < limit:
+            return None
+        free = any(
+            target.matches(agent.agent) and self.eligible(agent, target.channel) and (cid, aid) not in self.bars
+            for aid, agent in self.agents.items()
+        )
+        return None if free else target
+
     def deny_unroutable(self, now: float, out: list[Any]) -> None:
         doomed = [
             rc
@@ -316,8 +404,11 @@ class ReferenceRouter:
         self.finish(cid, now, rc.contact.conversation)
         self.close_conversation_of(rc.contact, now, "unroutable", out)
 
-    def denied(self, contact: Contact, now: float, reason: str, rule: str, fallback: Any) -> Denied:
+    def denied(
+        self, contact: Contact, now: float, reason: str, rule: str, fallback: Any, reopens_at: float | None = None
+    ) -> Denied:
         return Denied(
+            reopens_at=reopens_at,
             at=now,
             contact_id=contact.id,
             channel=contact.channel,
@@ -362,8 +453,10 @@ class ReferenceRouter:
             del agent.work[timer["contact"]]
             agent.idle_since = at
             out.append(WrapUpEnded(at=at, agent_id=agent.agent.id, contact_id=timer["contact"]))
-        else:
+        elif kind == "ttl":
             self.close(self.conversations[timer["conversation"]], at, "park-ttl", out)
+        else:
+            self.hours_changed(timer["channel"], timer["change"], opening=timer["channel"] in self.shut)
         self.match(at, out)
 
     def end_offer(self, rc: RefContact, now: float, out: list[Any], *, bar: bool) -> None:
@@ -542,7 +635,7 @@ class ReferenceRouter:
             priority=contact.priority,
             arrival=arrived - contact.head_start,
             seq=self.seq,
-            clock_start=arrived,
+            clock_start=self.opens(contact.channel, arrived),
         )
         self.seq += 1
         self.contacts[contact.id] = rc
@@ -568,6 +661,17 @@ class ReferenceRouter:
             return out
         if not self.routable(plan):
             raise self.refuse(errors.UnroutableContactError("unroutable"), out)
+        if contact.channel in self.shut and (contact.channel.synchronous or self.shut[contact.channel] is None):
+            rule = f"hours:{contact.channel.value}"
+            out.append(self.denied(contact, now, "closed", rule, None, self.shut[contact.channel]))
+            self.finish(contact.id, now)
+            return out
+        full = self.full_target(contact.id, plan)
+        if full is not None:
+            fallback = self.settings.queue_fallback.get(contact.channel)
+            out.append(self.denied(contact, now, "queue-full", full.rule, fallback))
+            self.finish(contact.id, now)
+            return out
         if conversation_id is not None:
             record = Conversation(
                 id=conversation_id,
@@ -722,6 +826,8 @@ class ReferenceRouter:
             raise self.refuse(errors.ConfigError("a stage on another channel"), out)
         if not self.routable(plan):
             raise self.refuse(errors.UnroutableContactError("unroutable"), out)
+        if self.full_target(cid, plan) is not None:
+            raise self.refuse(errors.StateError("queue-full"), out)
         aid = rc.agent
         assert aid is not None
         out.append(Transferred(at=now, contact_id=cid, agent_id=aid))
@@ -802,12 +908,14 @@ class ReferenceRouter:
         out.append(
             Resumed(at=now, conversation_id=conv_id, contact_id=turn_id, last_agent_id=record.last_agent)
         )
-        if isinstance(plan, Denial) or not self.routable(plan):
-            reason, rule, fallback = (
-                (plan.reason, plan.rule, plan.fallback)
-                if isinstance(plan, Denial)
-                else ("unroutable", plan.stages[0].target.rule, None)
-            )
+        never_opens = turn.channel in self.shut and self.shut[turn.channel] is None
+        if isinstance(plan, Denial) or not self.routable(plan) or never_opens:
+            if isinstance(plan, Denial):
+                reason, rule, fallback = plan.reason, plan.rule, plan.fallback
+            elif not self.routable(plan):
+                reason, rule, fallback = "unroutable", plan.stages[0].target.rule, None
+            else:
+                reason, rule, fallback = "closed", f"hours:{turn.channel.value}", None
             out.append(self.denied(turn, now, reason, rule, fallback))
             self.finish(turn_id, now, conv_id)
             self.close(conv, now, reason, out)

@@ -15,6 +15,9 @@ LAYERS = [
     "_tables",
     "_figures",
     "errors",
+    # Pure KPI definitions over counts: the metrics' report and live statistics share them, and the router
+    # (a service-level trigger) may read them, so they sit below both.
+    "kpis",
     "models",
     "events",
     "queues",

@@ -8,18 +8,24 @@ previous step's snapshot returned the same events as the original.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from typing import Any
 from unittest import mock
+from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from reference_cumulative import window_from_scratch
 from reference_router import ReferenceRouter
 
 import routekit as rk
 from routekit import events as ev
-from routekit.policies import SELECTIONS, Skills, Sticky, Target, mobile_support
+from routekit import kpis
+from routekit.metrics import CumulativeStatistics, KpiCollector
+from routekit.policies import SELECTIONS, Skills, Sticky, Target, TierGate, mobile_support
 from routekit.router import explain as explaining
 from routekit.router import matching
 
@@ -27,6 +33,9 @@ AGENT_IDS = [f"a{i}" for i in range(5)]
 SKILLS = ["billing", "tech"]
 CHANNELS = [rk.Channel.VOICE, rk.Channel.CHAT, rk.Channel.MESSAGING, rk.Channel.VIDEO]
 TIERS = ["standard", "silver", "gold", "platinum", "bronze"]  # bronze is unknown to the tier gate
+# The cumulative statistics' settings: a window a few steps long, so that counts leave it often.
+THRESHOLDS = {"voice": 20.0, "chat": 30.0, "messaging": 60.0}
+WAIT_EDGES = (5.0, 20.0)
 
 EVENT_COUNTS: Counter[str] = Counter()
 
@@ -53,12 +62,62 @@ agents = st.builds(
     ),
 )
 steps = st.sampled_from([0.0, 0.0, 0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 45.0])
+# Queue limits keyed by channel and by the rules the policies below name, often 0 or 1 so queues fill.
+QUEUE_LIMIT_KEYS = [
+    *("voice", "chat", "messaging", "video"),
+    *("skills:any", "skills:billing>=2", "tier:vip-team", "team:vip"),
+]
+queue_limits = st.one_of(
+    st.just({}), st.dictionaries(st.sampled_from(QUEUE_LIMIT_KEYS), st.integers(0, 2), min_size=1, max_size=3)
+)
 POLICIES: list[Any] = [
     Skills(relax=[(30, 1), (60, "names"), (90, "any")]),
     Skills(relax=[(20, "any")]),
     mobile_support(hold=20.0, window=30.0, park_ttl=100.0, vip_overflow=15.0),
     Sticky(10.0, 20.0, park_ttl=50.0, then=Skills(relax=[(20, "any")])),
+    # skip_if (issue 22): stages skipped as a contact enters them when nobody matching is logged in or available
+    Skills(relax=[(30, 1), (60, "any")], skip_if="none-available"),
+    Sticky(
+        10.0,
+        20.0,
+        park_ttl=50.0,
+        then=TierGate(
+            tiers=rk.Tiers(["standard", "silver", "gold", "platinum"]),
+            teams={"gold": ("vip", 15.0), "platinum": ("vip", 15.0)},
+            skip_if="none-logged-in",
+            then=Skills(relax=[(20, "any")], skip_if="none-logged-in"),
+        ),
+    ),
 ]
+
+
+# Where now=0 falls: a plain weekday morning, and a night whose local clock jumps from 02:00 to 03:00 (DST
+# starts in Paris on 2026-03-29), so that openings near 02:00 land in the missing hour.
+EPOCHS = [dt.datetime(2026, 12, 7, 9, 0), dt.datetime(2026, 3, 29, 1, 50)]
+
+
+@st.composite
+def opening_hours(draw: st.DrawFn) -> dict[str, Any]:
+    """Random opening hours for some channels: the same intervals every weekday, within the first half hour
+    after the epoch's local time (a test runs for minutes), sometimes a holiday today, sometimes never open."""
+    start = draw(st.sampled_from(EPOCHS))
+    zone = draw(st.sampled_from(["UTC", "Europe/Paris"]))
+    channels = draw(st.sets(st.sampled_from(CHANNELS), min_size=1, max_size=3))
+    minute = start.hour * 60 + start.minute
+    hours = {}
+    for channel in sorted(channels, key=lambda c: c.value):
+        marks = sorted(draw(st.sets(st.integers(0, 30), min_size=0, max_size=6)))
+        if len(marks) % 2:
+            marks = marks[:-1]
+        pairs = [
+            (f"{(minute + a) // 60:02d}:{(minute + a) % 60:02d}", f"{(minute + b) // 60:02d}:{(minute + b) % 60:02d}")
+            for a, b in zip(marks[::2], marks[1::2], strict=True)
+        ]
+        holidays = [start.date()] if draw(st.integers(0, 9)) == 0 else []
+        always = draw(st.integers(0, 9)) == 0
+        weekly = {day: [("00:00", "24:00")] if always else pairs for day in range(7)}
+        hours[channel] = rk.OpeningHours(weekly=weekly, holidays=holidays, timezone=zone)
+    return {"epoch": start.replace(tzinfo=ZoneInfo(zone)), "hours": hours}
 
 
 def outcome(call: Any) -> tuple[str, Any]:
@@ -66,6 +125,13 @@ def outcome(call: Any) -> tuple[str, Any]:
         return ("ok", call())
     except rk.RoutekitError as error:
         return (type(error).__name__, error.events)
+
+
+def near(expected: float | None, actual: float | None) -> bool:
+    """Equal, or both floats equal to rounding (sums taken in another order)."""
+    if expected is None or actual is None:
+        return expected is actual
+    return actual == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
 OFFER = matching.offer
@@ -103,14 +169,26 @@ class RouterMachine(RuleBasedStateMachine):
         assert ref == fast, f"{name}{args}: reference and router differ"
         assert fast == restored, f"{name}{args}: the restored router differs"
         self.note(fast[1])
+        self.board.record(fast[1])
+        self.day.record(fast[1])
+        self.kpis.observe_all(fast[1])
+        self.recorded += fast[1]
         if fast[0] == "ok":
             for event in fast[1]:
                 EVENT_COUNTS[type(event).__name__] += 1
+                if isinstance(event, ev.Denied):
+                    EVENT_COUNTS[f"Denied:{event.reason}"] += 1
+                elif isinstance(event, ev.ContactQueued) and event.arrived_at > event.at:
+                    EVENT_COUNTS["queued while closed"] += 1
         return fast
 
     def note(self, events: list[Any]) -> None:
         """Learn the ids in play from the events, as a platform does: contacts, pending offers, conversations."""
         for event in events:
+            if isinstance(event, ev.Denied):
+                EVENT_COUNTS[f"Denied:{event.reason}"] += 1
+            elif isinstance(event, ev.StageChanged):
+                EVENT_COUNTS[f"StageChanged:{event.stage}"] += 1
             if isinstance(event, ev.ContactQueued):
                 self.seen[event.contact_id] = None
                 self.arrived[event.contact_id] = event.arrived_at
@@ -146,6 +224,9 @@ class RouterMachine(RuleBasedStateMachine):
         reoffer_delay=st.sampled_from([0.0, 30.0]),
         selection=st.sampled_from(sorted(SELECTIONS)),
         live=st.booleans(),
+        limits=queue_limits,
+        fallback=st.sampled_from([{}, {"voice": "messaging"}]),
+        hours=st.one_of(st.just({}), opening_hours()),
         offers_per_agent=st.sampled_from([1, 1, 2, 3]),
     )
     def staff(
@@ -156,6 +237,9 @@ class RouterMachine(RuleBasedStateMachine):
         reoffer_delay: float,
         selection: str,
         live: bool,
+        limits: dict[str, int],
+        fallback: dict[str, str],
+        hours: dict[str, Any],
         offers_per_agent: int,
     ) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
@@ -167,6 +251,9 @@ class RouterMachine(RuleBasedStateMachine):
             "reoffer_delay": reoffer_delay,
             "selection": SELECTIONS[selection],
             "live_statistics": live,
+            "queue_limits": limits,
+            "queue_fallback": fallback,
+            **hours,
             "offers_per_agent": offers_per_agent,
         }
         self.fast = rk.Router(self.policy, **settings)
@@ -175,6 +262,11 @@ class RouterMachine(RuleBasedStateMachine):
         self.roster: dict[str, rk.Agent] = {}
         self.offers: dict[str, str] = {}
         self.conversations: dict[str, bool] = {}  # id: parked
+        self.board = CumulativeStatistics(window=60, bucket=10, service_levels=THRESHOLDS, wait_edges=WAIT_EDGES)
+        # A window longer than any run, against the simulator's collector.
+        self.day = CumulativeStatistics(window=10**6, bucket=1000, service_levels=THRESHOLDS, wait_edges=WAIT_EDGES)
+        self.kpis = KpiCollector(service_levels=THRESHOLDS)
+        self.recorded: list[Any] = []
         self.ref = ReferenceRouter(self.policy, **settings)
         self.restored = rk.Router.restore(self.fast.snapshot(), self.policy)
         for agent in roster:
@@ -397,6 +489,79 @@ class RouterMachine(RuleBasedStateMachine):
             parked = [c for c, is_parked in self.conversations.items() if is_parked]
             assert sum(self.fast.conversation(c).channel is channel for c in parked) == row.parked
         EVENT_COUNTS["statistics"] += 1
+
+    @invariant()
+    def cumulative_statistics_count_what_the_events_show(self) -> None:
+        """The sliding window per channel equals a count from scratch over every event recorded, and reads the
+        same after a snapshot's round trip; a window longer than the run equals the KPI collector's report."""
+        if not hasattr(self, "board"):
+            return
+        window = self.board.read(self.now)
+        assert window.start <= self.now - 60.0 < window.start + 10.0
+        # Go on with statistics restored from a snapshot: later steps check that they record as the original.
+        self.board = CumulativeStatistics.restore(json.loads(json.dumps(self.board.snapshot())))
+        assert window == self.board.read(self.now)
+        expected = window_from_scratch(self.recorded, window.start, self.now, THRESHOLDS, WAIT_EDGES)
+        for channel in CHANNELS:
+            counts = expected.get(channel.value, Counter())
+            row = window.channel(channel)
+            reasons = {k.split(":", 1)[1]: n for k, n in counts.items() if k.startswith("reason:")}
+            assert (
+                counts["offered"],
+                counts["answered"],
+                counts["abandoned"],
+                counts["denied"],
+                counts["denied_after_queue"],
+                reasons,
+                counts["answered_within"],
+                counts["offers"],
+                counts["accepted"],
+                counts["OfferRejected"],
+                counts["OfferExpired"],
+                counts["OfferRescinded"],
+                tuple(counts[f"band:{i}"] for i in range(len(WAIT_EDGES) + 1)),
+            ) == (
+                row.offered,
+                row.answered,
+                row.abandoned,
+                row.denied,
+                row.denied_after_queue,
+                row.denied_by_reason,
+                row.answered_within,
+                row.offers,
+                row.offers_accepted,
+                row.offers_rejected,
+                row.offers_expired,
+                row.offers_rescinded,
+                row.answered_by_wait,
+            ), channel
+            has_level = channel.value in THRESHOLDS
+            assert (kpis.service_level(counts["answered_within"], counts["decided"]) if has_level else None) == (
+                row.service_level
+            )
+            assert near(kpis.average_speed_of_answer(counts["wait_sum"], counts["answered"]), row.asa)
+            assert near(
+                kpis.average_acceptance_time(counts["accept_sum"], counts["accepted"]), row.average_acceptance_time
+            )
+        report = self.kpis.report(self.now)
+        whole = self.day.read(self.now)
+        for channel in CHANNELS:
+            row = whole.channel(channel)
+            try:
+                kpi = report.row(channel.value)
+            except rk.UnknownIdError:
+                assert (0, 0) == (row.offered, row.denied)
+                continue
+            assert (kpi.offered, kpi.handled, kpi.abandoned, kpi.denied, kpi.denied_after_queue) == (
+                row.offered,
+                row.answered,
+                row.abandoned,
+                row.denied,
+                row.denied_after_queue,
+            )
+            assert kpi.service_level == row.service_level
+            assert near(kpi.asa, row.asa)
+        EVENT_COUNTS["cumulative"] += 1
 
     @invariant()
     def snapshot_restores(self) -> None:

@@ -31,7 +31,7 @@ from routekit.errors import (
 )
 from routekit.events import event_from_dict, event_to_dict
 from routekit.explanation import Explanation
-from routekit.models import Agent, AgentStatus, Channel, Contact, Conversation, Customer, Tier, Tiers
+from routekit.models import Agent, AgentStatus, Channel, Contact, Conversation, Customer, OpeningHours, Tier, Tiers
 from routekit.queues import AgentPool, ContactQueue, queue_key
 from routekit.router import AgentSnapshot, ContactState, Router, RouterSettings
 
@@ -64,6 +64,7 @@ __all__ = [
     "MemoryStore",
     "NotAStoreError",
     "OfferStateError",
+    "OpeningHours",
     "RecoveryError",
     "RoutekitError",
     "Router",

@@ -21,6 +21,8 @@ KPI_AXES: dict[str, tuple[str, str]] = {
     "abandoned": ("abandoned (contacts)", "count"),
     "denied": ("denied (contacts)", "count"),
     "denied_with_fallback": ("denied with a fallback (contacts)", "count"),
+    "denied_queue_full": ("denied by a full queue (contacts)", "count"),
+    "retrials": ("retrials (contacts)", "count"),
     "abandon_rate": ("abandoned", "share"),
     "service_level": ("service level", "share"),
     "p_wait": ("waited", "share"),

@@ -168,9 +168,14 @@ class StageChanged:
     rule: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Denied:
-    """The contact was refused (terminal): gated by tier (with a fallback channel), or unroutable."""
+    """The contact was refused (terminal): gated by tier (with a fallback channel), unroutable, or closed.
+
+    ``reopens_at`` is set only for ``reason="closed"``: when the channel opens again, in the router's
+    seconds (``None`` when its opening hours never open it again). It is left out of the repr and of
+    :func:`event_to_dict` when ``None``, so every other denial reads as it always has.
+    """
 
     at: float
     contact_id: str
@@ -179,6 +184,16 @@ class Denied:
     reason: str
     rule: str
     fallback: Channel | None = attrs.field(default=None, converter=_optional_channel)
+    reopens_at: float | None = attrs.field(default=None, metadata={"omit_none": True})
+
+    def __repr__(self) -> str:
+        fields = [f"{f.name}={getattr(self, f.name)!r}" for f in attrs.fields(Denied) if _shown(self, f)]
+        return f"Denied({', '.join(fields)})"
+
+
+def _shown(event: Any, field: Any) -> bool:
+    """Whether a field appears in an event's repr and dict: an optional one marked ``omit_none`` only when set."""
+    return not field.metadata.get("omit_none") or getattr(event, field.name) is not None
 
 
 @attrs.frozen(kw_only=True)
@@ -313,6 +328,8 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     """A plain, JSON-able dict of an event, with its type name under ``"type"``."""
     data: dict[str, Any] = {"type": type(event).__name__}
     for field in attrs.fields(type(event)):
+        if not _shown(event, field):
+            continue
         value = getattr(event, field.name)
         data[field.name] = value.value if isinstance(value, Channel | AgentStatus) else value
     return data

@@ -309,6 +309,23 @@ class TestDescriptions:
         with pytest.raises(rk.RecoveryError, match="other settings"):
             rk.DurableRouter.open(store, make_policy(), **{**SETTINGS, "reoffer_delay": 5.0})
 
+    def test_other_opening_hours_are_refused_and_the_same_recover(self) -> None:
+        """Opening hours are settings: reopening with another holiday is refused, and with the same hours a
+        message that waited for the opening is recovered and offered at the opening as before (issue 22)."""
+        hours = rk.OpeningHours(weekly={day: [("09:00", "17:00")] for day in range(7)}, timezone="UTC")
+        holiday = rk.OpeningHours(weekly=hours.to_data()["weekly"], holidays=["2026-12-08"], timezone="UTC")
+        epoch = 1796630400.0  # Monday 7 December 2026, 08:00 UTC: the messaging channel opens at t=3600
+        store = MemoryStore()
+        router = rk.DurableRouter.open(store, make_policy(), **SETTINGS, epoch=epoch, hours={"messaging": hours})
+        router.add_agent(agent(capacity={"messaging": 1}), 0.0)
+        router.submit(contact("m-1", channel="messaging"), 10.0)
+        router.close()
+        with pytest.raises(rk.RecoveryError, match="other settings"):
+            rk.DurableRouter.open(store, make_policy(), **SETTINGS, epoch=epoch, hours={"messaging": holiday})
+        reopened = rk.DurableRouter.open(store, make_policy(), **SETTINGS, epoch=epoch, hours={"messaging": hours})
+        offered = [(type(e).__name__, e.contact_id, e.at) for e in reopened.advance(3600.0)]
+        assert [("Offered", "m-1", 3600.0)] == offered
+
     def test_a_policy_change_with_commands_after_the_snapshot_is_refused(self) -> None:
         """policy_changed=True is refused, naming the first command after the latest snapshot."""
         store = MemoryStore()

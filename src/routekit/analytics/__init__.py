@@ -13,7 +13,7 @@ policy's tier gate; with ``routekit.analytics.teams`` it costs gates and dedicat
 """
 
 from routekit.analytics.concurrency import chat_handle_times, erlang_chat
-from routekit.analytics.erlang import QueueFigures, erlang_a, erlang_b, erlang_c
+from routekit.analytics.erlang import QueueFigures, erlang_a, erlang_b, erlang_c, mmck_blocking
 from routekit.analytics.gates import Fallback, GateCost, GateRule, gate_cost, gate_rule
 from routekit.analytics.pools import Pool
 from routekit.analytics.rosters import (
@@ -78,6 +78,7 @@ __all__ = [
     "erlang_chat",
     "gate_cost",
     "gate_rule",
+    "mmck_blocking",
     "needs_from_staffing",
     "roster",
     "roster_pool",

@@ -8,6 +8,9 @@ The three models, all with Poisson arrivals and exponential handle times:
 - **Erlang B** (M/M/n/n): a contact that finds every agent busy is lost.
 - **Erlang C** (M/M/n): it waits as long as it takes; there is a steady state only below capacity.
 - **Erlang A** (M/M/n+M): it waits, but hangs up after an exponential patience; defined at any load.
+- **M/M/n/K** (``mmck_blocking``): it waits, but only while fewer than ``limit`` others wait (a queue
+  limit, K = n + limit); a contact that finds every agent busy and the queue full is lost. A limit of 0
+  is Erlang B.
 
 Everything is computed in log space over windows of the Poisson-like terms that matter (at most a few
 times the square root of the load on each side of the largest), so the cost is O(√n), not O(n), and
@@ -37,7 +40,7 @@ from scipy.special import digamma, expit, gammaln
 
 from routekit.errors import ConfigError
 
-__all__ = ["QueueFigures", "erlang_a", "erlang_b", "erlang_c"]
+__all__ = ["QueueFigures", "erlang_a", "erlang_b", "erlang_c", "mmck_blocking"]
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -114,6 +117,45 @@ def erlang_b(agents: int, load: float) -> float:
     if a == 0.0:
         return 0.0
     return math.exp(-_log_inverse_b(n, a))
+
+
+def mmck_blocking(agents: int, load: float, limit: int) -> float:
+    """The M/M/n/K blocking probability: the share of contacts lost to a full queue, K = agents + limit.
+
+    The state probabilities are π_k ∝ a^k / k! for k ≤ n and π_n·ρ^(k−n) for n < k ≤ K, with ρ = a / n;
+    the blocking probability is π_K / Σ π_k (PASTA: Poisson arrivals see the time averages). Defined at
+    any load, since the queue is finite. Computed in log space, in O(√n + limit).
+
+    Args:
+        agents: Number of agents (servers), at least 1.
+        load: Offered load in Erlangs (rate × handle time), at least 0.
+        limit: The most contacts that may wait (``RouterSettings.queue_limits``), at least 0.
+
+    Returns:
+        The probability that an arriving contact finds every agent busy and ``limit`` contacts waiting.
+
+    Raises:
+        ConfigError: ``agents`` is not a whole number >= 1, ``load`` is negative or not finite, or
+            ``limit`` is not a whole number >= 0.
+
+    >>> round(mmck_blocking(1, 0.5, 2), 6)  # M/M/1/3: (1 - ρ) ρ^3 / (1 - ρ^4)
+    0.066667
+    >>> mmck_blocking(10, 9.5, 0) == erlang_b(10, 9.5)
+    True
+    >>> round(mmck_blocking(10, 9.5, 5), 6)
+    0.081251
+    """
+    n = _check_agents(agents)
+    a = _check_number("load", load, minimum=0.0, unit="Erlangs")
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ConfigError(f"limit must be a whole number >= 0, got {limit!r}")
+    if a == 0.0:
+        return 0.0
+    log_all_busy = n * math.log(a) - float(gammaln(n + 1.0))  # log π_n, up to the common factor
+    waiting = log_all_busy + np.arange(1, limit + 1, dtype=np.float64) * math.log(a / n)
+    log_total = _logsumexp(np.append(waiting, _log_poisson_head(n, a)))
+    log_full = float(waiting[-1]) if limit else log_all_busy
+    return math.exp(log_full - log_total)
 
 
 def erlang_c(rate: float, aht: float, agents: int, threshold: float) -> QueueFigures:

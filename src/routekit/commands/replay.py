@@ -42,6 +42,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from routekit import kpis
 from routekit._figures import count_axis, new_figure, percent_axis, save
 from routekit._tables import data_frame
 from routekit.commands import add_format, add_plot
@@ -289,7 +290,7 @@ def recorded_intervals(
         abandoned = sum(1 for r in group if r.patience is not None and not r.patience_censored)
         known = len(waits) + abandoned
         threshold = thresholds.get(channel)
-        in_time = sum(1 for wait in waits if threshold is not None and wait <= threshold)
+        in_time = sum(1 for wait in waits if threshold is not None and kpis.within_threshold(wait, threshold))
         result.append(
             RecordedInterval(
                 channel=channel,
@@ -298,8 +299,8 @@ def recorded_intervals(
                 offered=len(group),
                 abandoned=abandoned,
                 answered=len(waits),
-                service_level=in_time / known if known and threshold is not None else None,
-                asa=math.fsum(waits) / len(waits) if waits else None,
+                service_level=kpis.service_level(in_time, known) if threshold is not None else None,
+                asa=kpis.average_speed_of_answer(math.fsum(waits), len(waits)),
             )
         )
     return tuple(result)

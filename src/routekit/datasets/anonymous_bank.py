@@ -50,6 +50,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from routekit import kpis
 from routekit.datasets.trace import TraceRecord, TraceSource, _opened, source_name
 from routekit.errors import ScenarioError
 from routekit.models import Channel
@@ -214,7 +215,7 @@ class _Tally:
         if call.served:
             self.served += 1
             self.served_wait += call.wait
-            self.within += call.wait <= threshold
+            self.within += kpis.within_threshold(call.wait, threshold)
             if call.handle_time is not None:
                 self.handle += call.handle_time
                 self.handled += 1
@@ -229,10 +230,11 @@ class _Tally:
             offered=self.offered,
             served=self.served,
             abandoned=self.abandoned,
-            abandonment_rate=self.abandoned / self.offered if self.offered else None,
-            asa=self.served_wait / self.served if self.served else None,
-            service_level=self.within / self.offered if self.offered else None,
-            aht=self.handle / self.handled if self.handled else None,
+            abandonment_rate=kpis.abandon_rate(self.abandoned, self.offered),
+            asa=kpis.average_speed_of_answer(self.served_wait, self.served),
+            # Every recorded call is decided: served or abandoned.
+            service_level=kpis.service_level(self.within, self.offered),
+            aht=kpis.average_handle_time(self.handle, self.handled),
             agents=agents,
         )
 

@@ -15,6 +15,7 @@ arguments of the public calls only.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -204,7 +205,7 @@ def describe(value: Any) -> Any:
 
     >>> import routekit as rk
     >>> describe(rk.policies.Skills(relax=[(30, 1)]))
-    {'type': 'Skills', 'relax': [[30, 1]]}
+    {'type': 'Skills', 'relax': [[30, 1]], 'skip_if': None}
     """
     if isinstance(value, Enum):
         return describe(value.value)
@@ -212,6 +213,8 @@ def describe(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else repr(value)
+    if isinstance(value, dt.date):  # an opening-hours holiday: without this it would describe as its bare type
+        return value.isoformat()
     if attrs.has(type(value)):
         cls = type(value)
         data: dict[str, Any] = {"type": _name(cls)}

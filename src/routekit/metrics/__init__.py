@@ -21,6 +21,11 @@ arrival, or the customer's reply for a conversation turn) to its first ``Assigne
 - ``denied``: contacts refused at submit (a ``Denied`` with no ``ContactQueued`` before it); they are not
   offered.
 - ``denied_with_fallback``: those of ``denied`` whose ``Denied.fallback`` names a channel.
+- ``denied_queue_full``: those of ``denied`` with ``reason="queue-full"`` (a queue at its limit).
+- ``retrials``: those of ``offered`` and ``denied`` that were a customer trying again
+  (:meth:`KpiCollector.observe_retrial`); ``offered + denied - retrials`` counts customers.
+- ``denied_closed``: those of ``denied`` whose ``Denied.reason`` is ``closed``: outside the channel's
+  opening hours.
 - ``denied_after_queue``: offered contacts ended by a ``Denied`` before any ``Assigned`` (for example
   ``reason="unroutable"`` after the last agent who could serve them left).
 - ``still_waiting``: offered contacts neither assigned nor ended by ``until`` (waiting or being offered).
@@ -88,6 +93,19 @@ A KPI whose denominator is zero is ``None``.
 """
 
 from routekit.metrics.collector import KpiCollector
+from routekit.metrics.cumulative import DEFAULT_WAIT_EDGES, CumulativeStatistics
 from routekit.metrics.report import ALL, IntervalKpis, KpiReport, KpiRow, summary_table
+from routekit.metrics.window import WindowKpis, WindowStatistics
 
-__all__ = ["ALL", "IntervalKpis", "KpiCollector", "KpiReport", "KpiRow", "summary_table"]
+__all__ = [
+    "ALL",
+    "DEFAULT_WAIT_EDGES",
+    "CumulativeStatistics",
+    "IntervalKpis",
+    "KpiCollector",
+    "KpiReport",
+    "KpiRow",
+    "WindowKpis",
+    "WindowStatistics",
+    "summary_table",
+]

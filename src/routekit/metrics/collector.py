@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from routekit import kpis
 from routekit.events import (
     Abandoned,
     AgentStatusChanged,
@@ -30,7 +31,7 @@ from routekit.events import (
     Transferred,
     WrapUpEnded,
 )
-from routekit.metrics.report import ALL, IntervalKpis, KpiReport, KpiRow, kpi_row, ratio
+from routekit.metrics.report import ALL, IntervalKpis, KpiReport, KpiRow, kpi_row
 from routekit.metrics.tallies import (
     _AgentClock,
     _AgentTime,
@@ -47,6 +48,7 @@ from routekit.metrics.tallies import (
 )
 from routekit.models.agent import AgentStatus
 from routekit.models.channel import Channel
+from routekit.router.limits import QUEUE_FULL
 
 __all__ = ["KpiCollector"]
 
@@ -94,6 +96,8 @@ class KpiCollector:
     _held: dict[str | None, str] = attrs.field(init=False, factory=dict)
     _resumed: dict[str, str] = attrs.field(init=False, factory=dict)
     _estimates: dict[str, float] = attrs.field(init=False, factory=dict)
+    # The contacts announced as a customer's later attempt, until their first ContactQueued or Denied.
+    _retrials: set[str] = attrs.field(init=False, factory=set)
     _queued: int = attrs.field(init=False, default=0)
     _measure_from: float = attrs.field(init=False, default=-math.inf)
     _handlers: dict[type, Callable[[Any], None]] = attrs.field(init=False, factory=dict)
@@ -187,6 +191,14 @@ class KpiCollector:
         elif not contact.answered:
             contact.estimate = float(estimate_seconds)
 
+    def observe_retrial(self, contact_id: str) -> None:
+        """Announce that the contact about to be submitted is a customer trying again, not a new customer.
+
+        Its ``ContactQueued`` (or its ``Denied`` at submit) then counts in ``retrials`` as well as in
+        ``offered`` (or ``denied``), so that ``offered + denied - retrials`` counts customers. O(1).
+        """
+        self._retrials.add(contact_id)
+
     def login(self, agent_id: str, at: float) -> None:
         """Start counting the agent's logged-in time (a no-op if it is already logged in)."""
         agent = self._agent(agent_id)
@@ -229,7 +241,7 @@ class KpiCollector:
             if contact.tally is None or contact.answered:
                 continue
             waited = max(0.0, until - contact.arrived_at)
-            undecided = contact.threshold is not None and waited <= contact.threshold
+            undecided = contact.threshold is not None and kpis.within_threshold(waited, contact.threshold)
             for original in (contact.tally, contact.interval):
                 tally = copies[id(original)]
                 tally.still_waiting += 1
@@ -337,7 +349,7 @@ class KpiCollector:
                         if channel is None
                         else (inside.channels[channel].logged, inside.channels[channel].busy)
                     )
-                    busy = ratio(working, logged)
+                    busy = kpis.occupancy(working, logged)
                     agents = logged / measured if measured > 0 else None
                 series.append(
                     IntervalKpis(
@@ -346,8 +358,8 @@ class KpiCollector:
                         offered=part.offered,
                         handled=part.handled,
                         abandoned=part.abandoned,
-                        service_level=ratio(part.sl_answered, part.sl_offered - part.sl_undecided),
-                        asa=ratio(part.wait_sum, part.handled),
+                        service_level=kpis.service_level(part.sl_answered, part.sl_offered - part.sl_undecided),
+                        asa=kpis.average_speed_of_answer(part.wait_sum, part.handled),
                         occupancy=busy,
                         agents=agents,
                     )
@@ -355,11 +367,11 @@ class KpiCollector:
             occupancy = slot_utilisation = None
             if tier is None:
                 if channel is None:
-                    occupancy = ratio(time.busy, time.logged)
+                    occupancy = kpis.occupancy(time.busy, time.logged)
                 else:
                     spent = time.channels[channel]
-                    occupancy = ratio(spent.busy, spent.logged)
-                    slot_utilisation = ratio(spent.slot_busy, spent.slot_capacity)
+                    occupancy = kpis.occupancy(spent.busy, spent.logged)
+                    slot_utilisation = kpis.occupancy(spent.slot_busy, spent.slot_capacity)
             total = _merged(v for (c, t), v in tallies.items() if match(c, t))
             return kpi_row(
                 ALL if channel is None else channel.value,
@@ -388,6 +400,10 @@ class KpiCollector:
         queued = self._queued = self._queued + 1
         estimate = self._estimates.pop(contact_id, None) if self._estimates else None
         sticky = self._resumed.pop(contact_id, None) if self._resumed else None
+        retrial = False
+        if self._retrials and contact_id in self._retrials:
+            self._retrials.discard(contact_id)
+            retrial = True
         channel = event.channel
         # A warm-up contact needs no tallies and no threshold: it is never counted.
         tally = interval = threshold = None
@@ -407,6 +423,8 @@ class KpiCollector:
             assert interval is not None  # set on the first contact
             tally.offered += 1
             interval.offered += 1
+            if retrial:
+                tally.retrials += 1
             if threshold is not None:
                 tally.sl_offered += 1
                 interval.sl_offered += 1
@@ -437,7 +455,7 @@ class KpiCollector:
         if contact is None or contact.offered:
             return
         contact.offered = True
-        if contact.tally is not None and event.at <= contact.queued_at:
+        if contact.tally is not None and kpis.offered_at_once(event.at, contact.queued_at):
             contact.tally.immediate += 1
 
     def _on_assigned(self, event: Assigned) -> None:
@@ -464,7 +482,7 @@ class KpiCollector:
         if waited > tally.wait_max:
             tally.wait_max = waited
         threshold = contact.threshold
-        if threshold is not None and waited <= threshold:
+        if threshold is not None and kpis.within_threshold(waited, threshold):
             tally.sl_answered += 1
             interval.sl_answered += 1
         if contact.sticky_agent is not None:
@@ -531,12 +549,22 @@ class KpiCollector:
                 self._estimates.pop(event.contact_id, None)
             if self._resumed:
                 self._resumed.pop(event.contact_id, None)
+            retrial = False
+            if self._retrials and event.contact_id in self._retrials:
+                self._retrials.discard(event.contact_id)
+                retrial = True
             if self._queued < self.warmup_contacts:
                 return
             tally = self._tally(event.channel, event.tier)
             tally.denied += 1
+            if retrial:
+                tally.retrials += 1
             if event.fallback is not None:
                 tally.denied_with_fallback += 1
+            if event.reason == QUEUE_FULL:
+                tally.denied_queue_full += 1
+            if event.reason == "closed":
+                tally.denied_closed += 1
             return
         self._held.pop(contact.conversation, None)  # None outside a conversation: nothing to pop
         if contact.agent is not None:

@@ -76,6 +76,7 @@ def collector_to_data(kpis: KpiCollector) -> dict[str, Any]:
         "held": dict(kpis._held),
         "resumed": dict(kpis._resumed),
         "estimates": dict(kpis._estimates),
+        "retrials": sorted(kpis._retrials),
         "queued": kpis._queued,
         "measure_from": _number(kpis._measure_from),
         "first_counted": kpis._first_counted,
@@ -123,6 +124,7 @@ def collector_from_data(snapshot: Mapping[str, Any]) -> KpiCollector:
     kpis._held = dict(snapshot["held"])
     kpis._resumed = dict(snapshot["resumed"])
     kpis._estimates = dict(snapshot["estimates"])
+    kpis._retrials = set(snapshot.get("retrials", ()))  # absent from snapshots written before retrials
     kpis._queued = snapshot["queued"]
     kpis._measure_from = float(snapshot["measure_from"])
     kpis._first_counted = snapshot["first_counted"]

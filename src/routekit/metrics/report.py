@@ -1,14 +1,20 @@
-"""The KPI report: a frozen row per channel, tier, (channel, tier) and interval, and each KPI's definition.
+"""The KPI report: a frozen row per channel, tier, (channel, tier) and interval.
 
-:func:`kpi_row` is where every KPI is defined from the counts of a tally (service level, ASA, abandonment,
-P(wait), AHT, the expected-wait error, ...); the collector (:mod:`routekit.metrics.collector`) only counts.
+:func:`kpi_row` turns the counts of a tally into KPIs (service level, ASA, abandonment, P(wait), AHT, the
+expected-wait error, ...) through the definitions in :mod:`routekit.kpis`, which the live
+:class:`~routekit.metrics.CumulativeStatistics` share; the collector (:mod:`routekit.metrics.collector`)
+only counts.
 """
 
 from __future__ import annotations
 
 import attrs
 
+from routekit import kpis
 from routekit.errors import UnknownIdError
+
+# ratio was defined here before routekit.kpis; the name stays importable from here for the code that uses it.
+from routekit.kpis import ratio as ratio
 from routekit.metrics.tallies import _Tally
 from routekit.models.channel import Channel
 
@@ -48,6 +54,9 @@ class KpiRow:
     abandoned: int
     denied: int
     denied_with_fallback: int
+    denied_queue_full: int
+    retrials: int
+    denied_closed: int
     denied_after_queue: int
     still_waiting: int
     abandon_rate: float | None
@@ -118,10 +127,6 @@ def summary_table(report: KpiReport) -> str:
     return "\n".join(lines)
 
 
-def ratio(numerator: float, denominator: float) -> float | None:
-    return numerator / denominator if denominator > 0 else None
-
-
 def kpi_row(
     channel: str,
     tier: str,
@@ -138,17 +143,20 @@ def kpi_row(
         abandoned=t.abandoned,
         denied=t.denied,
         denied_with_fallback=t.denied_with_fallback,
+        denied_queue_full=t.denied_queue_full,
+        retrials=t.retrials,
+        denied_closed=t.denied_closed,
         denied_after_queue=t.denied_after_queue,
         still_waiting=t.still_waiting,
-        abandon_rate=ratio(t.abandoned, t.offered),
-        service_level=ratio(t.sl_answered, t.sl_offered - t.sl_undecided),
-        asa=ratio(t.wait_sum, t.handled),
-        p_wait=ratio(t.offered - t.immediate, t.offered),
-        aht=ratio(t.aht_sum, t.aht_n),
+        abandon_rate=kpis.abandon_rate(t.abandoned, t.offered),
+        service_level=kpis.service_level(t.sl_answered, t.sl_offered - t.sl_undecided),
+        asa=kpis.average_speed_of_answer(t.wait_sum, t.handled),
+        p_wait=kpis.p_wait(t.offered, t.immediate),
+        aht=kpis.average_handle_time(t.aht_sum, t.aht_n),
         max_wait=t.wait_max if t.offered else None,
-        sticky_hit_rate=ratio(t.sticky_hits, t.sticky_turns),
-        expected_wait_bias=ratio(t.estimate_error_sum, t.estimates),
-        expected_wait_mae=ratio(t.estimate_abs_error_sum, t.estimates),
+        sticky_hit_rate=kpis.sticky_hit_rate(t.sticky_hits, t.sticky_turns),
+        expected_wait_bias=kpis.mean_error(t.estimate_error_sum, t.estimates),
+        expected_wait_mae=kpis.mean_error(t.estimate_abs_error_sum, t.estimates),
         occupancy=occupancy,
         slot_utilisation=slot_utilisation,
         intervals=intervals,

@@ -47,6 +47,11 @@ class _Tally:
     estimates: int = 0
     estimate_error_sum: float = 0.0
     estimate_abs_error_sum: float = 0.0
+    # Fields added later go last, so that a collector saved before them restores with its fields in place
+    # (persistence is by position).
+    retrials: int = 0
+    denied_queue_full: int = 0
+    denied_closed: int = 0
 
 
 _TALLY_FIELDS = tuple(field.name for field in attrs.fields(_Tally))

@@ -19,7 +19,12 @@ from routekit.models.agent import Agent
 from routekit.models.channel import Channel, to_channel
 from routekit.models.contact import Contact
 
-__all__ = ["Denial", "Hold", "Plan", "RoutingPolicy", "Stage", "Target"]
+__all__ = ["SKIP_IF", "Denial", "Hold", "Plan", "RoutingPolicy", "Stage", "Target", "check_skip_if"]
+
+# When a stage is skipped at once instead of waiting out its timeout (Twilio's ``skip_if``, FreeSWITCH's
+# ``tier-rule-no-agent-no-wait``): no agent matching its target is logged in (available or away), or
+# none is available.
+SKIP_IF = ("none-logged-in", "none-available")
 
 
 def _skill_tuple(value: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
@@ -108,13 +113,28 @@ def _check_timeout(instance: Any, attribute: Any, value: float | None) -> None:
         raise ConfigError(f"Stage.timeout must be a finite number of seconds >= 0, got {value!r}")
 
 
+def check_skip_if(instance: Any, attribute: Any, value: str | None) -> None:
+    """The validator of every ``skip_if`` field (a stage's, or a policy's for the stages it builds)."""
+    if value is not None and value not in SKIP_IF:
+        raise ConfigError(
+            f"{type(instance).__name__}.{attribute.name} must be None, {SKIP_IF[0]!r} or {SKIP_IF[1]!r}, got {value!r}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Stage:
-    """One step of a plan: its target, how long the contact stays (``None`` on the last), and a boost."""
+    """One step of a plan: its target, how long the contact stays (``None`` on the last), and a boost.
+
+    ``skip_if`` skips the stage at once, as the contact enters it, when nobody could serve it soon:
+    ``"none-logged-in"`` when no agent matching the target is logged in (available or away),
+    ``"none-available"`` when none is available (busy or not). The last stage is never skipped. A stage
+    is judged as the contact enters it; agents logging off later do not move a contact already waiting.
+    """
 
     target: Target
     timeout: float | None = attrs.field(default=None, validator=_check_timeout)
     boost: int = attrs.field(default=0, validator=_check_boost)
+    skip_if: str | None = attrs.field(default=None, validator=check_skip_if)
 
 
 def _stages(value: Iterable[Stage]) -> tuple[Stage, ...]:

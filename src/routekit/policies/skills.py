@@ -12,7 +12,7 @@ import attrs
 from routekit.errors import ConfigError
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact
-from routekit.policies.base import Hold, Plan, Stage, Target
+from routekit.policies.base import Hold, Plan, Stage, Target, check_skip_if
 
 __all__ = ["Relaxation", "Skills"]
 
@@ -60,6 +60,9 @@ class Skills:
         relax: ``(seconds, what)`` steps with increasing times: an integer drops every minimum by that many
             levels (never below 1), ``"names"`` requires only the skill names, ``"any"`` takes any agent on
             the channel. ``[]`` never relaxes.
+        skip_if: Every stage but the last is skipped at once, as the contact enters it, when no agent
+            matching it is logged in (``"none-logged-in"``) or available (``"none-available"``), instead of
+            waiting out its time (see :class:`~routekit.policies.Stage`). ``None``: always wait.
 
     >>> from routekit.models import Contact, Customer
     >>> policy = Skills(relax=[(30, 1), (90, "names"), (180, "any")])
@@ -73,6 +76,7 @@ class Skills:
     """
 
     relax: tuple[Relaxation, ...] = attrs.field(default=(), converter=_relax, validator=_check_relax)
+    skip_if: str | None = attrs.field(default=None, validator=check_skip_if)
     # Plans by (channel, the skills' items in the contact's order): most contacts share a few skill sets, and
     # this look-up costs a quarter of sorting the items and hashing them with ``relax`` for ``_plan``'s
     # cache. Items in another order are another key for the same plan.
@@ -87,7 +91,9 @@ class Skills:
         if found is None:
             if len(self._plans) >= _PLANS:
                 self._plans.clear()  # skill sets that keep changing must not grow this forever
-            found = self._plans[key] = _plan(self.relax, contact.channel, tuple(sorted(contact.skills.items())))
+            found = self._plans[key] = _plan(
+                self.relax, contact.channel, tuple(sorted(contact.skills.items())), self.skip_if
+            )
         return found
 
     def hold(self, contact: Contact) -> Hold | None:
@@ -99,7 +105,9 @@ _PLANS = 4096  # skill sets kept by each Skills policy, and by all of them in _p
 
 
 @lru_cache(maxsize=_PLANS)
-def _plan(relax: tuple[Relaxation, ...], channel: Channel, skills: tuple[tuple[str, int], ...]) -> Plan:
+def _plan(
+    relax: tuple[Relaxation, ...], channel: Channel, skills: tuple[tuple[str, int], ...], skip_if: str | None
+) -> Plan:
     # Plans are shared between contacts with the same needs: they are immutable, and a router holding
     # 100,000 waiting contacts should not hold 100,000 copies of the same four stages.
     targets = [Target(channel=channel, skills=skills)]
@@ -118,7 +126,9 @@ def _plan(relax: tuple[Relaxation, ...], channel: Channel, skills: tuple[tuple[s
         targets.append(target)
         starts.append(float(after))
     stages = [
-        Stage(target=target, timeout=starts[i + 1] - starts[i] if i + 1 < len(targets) else None)
+        Stage(target=target, timeout=starts[i + 1] - starts[i], skip_if=skip_if)
+        if i + 1 < len(targets)
+        else Stage(target=target)
         for i, target in enumerate(targets)
     ]
     return Plan(stages)

@@ -12,7 +12,7 @@ from routekit.errors import ConfigError
 from routekit.models.channel import Channel, to_channel
 from routekit.models.contact import Contact
 from routekit.models.tiers import Tiers
-from routekit.policies.base import Denial, Hold, Plan, RoutingPolicy, Stage, Target
+from routekit.policies.base import Denial, Hold, Plan, RoutingPolicy, Stage, Target, check_skip_if
 
 __all__ = ["TierGate", "fallback_contact"]
 
@@ -51,6 +51,9 @@ class TierGate:
         boost: Tier to the priority added at every stage of its plan.
         teams: Tier to ``(team, seconds)``: the tier's contacts go to that team first for that long, then
             overflow to the wrapped policy's plan.
+        skip_if: The team stage is skipped at once, straight to the overflow, when no agent of the team is
+            logged in (``"none-logged-in"``) or available (``"none-available"``): FreeSWITCH's
+            ``tier-rule-no-agent-no-wait``. ``None``: the tier always waits its overflow time.
         then: The wrapped policy.
 
     >>> from routekit.models import Contact, Customer, Tiers
@@ -74,6 +77,7 @@ class TierGate:
     fallback: dict[Channel, Channel] = attrs.field(factory=dict, converter=_fallbacks)
     boost: dict[str, int] = attrs.field(factory=dict, converter=_boosts)
     teams: dict[str, tuple[str, float]] = attrs.field(factory=dict, converter=_teams)
+    skip_if: str | None = attrs.field(default=None, validator=check_skip_if)
 
     def __attrs_post_init__(self) -> None:
         def known(tier: str, where: str) -> None:
@@ -130,7 +134,7 @@ class TierGate:
         if tier in self.teams:
             team, seconds = self.teams[tier]
             target = Target(channel=contact.channel, team=team, rule=f"tier:{team}-team")
-            stages.insert(0, Stage(target=target, timeout=float(seconds)))
+            stages.insert(0, Stage(target=target, timeout=float(seconds), skip_if=self.skip_if))
         boost = self.boost.get(tier, 0)
         if boost:
             stages = [attrs.evolve(stage, boost=stage.boost + boost) for stage in stages]

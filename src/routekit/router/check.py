@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from routekit.models.channel import Channel
+from routekit.models.hours import is_open
 from routekit.policies.base import Target
 from routekit.router.index import eligible, routable
 from routekit.router.matching import best_agent_for
@@ -25,6 +26,7 @@ from routekit.router.state import (
     OFFER_EXPIRY,
     OFFERED,
     OFFLINE,
+    OPENING_HOURS,
     PARK_TTL,
     PARKED,
     QUEUE_DELAY_END,
@@ -78,6 +80,8 @@ def problems(rs: RoutingState) -> Iterator[Problem]:
     yield from _timers(rs, live)
     yield from _conversations(rs, live)
     yield from _finished(rs)
+    yield from _presence(rs)
+    yield from _hours(rs, live)
     if rs.live:
         yield from _statistics(rs)
     # Stability: no waiting contact has an eligible agent or waits for nobody; nothing is left dirty.
@@ -95,12 +99,23 @@ def _clock(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
     """The clock is a finite time (or not started), every timer is due from now on, under the next seq."""
     if not (math.isfinite(rs.now) or rs.now == -math.inf):
         yield ("", None, "now", f"not a finite time: {rs.now!r}")
-    # Nothing the state records happened after now.
+    # Nothing the state records happened after now, but the clocks of contacts waiting on a closed
+    # asynchronous channel: they start at its opening.
+    for contact_id, cr in rs.contacts.items():
+        if cr.contact.channel in rs.held:
+            opens = rs.shut[cr.contact.channel]
+            starts = max(cr.clock_start, cr.stage_since if cr.stage_since == cr.stage_since else -math.inf)
+            if opens is None or starts > max(opens, rs.now):
+                yield ("contacts", contact_id, "clock_start", f"t={starts:g} is after the opening, at {opens!r}")
     last = max(
         (
             *(at for at, _, _ in rs.finished_order),
-            *(cr.clock_start for cr in rs.contacts.values()),
-            *(cr.stage_since for cr in rs.contacts.values() if cr.stage_since == cr.stage_since),
+            *(cr.clock_start for cr in rs.contacts.values() if cr.contact.channel not in rs.held),
+            *(
+                cr.stage_since
+                for cr in rs.contacts.values()
+                if cr.stage_since == cr.stage_since and cr.contact.channel not in rs.held
+            ),
             *(cr.offered_at for cr in rs.contacts.values() if cr.offered_at == cr.offered_at),
             *(ar.idle_since for ar in rs.agents.values()),
         ),
@@ -273,6 +288,8 @@ def _timers(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
             conv = rs.conversations.get(payload[0])
             owned = conv is not None and conv.ttl_timer == seq and conv.status == PARKED
             owned = owned and payload[0] not in rs.closed
+        elif kind == OPENING_HOURS:
+            owned = any(c.value == payload[0] and rs.hours_timers.get(c) == seq for c in rs.hours)
         else:
             contact_id, agent_id = payload
             owned = rs.bars.get(contact_id, {}).get(agent_id) == seq and contact_id in rs.contacts
@@ -285,6 +302,34 @@ def _timers(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
                 yield ("contacts", contact_id, "", f"barred from {agent_id!r} without a timer")
             if contact_id not in rs.bars_by_agent.get(agent_id, {}):
                 yield ("contacts", contact_id, "", f"barred from {agent_id!r} one way only")
+
+
+def _hours(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
+    """Each channel with hours is closed exactly when its calendar says, reopens when the calendar next
+    changes, and has one timer at that change (none when the calendar never changes again)."""
+    for channel in rs.shut:
+        if channel not in rs.hours:
+            yield ("", None, "shut", f"{channel.value} is closed but has no opening hours")
+    if rs.held != {c for c in rs.shut if c not in SYNCHRONOUS}:
+        yield ("", None, "shut", "the closed asynchronous channels are not the closed channels that wait")
+    for channel, hours in rs.hours.items():
+        seq = rs.hours_timers.get(channel)
+        timer = live.get(seq) if seq is not None else None
+        if seq is not None and (timer is None or timer[0] != OPENING_HOURS or timer[1][0] != channel.value):
+            yield ("", None, "shut", f"the {channel.value} hours timer {seq} is not live")
+            continue
+        if rs.epoch is None:
+            yield ("", None, "epoch", f"{channel.value} has hours but the router has no epoch")
+            continue
+        now = max(rs.now, 0.0) + rs.epoch
+        change = None if timer is None else timer[1][1]
+        # The state holds strictly between now and the next change, where no rounding of a boundary reaches.
+        probe = now + 1.0 if change is None else (now + change) / 2
+        if is_open(hours, probe) == (channel in rs.shut):
+            state = "closed" if channel in rs.shut else "open"
+            yield ("", None, "shut", f"{channel.value} is {state} against its opening hours")
+        elif channel in rs.shut and rs.shut[channel] != (None if change is None else change - rs.epoch):
+            yield ("", None, "shut", f"{channel.value} reopens at {rs.shut[channel]!r}, not at its next change")
 
 
 def _conversations(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
@@ -321,6 +366,20 @@ def _finished(rs: RoutingState) -> Iterator[Problem]:
     times = [at for at, _, _ in rs.finished_order]
     if any(not math.isfinite(at) for at in times) or times != sorted(times):
         yield ("", None, "finished_order", "not finite times in order")
+
+
+def _presence(rs: RoutingState) -> Iterator[Problem]:
+    """The agents logged in and available per target (what a stage's skip_if reads), counted from scratch."""
+    present: dict[Target, list[int]] = {target: [0, 0] for target in rs.pools}
+    for agent_id, ar in rs.agents.items():
+        counted = (int(ar.status != OFFLINE), int(ar.status == AVAILABLE))
+        if counted != ar.present:
+            yield ("agents", agent_id, "present", f"counted as {ar.present}, not {counted}")
+        for target in rs.pools:
+            if target.matches(ar.agent):
+                present[target] = [n + c for n, c in zip(present[target], counted, strict=True)]
+    if present != rs.present:
+        yield ("", None, "agents", "the agents logged in and available by target are not the agents' states")
 
 
 def _statistics(rs: RoutingState) -> Iterator[Problem]:

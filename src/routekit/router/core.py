@@ -48,14 +48,17 @@ from routekit.router.conversations import (
     park_ttl_ended,
     parked_conversation,
 )
+from routekit.router.hours import closed_to, hours_changed, open_calendars
 from routekit.router.index import (
     dequeue,
     enqueue,
     ensure_target,
     match_targets,
     refresh,
+    set_presence,
     unmatch_targets,
 )
+from routekit.router.limits import QUEUE_FULL, fallback_of, full_target
 from routekit.router.matching import match, offer_new, serve_next
 from routekit.router.offers import end_offer, offer_expired, rescind
 from routekit.router.priorities import agent_changed, delay_ended
@@ -69,6 +72,7 @@ from routekit.router.refusals import (
     plan_of,
     refuse,
     require_channel,
+    require_room,
     require_routable,
     require_type,
     status_of,
@@ -126,6 +130,7 @@ _FIRE: tuple[Callable[[RoutingState, float, tuple[Any, ...], list[Event]], None]
     hold_expired,
     wrap_up_ended,
     park_ttl_ended,
+    hours_changed,
     delay_ended,
 )
 
@@ -161,6 +166,7 @@ class Router(RouterViews):
         # Set while a state-changing call runs: a second thread entering then is refused (refusals.concurrent_call).
         self._in_call = False
         self._rs = RoutingState(policy, settings if settings is not None else RouterSettings(**kwargs))
+        open_calendars(self._rs)
 
     # ----------------------------------------------------------------------------------------------- time
 
@@ -339,6 +345,7 @@ class Router(RouterViews):
                 return out
             out.append(AgentStatusChanged(at=now, agent_id=agent_id, status=status))
             ar.status = status
+            set_presence(rs, ar)
             if status == AVAILABLE:
                 ar.idle_since = now
             else:
@@ -395,7 +402,9 @@ class Router(RouterViews):
 
         Returns:
             ``ContactQueued``, then ``Offered`` if someone is free; or only ``Denied`` when the policy
-            refuses it (with a ``reason``, the ``rule`` and a ``fallback`` channel).
+            refuses it (with a ``reason``, the ``rule`` and a ``fallback`` channel), or when it would wait
+            in a queue already at its limit (``reason="queue-full"``, the ``fallback`` of
+            ``RouterSettings.queue_fallback``; see :mod:`routekit.router.limits`).
 
         Raises:
             DuplicateIdError: The id is in use, or was used by a contact finished within the retention time.
@@ -439,6 +448,17 @@ class Router(RouterViews):
                 if len(ready) >= _READY_PLANS:
                     ready.clear()  # a policy that builds a new plan each time must not grow this forever
                 ready[id(plan)] = plan
+            if rs.shut and contact.channel in rs.shut and closed_to(rs, contact.channel):
+                rule = f"hours:{contact.channel.value}"
+                out.append(denied(contact, now, "closed", rule, None, rs.shut[contact.channel]))
+                finish(rs, contact.id, now, None, "denied: closed", (None, None, rule, None, now))
+                return out
+            if rs.queue_limits:
+                full = full_target(rs, contact.id, plan)
+                if full is not None:
+                    out.append(denied(contact, now, QUEUE_FULL, full.rule, fallback_of(rs, contact.channel)))
+                    finish(rs, contact.id, now, None, f"denied: {QUEUE_FULL}", (None, None, full.rule, None, now))
+                    return out
             if conversation_id is not None:
                 record = Conversation(
                     id=conversation_id,
@@ -700,7 +720,8 @@ class Router(RouterViews):
 
         Raises:
             UnknownIdError: The contact is not known.
-            StateError: The contact is not assigned.
+            StateError: The contact is not assigned, or it would wait in a queue already at its limit
+                (``RouterSettings.queue_limits``).
             UnroutableContactError: No registered agent could ever serve the new plan.
         """
         if self._in_call:
@@ -727,6 +748,8 @@ class Router(RouterViews):
                 plan = target
             require_channel(cr.contact, plan, out)
             require_routable(rs, cr.contact, plan, out)
+            if rs.queue_limits:
+                require_room(rs, cr.contact, plan, out)
             agent_id = cr.agent
             assert agent_id is not None
             ar = rs.agents[agent_id]

@@ -105,6 +105,8 @@ def _verdict(
     exclusive = rs.exclusive
     if cr.state == OFFERED and cr.agent == agent.id:
         reason = f"offered this contact (expires at t={_t(timers.due_of(cr.offer_timer))})"
+    elif channel in rs.held:
+        reason = f"{channel.value} is closed (opening hours) until t={_t(rs.shut[channel])}"
     elif ar.status != AVAILABLE:
         reason = ar.status.value
     elif (why := target.why_not(agent)) is not None:

@@ -31,10 +31,12 @@ __all__ = [
     "look_in_own_queues",
     "match_targets",
     "place",
+    "presence",
     "queue_for",
     "recount",
     "refresh",
     "routable",
+    "set_presence",
     "target_supply",
     "unmatch_targets",
     "withdraw_from_pools",
@@ -67,10 +69,13 @@ def ensure_target(rs: RoutingState, target: Target) -> None:
     pool = AgentPool()
     rs.pools[target] = pool
     counts = rs.agent_counts[target] = [0, 0, 0, 0, 0]
+    present = rs.present[target] = [0, 0]
     supply = 0
     for ar in rs.agents.values():
         if target.matches(ar.agent):
             supply += 1
+            present[0] += ar.present[0]
+            present[1] += ar.present[1]
             ar.targets[target] = pool
             ar.tallies.append(counts)
             _count(counts, ar.counted, 1)
@@ -107,8 +112,12 @@ def match_targets(rs: RoutingState, ar: AgentRecord) -> None:
     rs.ready_plans.clear()
     ar.targets = {t: pool for t, pool in rs.pools.items() if t.matches(ar.agent)}
     ar.tallies = []
+    ar.present = logged_in, available = presence(ar)
     for target in ar.targets:
         rs.supply[target] += 1
+        present = rs.present[target]
+        present[0] += logged_in
+        present[1] += available
         counts = rs.agent_counts[target]
         _count(counts, ar.counted, 1)
         ar.tallies.append(counts)
@@ -118,13 +127,37 @@ def match_targets(rs: RoutingState, ar: AgentRecord) -> None:
 def unmatch_targets(rs: RoutingState, ar: AgentRecord) -> None:
     """Take an agent out of every target it matched, before a change or its removal."""
     rs.ready_plans.clear()
+    logged_in, available = ar.present
     for target, pool in ar.targets.items():
         pool.discard(ar.agent.id)
         rs.supply[target] -= 1
+        present = rs.present[target]
+        present[0] -= logged_in
+        present[1] -= available
     for counts in ar.tallies:
         _count(counts, ar.counted, -1)
     ar.targets = {}
     ar.tallies = []
+
+
+def presence(ar: AgentRecord) -> tuple[int, int]:
+    """What an agent counts as in ``rs.present``: (logged in, available), each 0 or 1."""
+    status = ar.status
+    return (int(status is not OFFLINE), int(status is AVAILABLE))
+
+
+def set_presence(rs: RoutingState, ar: AgentRecord) -> None:
+    """Count an agent anew in ``rs.present`` after its status changed. O(targets it matches)."""
+    now = presence(ar)
+    before = ar.present
+    if now == before:
+        return
+    ar.present = now
+    logged_in, available = now[0] - before[0], now[1] - before[1]
+    for target in ar.targets:
+        present = rs.present[target]
+        present[0] += logged_in
+        present[1] += available
 
 
 def refresh(rs: RoutingState, ar: AgentRecord) -> None:

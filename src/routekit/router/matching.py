@@ -55,6 +55,8 @@ def best_agent_for(rs: RoutingState, cr: ContactRecord) -> str | None:
     """The agent a waiting contact would be offered to now, or ``None``. O(1), or O(barred + delaying) with
     re-offer bars or agents' queue delays for its target (:mod:`routekit.router.priorities`)."""
     target = cr.target
+    if rs.held and target.channel in rs.held:
+        return None  # a closed asynchronous channel: no offers until it opens (routekit.router.hours)
     barred = rs.bars.get(cr.contact.id) if rs.bars else None
     delays = rs.delays.get(target.rule) if rs.delays else None
     if target.agent is not None:
@@ -96,9 +98,10 @@ def best_contact_for(rs: RoutingState, ar: AgentRecord, *, ranked: bool = True) 
     own = rs.agent_queues.get(agent_id)
     if own:
         targets = [*targets, *(t for t in own if t.matches(ar.agent))]
+    held = rs.held
     for target in targets:
         queue = rs.queues.get(target)
-        if queue is None:
+        if queue is None or (held and target.channel in held):
             continue
         if barred is None:
             first = queue.head()

@@ -12,7 +12,7 @@ from typing import Any
 
 from routekit.events import AgentStatusChanged, Event, OfferExpired, OfferRescinded
 from routekit.router.bars import bar
-from routekit.router.index import count_offer, enqueue, refresh
+from routekit.router.index import count_offer, enqueue, refresh, set_presence
 from routekit.router.stages import deny_if_stranded, leave_sticky_stages, next_stage
 from routekit.router.state import AWAY, WAITING, AgentRecord, ContactRecord, RoutingState, remove_work
 
@@ -73,6 +73,7 @@ def offer_expired(rs: RoutingState, at: float, payload: tuple[Any, ...], out: li
     away = rs.away_on_missed_offer
     if away:
         ar.status = AWAY
+        set_presence(rs, ar)
         out.append(AgentStatusChanged(at=at, agent_id=agent_id, status=AWAY))
     end_offer(rs, cr, at, out, barred=True)
     if away:

@@ -23,6 +23,7 @@ from routekit.models.agent import AgentStatus
 from routekit.models.contact import Contact
 from routekit.policies.base import Denial, Plan
 from routekit.router.index import routable
+from routekit.router.limits import full_target, limit_of
 from routekit.router.state import OFFERED, SYNCHRONOUS, AgentRecord, ContactRecord, RoutingState
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "plan_of",
     "refuse",
     "require_channel",
+    "require_room",
     "require_routable",
     "require_type",
     "status_of",
@@ -157,6 +159,19 @@ def plan_of(rs: RoutingState, contact: Contact, now: float, out: list[Event]) ->
         return rs.policy.plan(contact, now)
     except RoutekitError as error:
         raise refuse(error, out) from None
+
+
+def require_room(rs: RoutingState, contact: Contact, plan: Plan, out: list[Event]) -> None:
+    """``StateError`` when a transferred contact would wait in a queue already at its limit."""
+    full = full_target(rs, contact.id, plan)
+    if full is not None:
+        raise refuse(
+            StateError(
+                f"queue-full: contact {contact.id!r} would wait at {full.rule} ({full.channel.value}), "
+                f"whose queue is at its limit of {limit_of(rs, full)}"
+            ),
+            out,
+        )
 
 
 def require_routable(rs: RoutingState, contact: Contact, plan: Plan, out: list[Event]) -> None:

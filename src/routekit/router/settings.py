@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -10,6 +11,7 @@ import attrs
 
 from routekit.errors import ConfigError
 from routekit.models.channel import Channel, to_channel
+from routekit.models.hours import OpeningHours
 from routekit.policies.selection import Selection, longest_idle
 
 __all__ = ["DEFAULT_OFFER_TIMEOUT", "RouterSettings"]
@@ -58,6 +60,70 @@ def _check_window(instance: Any, attribute: Any, value: int) -> None:
         raise ConfigError(f"answer_window must be a whole number of answers >= 2, got {value!r}")
 
 
+def _queue_limits(value: Mapping[str, int] | Mapping[Channel, int] | None) -> dict[str, int]:
+    if value is not None and not isinstance(value, Mapping):
+        raise ConfigError(f"queue_limits must map a rule or channel to a number of contacts, got {value!r}")
+    # A channel given as a Channel is keyed by its name, as the TOML scenario and the snapshot write it.
+    return {key.value if isinstance(key, Channel) else key: limit for key, limit in (value or {}).items()}
+
+
+def _check_queue_limits(instance: Any, attribute: Any, value: dict[str, int]) -> None:
+    for key, limit in value.items():
+        if not isinstance(key, str) or not key:
+            raise ConfigError(f"queue_limits: a key is a target's rule or a channel name, got {key!r}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ConfigError(f"queue_limits[{key!r}] must be a whole number of contacts >= 0, got {limit!r}")
+
+
+def _queue_fallback(
+    value: Mapping[Channel, Channel | str] | Mapping[str, Channel | str] | None,
+) -> dict[Channel, Channel]:
+    if value is not None and not isinstance(value, Mapping):
+        raise ConfigError(f"queue_fallback must map a channel to a channel, got {value!r}")
+    fallback: dict[Channel, Channel] = {}
+    for channel, to in (value or {}).items():
+        try:
+            fallback[to_channel(channel)] = to_channel(to)
+        except ConfigError as error:
+            raise ConfigError(f"queue_fallback[{channel!r}]: {error}") from None
+    return fallback
+
+
+def _check_queue_fallback(instance: Any, attribute: Any, value: dict[Channel, Channel]) -> None:
+    for channel, to in value.items():
+        if channel is to:
+            raise ConfigError(f"queue_fallback[{channel.value!r}] falls back to the same channel {to.value!r}")
+def _epoch(value: dt.datetime | float | None) -> float | None:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ConfigError(f"epoch must be a timezone-aware datetime or a UNIX timestamp, got {value!r}")
+        return value.timestamp()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _check_epoch(instance: Any, attribute: Any, value: float | None) -> None:
+    if value is not None and (not isinstance(value, float) or not math.isfinite(value)):
+        raise ConfigError(f"epoch must be a timezone-aware datetime or a UNIX timestamp, got {value!r}")
+
+
+def _hours(value: Mapping[Channel | str, OpeningHours] | None) -> dict[Channel, OpeningHours]:
+    if not isinstance(value, Mapping | None):
+        raise ConfigError(f"hours must map channels to OpeningHours, got {value!r}")
+    return {to_channel(channel): hours for channel, hours in (value or {}).items()}
+
+
+def _check_hours(instance: Any, attribute: Any, value: dict[Channel, OpeningHours]) -> None:
+    for channel, hours in value.items():
+        if not isinstance(hours, OpeningHours):
+            raise ConfigError(f"hours[{channel.value!r}] must be an OpeningHours, got {hours!r}")
+    if value and instance.epoch is None:
+        raise ConfigError(
+            f"hours for {', '.join(sorted(c.value for c in value))} need an epoch (the moment of now=0), got None"
+        )
+
+
 def _channels(value: Iterable[Channel | str] | None) -> frozenset[Channel]:
     if value is None:
         return frozenset(c for c in Channel if c.exclusive)
@@ -85,6 +151,18 @@ class RouterSettings:
         live_statistics: Whether the router keeps the counts ``Router.statistics()`` reads. On by default;
             the simulator turns them off, since a simulated day reads none of them and they cost about a
             tenth of a simulated contact.
+        queue_limits: The most contacts that may wait in one queue, keyed by a target's rule
+            (``"skills:billing>=3"``, ``"team:vip"``) or by a channel name (``"voice"``: every queue on that
+            channel without a rule of its own). Contacts being offered do not count. A contact that would
+            wait in a full queue is denied at submit (``Denied(reason="queue-full")``) and a transfer into
+            one is refused; a contact already in routing (a rejected or expired offer, a stage change, a
+            reply turn) is never turned away. A rule key is read first, then the channel's.
+        queue_fallback: Channel to the channel a contact denied by a full queue is pointed to
+            (``{"voice": "messaging"}``), carried as the ``Denied`` event's ``fallback``.
+        epoch: The moment the router's ``now=0`` stands for, as a timezone-aware ``datetime`` or a UNIX
+            timestamp (kept as the timestamp): what places the router's seconds on opening hours.
+        hours: Opening hours per channel (:class:`~routekit.models.hours.OpeningHours`); needs ``epoch``.
+            A channel without hours is always open. See ``docs/how-to/set-opening-hours.md``.
 
     >>> RouterSettings(reoffer_delay=10).reoffer_delay
     10
@@ -92,6 +170,12 @@ class RouterSettings:
     Traceback (most recent call last):
     ...
     routekit.errors.ConfigError: retention must be a finite number of seconds >= 0, got -1
+    >>> RouterSettings(queue_limits={"voice": 20, "team:vip": 0}).queue_limits
+    {'voice': 20, 'team:vip': 0}
+    >>> RouterSettings(queue_limits={"voice": -1})
+    Traceback (most recent call last):
+    ...
+    routekit.errors.ConfigError: queue_limits['voice'] must be a whole number of contacts >= 0, got -1
     """
 
     offer_timeout: dict[Channel, float] = attrs.field(
@@ -106,4 +190,10 @@ class RouterSettings:
     park_ttl: float = attrs.field(default=86400.0, validator=_check_seconds)
     answer_window: int = attrs.field(default=20, validator=_check_window)
     live_statistics: bool = attrs.field(default=True, validator=_check_flag)
+    queue_limits: dict[str, int] = attrs.field(factory=dict, converter=_queue_limits, validator=_check_queue_limits)
+    queue_fallback: dict[Channel, Channel] = attrs.field(
+        factory=dict, converter=_queue_fallback, validator=_check_queue_fallback
+    )
+    epoch: float | None = attrs.field(default=None, converter=_epoch, validator=_check_epoch)
+    hours: dict[Channel, OpeningHours] = attrs.field(factory=dict, converter=_hours, validator=_check_hours)
     offers_per_agent: int = attrs.field(default=1, validator=_check_offers_per_agent)

@@ -22,19 +22,30 @@ from routekit.models.agent import Agent, AgentStatus
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact, Conversation
 from routekit.models.customer import Customer
+from routekit.models.hours import OpeningHours
 from routekit.policies.base import Plan, Stage, Target
 from routekit.policies.selection import Selection, selection_named
 from routekit.router.check import Problem, problems
-from routekit.router.index import attach_channel_counts, count_offer, enqueue, ensure_target, queue_for, refresh
+from routekit.router.index import (
+    attach_channel_counts,
+    count_offer,
+    enqueue,
+    ensure_target,
+    presence,
+    queue_for,
+    refresh,
+)
 from routekit.router.priorities import count_delays
 from routekit.router.settings import RouterSettings
 from routekit.router.state import (
     HOLD_EXPIRY,
     NO_DECISION,
     OFFER_EXPIRY,
+    OPENING_HOURS,
     QUEUE_DELAY_END,
     REOFFER_END,
     STAGE_TIMEOUT,
+    SYNCHRONOUS,
     WRAP_UP_END,
     AgentRecord,
     ContactRecord,
@@ -45,7 +56,7 @@ from routekit.router.state import (
     Work,
     add_work,
 )
-from routekit.router.timers import TimerKind
+from routekit.router.timers import TimerKind, Timers
 
 __all__ = [
     "SNAPSHOT_VERSION",
@@ -142,6 +153,7 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
             [at, ("conversation:" if conversation else "contact:") + some_id]
             for at, some_id, conversation in rs.finished_order
         ),
+        "shut": {c.value: opens for c, opens in sorted(rs.shut.items(), key=lambda item: item[0].value)},
         "answers": sorted(
             ([target_to_data(t), list(times)] for t, times in rs.answers.items()),
             key=lambda entry: _canonical(entry[0]),
@@ -162,6 +174,8 @@ def settings_from_data(snapshot: Mapping[str, Any], selection: Selection | None)
         raise SnapshotError("version", f"snapshot version {snapshot.get('version')!r} is not {SNAPSHOT_VERSION}")
     fields = dict(_field(snapshot, "settings", Mapping, ""))
     name = fields.pop("selection", None)
+    hours = _field(snapshot["settings"], "hours", Mapping, "settings") if "hours" in fields else {}
+    fields["hours"] = {c: _read(f"settings.hours.{c}", OpeningHours.from_data, data) for c, data in hours.items()}
     try:
         if selection is None:
             selection = selection_named(name)
@@ -181,6 +195,11 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
             timer, loads that are not the work held, ...), naming the path inside the snapshot.
     """
     where: dict[tuple[str, Any], str] = {}
+    # A new router has read its calendars at now=0; the snapshot's hours state and timers replace that.
+    rs.timers = Timers()
+    rs.hours_timers.clear()
+    rs.shut.clear()
+    rs.held.clear()
     now = _field(snapshot, "now", (int, float, type(None)), "")
     if now is not None and not math.isfinite(now):
         raise SnapshotError("now", f"not a finite time: {now!r}")
@@ -212,6 +231,7 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
             if not isinstance(contact_id, str) or contact_id in ar.work:
                 raise SnapshotError(item, f"{contact_id!r} is not a new contact id")
             add_work(rs, ar, contact_id, _read(item, Channel, channel), _read(item, Work, kind))
+        ar.present = presence(ar)
         rs.agents[agent.id] = ar
         where["agents", agent.id] = path
     for ar in rs.agents.values():
@@ -263,6 +283,10 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
         if kind == QUEUE_DELAY_END:
             heappush(rs.delay_moments, (due, seq, payload[0]))
         where["timers", seq] = path
+    rs.shut = _read("shut", _shut, snapshot.get("shut", {}))
+    if not rs.shut.keys() <= rs.hours.keys():
+        raise SnapshotError("shut", f"closed channels {sorted(c.value for c in rs.shut)} without opening hours")
+    rs.held = {channel for channel in rs.shut if channel not in SYNCHRONOUS}
     rs.closed = _read("closed", lambda value: {_id(k): _finite(v) for k, v in value.items()}, snapshot.get("closed"))
     rs.finished = _read(
         "finished", lambda value: {_id(k): _optional_id(v) for k, v in value.items()}, snapshot.get("finished")
@@ -323,12 +347,23 @@ def _attach_timer(rs: RoutingState, kind: TimerKind, payload: tuple[Any, ...], s
         if ar is None or len(payload) != 2 or not isinstance(payload[1], str):
             return False
         ar.wrap_up_timers[payload[1]] = seq
+    elif kind == OPENING_HOURS:
+        channel = next((c for c in rs.hours if c.value == first), None)
+        if channel is None or channel in rs.hours_timers or len(payload) != 2:
+            return False
+        if isinstance(payload[1], bool) or not isinstance(payload[1], int | float) or not math.isfinite(payload[1]):
+            return False
+        rs.hours_timers[channel] = seq
     else:
         conv = rs.conversations.get(first) if isinstance(first, str) else None
         if conv is None or len(payload) != 1:
             return False
         conv.ttl_timer = seq
     return True
+
+
+def _shut(value: Any) -> dict[Channel, float | None]:
+    return {Channel(channel): None if opens is None else _finite(opens) for channel, opens in value.items()}
 
 
 # ------------------------------------------------------------------------------------------ readers
@@ -589,12 +624,22 @@ def target_from_data(data: Mapping[str, Any]) -> Target:
 
 def stage_to_data(stage: Stage) -> dict[str, Any]:
     """A plan's stage as plain data."""
-    return {"target": target_to_data(stage.target), "timeout": stage.timeout, "boost": stage.boost}
+    return {
+        "target": target_to_data(stage.target),
+        "timeout": stage.timeout,
+        "boost": stage.boost,
+        "skip_if": stage.skip_if,
+    }
 
 
 def stage_from_data(data: Mapping[str, Any]) -> Stage:
     """The stage :func:`stage_to_data` wrote."""
-    return Stage(target=target_from_data(data["target"]), timeout=data["timeout"], boost=data["boost"])
+    return Stage(
+        target=target_from_data(data["target"]),
+        timeout=data["timeout"],
+        boost=data["boost"],
+        skip_if=data.get("skip_if"),
+    )
 
 
 def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
@@ -609,6 +654,10 @@ def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
         "park_ttl": settings.park_ttl,
         "answer_window": settings.answer_window,
         "live_statistics": settings.live_statistics,
+        "queue_limits": dict(sorted(settings.queue_limits.items())),
+        "queue_fallback": {c.value: to.value for c, to in sorted(settings.queue_fallback.items())},
+        "epoch": settings.epoch,
+        "hours": {c.value: hours.to_data() for c, hours in sorted(settings.hours.items(), key=lambda i: i[0].value)},
         # Written only when set, so that a snapshot of a router with the default is what it always was.
         **({"offers_per_agent": settings.offers_per_agent} if settings.offers_per_agent != 1 else {}),
     }

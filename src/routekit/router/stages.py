@@ -1,8 +1,9 @@
 """Stages: a contact entering routing, moving through its plan's stages, and being denied.
 
-A stage's timeout counts from entering it; the last stage has none. A stage whose timeout is 0, or whose
-single agent (sticky) is not available, is skipped at once. A contact left with no registered agent able to
-serve any of its remaining stages ends with ``Denied(reason="unroutable")``.
+A stage's timeout counts from entering it; the last stage has none. A stage whose timeout is 0, whose
+single agent (sticky) is not available, or whose ``skip_if`` holds as the contact enters it (no agent
+matching its target logged in, or none available), is skipped at once; the last stage never is. A contact
+left with no registered agent able to serve any of its remaining stages ends with ``Denied(reason="unroutable")``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from routekit.router.index import (
     drop_empty_agent_queue,
     enqueue,
     ensure_target,
+    presence,
     routable,
     target_supply,
 )
@@ -34,6 +36,7 @@ __all__ = [
     "deny_if_stranded",
     "deny_unroutable",
     "enter_stage",
+    "entry_stage",
     "leave_sticky_stages",
     "next_stage",
     "stage_timed_out",
@@ -52,8 +55,14 @@ def start(
     With ``queue=False`` the waiting contact is left for the caller to queue or offer.
     """
     arrived = contact.arrived_at if contact.arrived_at is not None else now
+    clock_start = arrived
+    if rs.held and contact.channel in rs.held:
+        # A closed asynchronous channel: the service-level clock starts at the opening (routekit.router.hours).
+        opens = rs.shut[contact.channel]
+        if opens is not None and opens > arrived:
+            clock_start = opens
     # contact, plan, stage, priority, arrival (less the head start), seq, clock start
-    cr = ContactRecord(contact, plan, 0, contact.priority, arrived - contact.head_start, rs.seq, arrived)
+    cr = ContactRecord(contact, plan, 0, contact.priority, arrived - contact.head_start, rs.seq, clock_start)
     rs.seq += 1
     rs.contacts[contact.id] = cr
     queued(rs, cr, now, out, queue=queue)
@@ -90,14 +99,25 @@ def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event
     while True:
         stage = cr.plan.stages[cr.stage]
         last = cr.stage == len(cr.plan.stages) - 1
-        skip = not last and (stage.timeout == 0 or sticky_unavailable(rs, stage.target))
+        # skips, written out: every contact enters a stage this way.
+        skip = not last and (
+            stage.timeout == 0
+            or sticky_unavailable(rs, stage.target)
+            or (stage.skip_if is not None and nobody_present(rs, stage.target, stage.skip_if))
+        )
         if not skip:
             break
         cr.move_to(cr.stage + 1)
         out.append(StageChanged(at=now, contact_id=cr.contact.id, stage=cr.stage, rule=cr.target.rule))
-    cr.stage_since = now
+    since = now
+    if rs.held and cr.contact.channel in rs.held:
+        # A stage entered while its asynchronous channel is closed counts from the opening.
+        opens = rs.shut[cr.contact.channel]
+        if opens is not None and opens > now:
+            since = opens
+    cr.stage_since = since
     if stage.timeout is not None:
-        cr.stage_timer = rs.timers.set(now + stage.timeout, STAGE_TIMEOUT, (cr.contact.id, cr.stage))
+        cr.stage_timer = rs.timers.set(since + stage.timeout, STAGE_TIMEOUT, (cr.contact.id, cr.stage))
     else:
         cr.stage_timer = None
     if rs.delays or cr.delay_timer is not None:  # agents' queue delays count from entering the stage
@@ -105,6 +125,41 @@ def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event
     if queue and cr.state == WAITING:
         enqueue(rs, cr)
         rs.dirty_contacts[cr.contact.id] = None
+
+
+def skips(rs: RoutingState, plan: Plan, index: int) -> bool:
+    """Whether a contact entering stage ``index`` of ``plan`` skips it at once: not the last stage, and its
+    timeout is 0, its single agent cannot serve now, or its ``skip_if`` holds. The one definition;
+    ``enter_stage`` writes it out."""
+    stage = plan.stages[index]
+    last = index == len(plan.stages) - 1
+    return not last and (
+        stage.timeout == 0
+        or sticky_unavailable(rs, stage.target)
+        or (stage.skip_if is not None and nobody_present(rs, stage.target, stage.skip_if))
+    )
+
+
+def nobody_present(rs: RoutingState, target: Target, skip_if: str) -> bool:
+    """Whether no agent matching ``target`` is logged in (``"none-logged-in"``) or available
+    (``"none-available"``). O(1) for an indexed target; O(agents) once for one no plan named yet."""
+    if target.agent is not None:
+        ar = rs.agents.get(target.agent)
+        present = presence(ar) if ar is not None and target.matches(ar.agent) else (0, 0)
+    else:
+        counts = rs.present.get(target)
+        if counts is None:  # a transfer's new target, judged before it is indexed
+            matching = [presence(ar) for ar in rs.agents.values() if target.matches(ar.agent)]
+            counts = [sum(p[0] for p in matching), sum(p[1] for p in matching)]
+        present = (counts[0], counts[1])
+    return not present[0 if skip_if == "none-logged-in" else 1]
+
+
+def entry_stage(rs: RoutingState, plan: Plan, index: int = 0) -> int:
+    """The stage a contact entering ``plan`` at ``index`` would wait in now, after the stages it skips."""
+    while skips(rs, plan, index):
+        index += 1
+    return index
 
 
 def sticky_unavailable(rs: RoutingState, target: Target) -> bool:
@@ -153,8 +208,15 @@ def leave_sticky_stages(rs: RoutingState, agent_id: str, now: float, out: list[E
             next_stage(rs, cr, now, out)
 
 
-def denied(contact: Contact, now: float, reason: str, rule: str, fallback: Channel | None) -> Denied:
-    """The ``Denied`` event for a contact, with the reason, the rule and any fallback channel."""
+def denied(
+    contact: Contact,
+    now: float,
+    reason: str,
+    rule: str,
+    fallback: Channel | None,
+    reopens_at: float | None = None,
+) -> Denied:
+    """The ``Denied`` event for a contact, with the reason, the rule, any fallback channel and reopening."""
     return Denied(
         at=now,
         contact_id=contact.id,
@@ -163,6 +225,7 @@ def denied(contact: Contact, now: float, reason: str, rule: str, fallback: Chann
         reason=reason,
         rule=rule,
         fallback=fallback,
+        reopens_at=reopens_at,
     )
 
 

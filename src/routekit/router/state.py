@@ -85,6 +85,7 @@ ACTIVE, PARKED = ConversationStatus.ACTIVE, ConversationStatus.PARKED
 AVAILABLE, AWAY, OFFLINE = AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.OFFLINE
 OFFER_EXPIRY, REOFFER_END, STAGE_TIMEOUT = TimerKind.OFFER_EXPIRY, TimerKind.REOFFER_END, TimerKind.STAGE_TIMEOUT
 HOLD_EXPIRY, WRAP_UP_END, PARK_TTL = TimerKind.HOLD_EXPIRY, TimerKind.WRAP_UP_END, TimerKind.PARK_TTL
+OPENING_HOURS = TimerKind.OPENING_HOURS
 QUEUE_DELAY_END = TimerKind.QUEUE_DELAY_END
 INF, NEG_INF = math.inf, -math.inf
 # Channel.synchronous as a set: the property is a Python call, and submit asks it of every contact.
@@ -115,6 +116,8 @@ class AgentRecord:
     # Every general target the agent matches, with its pool: refreshing the agent needs no look-up.
     targets: dict[Target, AgentPool] = attrs.field(factory=dict)
     wrap_up_timers: dict[str, int] = attrs.field(factory=dict)
+    # (logged in, available) as last counted in ``RoutingState.present`` (see index.set_presence).
+    present: tuple[int, int] = (0, 0)
 
     @property
     def busy(self) -> int:
@@ -253,9 +256,13 @@ class RoutingState:
         "delays",
         "dirty_agents",
         "dirty_contacts",
+        "epoch",
         "exclusive",
         "finished",
         "finished_order",
+        "held",
+        "hours",
+        "hours_timers",
         "live",
         "now",
         "offer_targets",
@@ -268,6 +275,8 @@ class RoutingState:
         "parked_count",
         "policy",
         "pools",
+        "present",
+        "queue_limits",
         "queues",
         "ready_plans",
         "reoffer_delay",
@@ -276,6 +285,7 @@ class RoutingState:
         "selection_name",
         "seq",
         "settings",
+        "shut",
         "supply",
         "timers",
         "waiting_priority",
@@ -300,7 +310,11 @@ class RoutingState:
         self.answer_window = settings.answer_window
         self.live = settings.live_statistics
         self.offers_per_agent = settings.offers_per_agent
-        self.now = -math.inf
+        self.queue_limits = settings.queue_limits
+        self.epoch = settings.epoch
+        self.hours = settings.hours
+        # With opening hours, now=0 is the epoch the calendars are read from: no earlier time is taken.
+        self.now = 0.0 if settings.hours else -math.inf
         self.seq = 0
         self.agent_order = 0
         self.timers = Timers()
@@ -321,6 +335,9 @@ class RoutingState:
         self.pools: dict[Target, AgentPool] = {}
         self.supply: dict[Target, int] = {}
         self.agent_queues: dict[str, dict[Target, None]] = {}
+        # Agents matching each general target that are (logged in, available): kept whether or not the live
+        # statistics are, since a stage's skip_if reads them; they change with presence only, never with load.
+        self.present: dict[Target, list[int]] = {}
         # Re-offer delays: contact -> agent -> timer, and agent -> contacts, both ways for O(1) look-ups.
         self.bars: dict[str, dict[str, int]] = {}
         self.bars_by_agent: dict[str, dict[str, None]] = {}
@@ -352,6 +369,11 @@ class RoutingState:
         # serve, by id (the plan is kept, so that its id stays its own). A policy that caches its plans
         # makes each later submit of the same plan skip both checks; any change to the roster clears it.
         self.ready_plans: dict[int, Plan] = {}
+        # Opening hours (routekit.router.hours): each closed channel with when it reopens (None: never), the
+        # closed asynchronous channels (no offers are made on them), and each calendar's timer.
+        self.shut: dict[Channel, float | None] = {}
+        self.held: set[Channel] = set()
+        self.hours_timers: dict[Channel, int] = {}
 
 
 def add_work(rs: RoutingState, ar: AgentRecord, contact_id: str, channel: Channel, kind: Work) -> None:

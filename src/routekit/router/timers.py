@@ -20,7 +20,8 @@ class TimerKind(IntEnum):
     HOLD_EXPIRY = 3
     WRAP_UP_END = 4
     PARK_TTL = 5
-    QUEUE_DELAY_END = 6
+    OPENING_HOURS = 6
+    QUEUE_DELAY_END = 7
 
 
 class Timers:

@@ -13,6 +13,7 @@ from routekit.events import AwaitingCustomer, CustomerReplied, Event, Resumed
 from routekit.models.contact import Contact
 from routekit.policies.base import Denial, Plan
 from routekit.router.conversations import close, park, unpark
+from routekit.router.hours import closed_to
 from routekit.router.index import routable
 from routekit.router.matching import match
 from routekit.router.stages import denied, start
@@ -102,11 +103,14 @@ def resume(
     conv.turn = turn.id
     conv.record = attrs.evolve(record, turns=(*record.turns, turn.id))
     out.append(Resumed(at=now, conversation_id=record.id, contact_id=turn.id, last_agent_id=record.last_agent))
-    if isinstance(plan, Denial) or not routable(rs, turn, plan):
+    never_opens = turn.channel in rs.shut and closed_to(rs, turn.channel)
+    if isinstance(plan, Denial) or not routable(rs, turn, plan) or never_opens:
         reason, rule, fallback = (
             (plan.reason, plan.rule, plan.fallback)
             if isinstance(plan, Denial)
             else ("unroutable", plan.stages[0].target.rule, None)
+            if not never_opens
+            else ("closed", f"hours:{turn.channel.value}", None)
         )
         out.append(denied(turn, now, reason, rule, fallback))
         finish(rs, turn.id, now, record.id, f"denied: {reason}", (None, None, rule, None, now))

@@ -140,7 +140,8 @@ class RouterViews:
         The estimate is the contact's place in its queue, plus one, divided by the rate at which contacts
         of its current target were answered recently (over the last ``answer_window`` answers, up to
         ``now``). It is ``None`` when the contact is not waiting or the target has fewer than two answers
-        on record. It reads no state it changes and fires no timers.
+        on record. A contact waiting on an asynchronous channel outside its opening hours waits for the
+        opening first: the seconds until then are added. It reads no state it changes and fires no timers.
         """
         rs = self._rs
         cr = rs.contacts.get(contact_id)
@@ -149,11 +150,15 @@ class RouterViews:
         answers = rs.answers.get(cr.target)
         if answers is None or len(answers) < 2:
             return None
+        closed_for = 0.0
+        if rs.held and cr.target.channel in rs.held:
+            opens = rs.shut[cr.target.channel]
+            closed_for = max(0.0, opens - now) if opens is not None else 0.0
         span = max(now, answers[-1]) - answers[0]
         if span <= 0:
-            return 0.0
+            return closed_for
         rate = (len(answers) - 1) / span
-        return (place(rs, cr) + 1) / rate
+        return closed_for + (place(rs, cr) + 1) / rate
 
     def statistics(self, now: float | None = None) -> Statistics:
         """Live statistics for a wallboard, per target and per channel. O(targets + channels + tiers).

@@ -7,7 +7,8 @@ import numpy as np
 from routekit.models.agent import Agent
 from routekit.models.contact import Contact
 from routekit.models.customer import Customer
-from routekit.policies.base import RoutingPolicy
+from routekit.models.hours import reopens_at
+from routekit.policies.base import Plan, RoutingPolicy
 from routekit.policies.checks import Finding, check
 from routekit.router import Router
 from routekit.sim.scenario import Scenario
@@ -60,7 +61,7 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
             load[kind] = peak * share * handle / 3600.0
     channels = scenario.channels.values()
     policy = scenario.policy.build()
-    return check(
+    findings = check(
         policy,
         agents,
         kinds,
@@ -68,7 +69,89 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
         service_levels={c.channel: c.service_level for c in channels if c.service_level is not None},
         reply_delay={c.channel: c.reply_delay.mean for c in channels if c.reply_delay is not None},
         load=load,
-    ) + _late_replies(scenario, kinds, policy)
+    ) + _late_replies(scenario, kinds, policy) + _queue_limits(scenario, kinds, policy) + _closed_calendars(scenario)
+    return sorted(findings, key=lambda finding: finding.severity != "error")  # errors first, else as found
+
+
+def _queue_limits(scenario: Scenario, kinds: list[Contact], policy: RoutingPolicy) -> list[Finding]:
+    """A warning per queue limit of 0 (nobody may wait) and per limit whose key no queue answers to.
+
+    A key is a target's rule or a channel name; it answers to a queue when some kind's plan has a stage with
+    that rule, or a stage on that channel. A key that answers to none limits nothing, which is most likely
+    a misspelt rule (``skills:billing>3``) or a channel nobody calls on.
+    """
+    limits: dict[str, int] = scenario.policy.router_settings().get("queue_limits", {})
+    rules: set[str] = set()
+    channels: set[str] = set()
+    for kind in kinds:
+        plan = policy.plan(kind, 0.0)
+        if isinstance(plan, Plan):
+            rules.update(stage.target.rule for stage in plan.stages)
+            channels.update(stage.target.channel.value for stage in plan.stages)
+    findings = []
+    for key, limit in limits.items():
+        where = f"policy.router.queue_limits.{key}"
+        if key not in rules and key not in channels:
+            known = ", ".join(sorted(rules | channels)) or "none"
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="queue-limit-unused",
+                    where=where,
+                    message=f"no stage of any kind's plan has the rule or channel {key!r}, so this limit limits "
+                    f"nothing (the plans' rules and channels: {known})",
+                    suggestion="name a rule the plans use, or a channel with arrivals",
+                )
+            )
+        if limit == 0:
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="queue-limit-zero",
+                    where=where,
+                    message=f"nobody may wait at {key}: every contact that finds no free agent there is denied "
+                    "(queue-full), the Erlang B loss system",
+                    suggestion="allow a few waiting contacts, unless losing them is the intent",
+                )
+            )
+    return findings
+
+
+def _closed_calendars(scenario: Scenario) -> list[Finding]:
+    """An error per channel whose opening hours never open (``never-open``), and a warning per channel
+    that stays closed from time 0 to the horizon (``closed-all-run``): every contact on it is denied, or
+    waits past the end of the run."""
+    findings = []
+    epoch, horizon = scenario.run.epoch, scenario.run.horizon
+    for i, spec in enumerate(scenario.channels.values()):
+        hours = spec.hours
+        if hours is None or epoch is None or horizon is None:
+            continue
+        name, where = spec.channel.value, f"channel[{i}].hours"
+        if hours.never_open:
+            findings.append(
+                Finding(
+                    severity="error",
+                    code="never-open",
+                    where=where,
+                    message=f"{name} has opening hours on no weekday: it never takes a contact",
+                    suggestion="give the weekdays their (open, close) times, or drop the hours",
+                )
+            )
+            continue
+        opens = reopens_at(hours, epoch)
+        if opens is None or opens - epoch >= horizon:
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="closed-all-run",
+                    where=where,
+                    message=f"{name} is closed from time 0 to the horizon ({horizon:g} s): holidays or hours "
+                    f"outside the run keep it shut",
+                    suggestion="check run.date, run.timezone and the holidays",
+                )
+            )
+    return findings
 
 
 def _late_replies(scenario: Scenario, kinds: list[Contact], policy: RoutingPolicy) -> list[Finding]:

@@ -20,7 +20,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -32,6 +32,7 @@ from routekit.events import (
     AgentStatusChanged,
     Assigned,
     Completed,
+    ContactQueued,
     ConversationClosed,
     CustomerReplied,
     Denied,
@@ -76,6 +77,20 @@ _NOT_SUBMITTING = ("", 0.0)
 
 _INF = math.inf  # a module name: the loop reads it twice per event
 
+# Denials that trying later cannot change (who the customer is, what the roster can do): never retried.
+_NOT_RETRIED = frozenset({"tier-gate", "unroutable"})
+
+
+class _Retrial(NamedTuple):
+    """A channel's customers who try again: the chance after abandoning and after a denial, the delay
+    and coin draws, and how many later attempts one customer makes at most."""
+
+    after_abandoning: float
+    after_denial: float
+    delay: Draw
+    coin: Draw
+    limit: int
+
 
 @attrs.frozen(kw_only=True)
 class DayResult:
@@ -115,6 +130,9 @@ class _Day:
             names += [f"{name}.handle", f"{name}.patience", f"{name}.accept", f"{name}.coin", f"{name}.turns"]
             names += [f"{name}.reply"]
         names.append("fallback")
+        # Streams added later come last, so that every earlier stream (and so every earlier day) stays the same.
+        for name in scenario.channels:
+            names += [f"{name}.retrial", f"{name}.retrial_coin"]
         rngs = dict(zip(names, (np.random.default_rng(s) for s in sequence.spawn(len(names))), strict=True))
         self.arrivals = [
             Arrivals(s, scenario.run.start, rngs[f"arrivals{i}"]) for i, s in enumerate(scenario.arrivals)
@@ -126,6 +144,7 @@ class _Day:
         self.turns: dict[Channel, Draw | None] = {}
         self.reply: dict[Channel, Draw | None] = {}
         self.reject: dict[Channel, float] = {}
+        self.retrial: dict[Channel, _Retrial] = {}
         for name, spec in scenario.channels.items():
             channel = spec.channel
             self.handle[channel] = variates(spec.handle_time, rngs[f"{name}.handle"])
@@ -135,10 +154,20 @@ class _Day:
             self.turns[channel] = variates(spec.turns, rngs[f"{name}.turns"]) if spec.turns else None
             self.reply[channel] = variates(spec.reply_delay, rngs[f"{name}.reply"]) if spec.reply_delay else None
             self.reject[channel] = spec.reject_probability
+            if spec.retrial_delay is not None and (spec.retrial_probability or spec.denied_retrial_probability):
+                self.retrial[channel] = _Retrial(
+                    spec.retrial_probability,
+                    spec.denied_retrial_probability,
+                    variates(spec.retrial_delay, rngs[f"{name}.retrial"]),
+                    uniforms(rngs[f"{name}.retrial_coin"]),
+                    spec.max_retrials,
+                )
         self.fallback_coin = uniforms(rngs["fallback"])
         chosen = policy if policy is not None else scenario.policy.build()
         # A simulated day reads no live statistics: keeping them would cost about a tenth of each contact.
-        self.router = Router(chosen, **scenario.policy.router_settings(), live_statistics=False)
+        self.router = Router(
+            chosen, **scenario.policy.router_settings(), **scenario.hours_settings(), live_statistics=False
+        )
         capacity = {f"{group.name}-{i}": dict(group.capacity) for group in scenario.agents for i in range(group.count)}
         self.kpis = KpiCollector(
             service_levels=scenario.service_levels(),
@@ -174,11 +203,18 @@ class _Day:
         # Conversations a late reply restarted: how many times, by the first conversation's id.
         self.restarts: dict[str, int] = {}
         self.restarted: dict[str, str] = {}  # a restarted conversation's id to the first one's
+        # A later attempt's contact id to the first attempt's id and how many retrials it is (1 for the first).
+        self.attempt_of: dict[str, tuple[str, int]] = {}
         # Without conversations of several turns, a handled contact is simply completed, and a finished
         # one is simply forgotten: the scenario decides once which reactions the day needs.
         conversations = any(draw is not None for draw in self.turns.values())
         self.work_done = self.turn_handled if conversations else self.contact_handled
         reactions = _REACTIONS if conversations else {**_REACTIONS, **_SINGLE_TURN_REACTIONS}
+        # With opening hours, a message sent while its channel is closed waits for the opening, and so does
+        # its customer's patience: the day reads the opening off ContactQueued (only then: it costs a call).
+        self.opens_at: dict[str, float] = {}
+        if scenario.hours_settings():
+            reactions = {**reactions, ContactQueued: _Day.on_queued}
         # For each event type, what the KPI collector does with it and how the platform reacts (if at all):
         # one look-up per event for both.
         self.handlers: dict[type, tuple[Callable[[Any], None], Callable[[Any], None] | None]] = {}
@@ -448,21 +484,60 @@ class _Day:
         elif state != _OFFERED:
             return  # already with an agent (or denied): the customer waits for nobody
         traced = self.traced_patience.pop(contact_id, None) if self.traced_patience else None
+        starts = self.opens_at.pop(contact_id, self.now) if self.opens_at else self.now
         if traced is not None:
             if traced < math.inf:
-                self.schedule(self.now + traced, _PATIENCE, self.give_up, contact_id)
+                self.schedule(starts + traced, _PATIENCE, self.give_up, contact_id)
             return
         patience = self.patience[channel]
         if patience is not None:
-            heappush(self.heap, (self.now + patience(), _PATIENCE, self.next_seq(), self.give_up, contact_id))
+            heappush(self.heap, (starts + patience(), _PATIENCE, self.next_seq(), self.give_up, contact_id))
 
     def give_up(self, contact_id: str) -> None:
         if self.router.state(contact_id) in _STILL_WAITING:
+            contact = self.contacts.get(contact_id)
             try:
                 events = self.router.abandon(contact_id, self.now)
             except RoutekitError as error:
                 events = error.events
             self.handle_events(events)
+            if contact is not None and contact.channel in self.retrial:
+                retrial = self.retrial[contact.channel]
+                self.try_again(contact, retrial.after_abandoning)
+
+    def try_again(self, contact: Contact, probability: float) -> None:
+        """With ``probability``, the customer of ``contact`` tries again after the channel's retrial delay.
+
+        The later attempt is a new contact, ``<first attempt>-t<n>``, with the customer, skills and priority
+        of the first and its own arrival time; the KPIs count it in ``retrials`` as well. No attempt comes
+        after ``max_retrials`` of them, nor at or after the run's horizon (as no arrival does).
+        """
+        retrial = self.retrial[contact.channel]
+        first, n = self.attempt_of.pop(contact.id, (contact.id, 0))
+        if n >= retrial.limit or retrial.coin() >= probability:
+            return
+        at = self.now + retrial.delay()
+        if at < self.horizon:
+            self.schedule(at, _ARRIVAL, self.retry, (contact, first, n + 1))
+
+    def retry(self, attempt: tuple[Contact, str, int]) -> None:
+        """Submit a customer's later attempt, given as (the last attempt, the first one's id, its number)."""
+        last, first, n = attempt
+        contact = Contact(
+            id=f"{first}-t{n}",
+            customer=last.customer,
+            channel=last.channel,
+            skills=last.skills,
+            priority=last.priority,
+            head_start=last.head_start,
+            arrived_at=self.now,
+        )
+        self.attempt_of[contact.id] = (first, n)
+        turns = self.remaining_turns.get(last.id)
+        if turns is not None:
+            self.remaining_turns[contact.id] = turns
+        self.kpis.observe_retrial(contact.id)
+        self.submit(contact, 1.0)
 
     def answer(self, offer: _Offer) -> None:
         contact_id, agent_id, offered_at, accept = offer
@@ -561,6 +636,10 @@ class _Day:
         else:
             heappush(self.heap, (at + delay, _ANSWER, self.next_seq(), self.answer, offer))
 
+    def on_queued(self, event: ContactQueued) -> None:
+        if event.arrived_at > event.at:  # waiting for its channel to open: patience starts then
+            self.opens_at[event.contact_id] = event.arrived_at
+
     def on_offer_ended(self, event: OfferExpired | OfferRescinded) -> None:
         self.offers.pop(event.contact_id, None)
 
@@ -590,8 +669,11 @@ class _Day:
             share = 0.0  # denied outside its own submit: nobody takes a fallback
         if event.fallback is not None and self.fallback_coin() < share:
             self.schedule(event.at, _ARRIVAL, self.resubmit, event)
-        else:
-            del self.contacts[event.contact_id]  # denied for good: the customer goes elsewhere
+            return
+        contact = self.contacts.pop(event.contact_id)  # denied for good: the customer goes elsewhere
+        retrial = self.retrial.get(event.channel)
+        if retrial is not None and event.fallback is None and event.reason not in _NOT_RETRIED:
+            self.try_again(contact, retrial.after_denial)
 
     def on_closed(self, event: ConversationClosed) -> None:
         conversation = event.conversation_id

@@ -50,6 +50,8 @@ KPI_NAMES = (
     "sticky_hit_rate",
     "denied",
     "denied_with_fallback",
+    "denied_queue_full",
+    "retrials",
     "expected_wait_bias",
     "expected_wait_mae",
 )

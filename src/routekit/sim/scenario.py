@@ -17,7 +17,7 @@ can override a dotted path (``policy.sticky.window``, ``agents[0].count``) and r
 >>> override(scenario, "run.colour", "red")
 Traceback (most recent call last):
 ...
-routekit.errors.ScenarioError: run.colour: unknown key; expected one of customers, drain, horizon, ...
+routekit.errors.ScenarioError: run.colour: unknown key; expected one of customers, date, drain, ...
 """
 
 from __future__ import annotations
@@ -98,6 +98,12 @@ def scenario_from_dict(data: Mapping[str, Any], *, base: Path | None = None) -> 
         base=base,
     )
     generated = [i for i, entry in enumerate(top["arrivals"]) if not is_trace(entry)]
+    hours = sorted(spec.channel.value for spec in channels.values() if spec.hours is not None)
+    if hours and scenario.run.epoch is None:
+        raise ScenarioError(f"run.date: missing (opening hours on {', '.join(hours)} need the date of time 0)")
+    if hours and scenario.run.horizon is None:
+        # The router always has its next opening or closing ahead: only a horizon ends the day.
+        raise ScenarioError(f"run.horizon: missing (a day with opening hours on {', '.join(hours)} needs one)")
     # Every policy kind is checked against the policy's tiers: a tier the skills policy never gates or
     # boosts is still a misspelt name more often than not, and the router would refuse it at submit.
     names = ", ".join(scenario.policy.tiers)

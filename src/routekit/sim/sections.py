@@ -7,20 +7,27 @@ The readers of single values (``_number``, ``_share``, ``_distribution``, ...) a
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime as dt
 import itertools
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routekit.datasets.trace import TRACE_COLUMNS, read_trace
 from routekit.errors import ConfigError, RoutekitError, ScenarioError
 from routekit.models.channel import Channel
+from routekit.models.hours import OpeningHours
+from routekit.policies.base import SKIP_IF
 from routekit.policies.selection import SELECTIONS, Selection
 from routekit.policies.skills import Skills
+from routekit.router.settings import RouterSettings
 from routekit.sim.distributions import Distribution, distribution_from_spec
 from routekit.sim.spec import (
+    DEFAULT_MAX_RETRIALS,
     DEFAULT_SERVICE_LEVEL_TARGET,
     NO_DELAY,
     AgentGroup,
@@ -128,7 +135,7 @@ def _hours(value: Any, path: str) -> tuple[float, float]:
 # ------------------------------------------------------------------------------------------------ parse
 
 TOP_KEYS = {"run", "channel", "arrivals", "agents", "policy"}
-_RUN = {"horizon", "customers", "warmup_customers", "start", "interval", "drain"}
+_RUN = {"horizon", "customers", "warmup_customers", "start", "interval", "drain", "date", "timezone"}
 _CHANNEL = {
     "name",
     "service_level",
@@ -139,6 +146,11 @@ _CHANNEL = {
     "reject_probability",
     "turns",
     "reply_delay",
+    "retrial_probability",
+    "denied_retrial_probability",
+    "retrial_delay",
+    "max_retrials",
+    "hours",
 }
 _ARRIVALS = {
     "channel",
@@ -153,7 +165,10 @@ _ARRIVALS = {
 _AGENTS = {"name", "count", "capacity", "skills", "teams", "wrap_up", "shift", "staffing"}
 _TRACE = {"trace", "columns", "use_patience"}
 _POLICY = {"kind", "skills", "tiers", "sticky", "router"}
-_ROUTER = {"selection", "reoffer_delay", "offer_timeout", "away_on_missed_offer", "wrap_up", "retention"}
+_ROUTER = {
+    *("selection", "reoffer_delay", "offer_timeout", "away_on_missed_offer", "wrap_up", "retention"),
+    *("queue_limits", "queue_fallback"),
+}
 
 
 def read_run(data: Any) -> RunSpec:
@@ -170,7 +185,28 @@ def read_run(data: Any) -> RunSpec:
         start=_number(run.get("start", 0.0), "run.start"),
         interval=_number(run.get("interval", 1800.0), "run.interval", strict=True),
         drain=_number(run.get("drain", 7200.0), "run.drain"),
+        epoch=_epoch(run),
     )
+
+
+def _epoch(run: Mapping[str, Any]) -> float | None:
+    """The UNIX time of simulated second 0: ``run.date`` (a TOML date, or ``"YYYY-MM-DD"``) at ``run.start``
+    o'clock in ``run.timezone`` (counted as elapsed hours from local midnight, as the simulator's clock is)."""
+    zone_name = _string(run.get("timezone", "UTC"), "run.timezone")
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScenarioError(f"run.timezone: not an IANA time-zone name, got {zone_name!r}") from None
+    if "date" not in run:
+        return None
+    value = run["date"]
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):  # a bad string falls through to the error below
+            value = dt.date.fromisoformat(value)
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ScenarioError(f"run.date: expected a date such as 2026-12-07, got {value!r}")
+    midnight = dt.datetime(value.year, value.month, value.day, tzinfo=zone).timestamp()
+    return midnight + 3600.0 * _number(run.get("start", 0.0), "run.start")
 
 
 def read_channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:
@@ -187,12 +223,22 @@ def read_channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:
         level = spec.get("service_level")
         optional = {
             key: _distribution(spec[key], f"{path}.{key}", base) if key in spec else None
-            for key in ("patience", "turns", "reply_delay")
+            for key in ("patience", "turns", "reply_delay", "retrial_delay")
         }
         if optional["turns"] is not None and optional["reply_delay"] is None:
             raise ScenarioError(f"{path}.reply_delay: missing (a conversation of several turns needs it)")
         if optional["turns"] is not None and channel.synchronous:
             raise ScenarioError(f"{path}.turns: only asynchronous channels have conversations of turns")
+        retrial = _probability(spec.get("retrial_probability", 0.0), f"{path}.retrial_probability")
+        denied_retrial = _probability(spec.get("denied_retrial_probability", 0.0), f"{path}.denied_retrial_probability")
+        if (retrial or denied_retrial) and optional["retrial_delay"] is None:
+            raise ScenarioError(f"{path}.retrial_delay: missing (a customer who tries again needs it)")
+        hours = None
+        if "hours" in spec:
+            try:
+                hours = OpeningHours.from_data(read_table(spec["hours"], f"{path}.hours"))
+            except ConfigError as error:
+                raise ScenarioError(f"{path}.hours: {error}") from None
         channels[channel.value] = ChannelSpec(
             channel=channel,
             service_level=None if level is None else _number(level, f"{path}.service_level"),
@@ -207,6 +253,11 @@ def read_channels(data: Any, base: Path | None) -> dict[str, ChannelSpec]:
             reject_probability=_probability(spec.get("reject_probability", 0.0), f"{path}.reject_probability"),
             turns=optional["turns"],
             reply_delay=optional["reply_delay"],
+            retrial_probability=retrial,
+            denied_retrial_probability=denied_retrial,
+            retrial_delay=optional["retrial_delay"],
+            max_retrials=_integer(spec.get("max_retrials", DEFAULT_MAX_RETRIALS), f"{path}.max_retrials", minimum=1),
+            hours=hours,
         )
     return channels
 
@@ -435,6 +486,12 @@ def _relax(value: Any, path: str) -> tuple[tuple[float, int | str], ...]:
     return tuple(steps)
 
 
+def _skip_if(value: Any, path: str) -> str:
+    if value not in SKIP_IF:
+        raise ScenarioError(f"{path}: expected {SKIP_IF[0]!r} or {SKIP_IF[1]!r}, got {value!r}")
+    return str(value)
+
+
 def read_policy(data: Any) -> PolicySpec:
     spec = read_table(data, "policy")
     check_keys(spec, "policy", _POLICY)
@@ -444,11 +501,15 @@ def read_policy(data: Any) -> PolicySpec:
     fields: dict[str, Any] = {"kind": kind}
     if "skills" in spec:
         skills = read_table(spec["skills"], "policy.skills")
-        check_keys(skills, "policy.skills", {"relax"})
+        check_keys(skills, "policy.skills", {"relax", "skip_if"})
         fields["relax"] = _relax(skills.get("relax", []), "policy.skills.relax")
+        if "skip_if" in skills:
+            fields["skip_if"] = _skip_if(skills["skip_if"], "policy.skills.skip_if")
     if "tiers" in spec:
         tiers = read_table(spec["tiers"], "policy.tiers")
-        check_keys(tiers, "policy.tiers", {"names", "gates", "fallback", "boost", "teams"})
+        check_keys(tiers, "policy.tiers", {"names", "gates", "fallback", "boost", "teams", "skip_if"})
+        if "skip_if" in tiers:
+            fields["team_skip_if"] = _skip_if(tiers["skip_if"], "policy.tiers.skip_if")
         if "names" in tiers:
             names = tiers["names"]
             if not isinstance(names, list) or not names:
@@ -489,6 +550,19 @@ def read_policy(data: Any) -> PolicySpec:
             if not isinstance(router["away_on_missed_offer"], bool):
                 raise ScenarioError("policy.router.away_on_missed_offer: expected true or false")
             settings["away_on_missed_offer"] = router["away_on_missed_offer"]
+        if "queue_limits" in router:
+            limits = read_table(router["queue_limits"], "policy.router.queue_limits")
+            settings["queue_limits"] = {
+                key: _integer(limit, f"policy.router.queue_limits.{key}") for key, limit in limits.items()
+            }
+        if "queue_fallback" in router:
+            settings["queue_fallback"] = _per_channel(
+                router["queue_fallback"], "policy.router.queue_fallback", _channel
+            )
+            try:
+                RouterSettings(queue_fallback=settings["queue_fallback"])
+            except ConfigError as error:
+                raise ScenarioError(f"policy.router.{error}") from None
         if "selection" in router:
             name = _string(router["selection"], "policy.router.selection")
             if name not in SELECTIONS:

@@ -17,6 +17,7 @@ from routekit.datasets.trace import TraceRecord
 from routekit.errors import ConfigError, ScenarioError
 from routekit.models._frozen import frozen
 from routekit.models.channel import Channel
+from routekit.models.hours import OpeningHours
 from routekit.models.tiers import Tiers
 from routekit.policies.base import RoutingPolicy
 from routekit.policies.skills import Skills
@@ -25,6 +26,7 @@ from routekit.policies.tiers import TierGate
 from routekit.sim.distributions import Deterministic, Distribution
 
 __all__ = [
+    "DEFAULT_MAX_RETRIALS",
     "DEFAULT_SERVICE_LEVEL_TARGET",
     "MAX_ARRIVALS",
     "AgentGroup",
@@ -48,6 +50,9 @@ this bound, is refused naming the stream's key: at the simulator's pace such a r
 DEFAULT_SERVICE_LEVEL_TARGET = 0.8
 """A channel's ``service_level_target`` when the scenario gives none: 80% within its threshold."""
 
+DEFAULT_MAX_RETRIALS = 3
+"""How many times a customer tries again, at most, when the scenario gives no ``max_retrials``."""
+
 
 # ------------------------------------------------------------------------------------------- the records
 
@@ -67,6 +72,9 @@ class RunSpec:
     start: float = 0.0
     interval: float = 1800.0
     drain: float = 7200.0
+    # The UNIX time of simulated second 0 (``run.date`` at ``run.start`` o'clock in ``run.timezone``), for
+    # opening hours.
+    epoch: float | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -82,6 +90,11 @@ class ChannelSpec:
     reject_probability: float = 0.0
     turns: Distribution | None = None
     reply_delay: Distribution | None = None
+    retrial_probability: float = 0.0
+    denied_retrial_probability: float = 0.0
+    retrial_delay: Distribution | None = None
+    max_retrials: int = DEFAULT_MAX_RETRIALS
+    hours: OpeningHours | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -143,6 +156,8 @@ class PolicySpec:
 
     kind: str = "skills"
     relax: tuple[tuple[float, int | str], ...] = ()
+    skip_if: str | None = None
+    team_skip_if: str | None = None
     tiers: tuple[str, ...] = ("standard", "silver", "gold", "platinum")
     gates: dict[Channel, str] = attrs.field(factory=dict)
     fallback: dict[Channel, Channel] = attrs.field(factory=dict)
@@ -160,7 +175,7 @@ class PolicySpec:
             ScenarioError: The policy refuses the settings (for example an unknown tier name).
         """
         try:
-            policy: RoutingPolicy = Skills(relax=self.relax)
+            policy: RoutingPolicy = Skills(relax=self.relax, skip_if=self.skip_if)
             if self.kind == "mobile-support":
                 policy = TierGate(
                     tiers=Tiers(self.tiers),
@@ -168,6 +183,7 @@ class PolicySpec:
                     fallback=self.fallback,
                     boost=self.boost,
                     teams=self.teams,
+                    skip_if=self.team_skip_if,
                     then=policy,
                 )
                 policy = Sticky(self.hold, self.window, park_ttl=self.park_ttl, then=policy)
@@ -195,6 +211,11 @@ class Scenario:
     source: Mapping[str, Any] = attrs.field(eq=False, repr=False)
     base: Path | None = attrs.field(default=None, eq=False, repr=False)
     traces: tuple[TraceArrivals, ...] = ()
+
+    def hours_settings(self) -> dict[str, Any]:
+        """The router's ``epoch`` and ``hours`` settings for the channels with ``[channel.hours]``; none without."""
+        hours = {spec.channel: spec.hours for spec in self.channels.values() if spec.hours is not None}
+        return {"epoch": self.run.epoch, "hours": hours} if hours else {}
 
     def service_levels(self) -> dict[Channel, float]:
         """Each channel's service-level threshold, in seconds."""
