@@ -6,14 +6,15 @@ Every router here is wrapped by :class:`Checked`, so ``router._check()`` runs af
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from checked import Checked
 
-from routekit import Agent, ConfigError, Contact, Customer, DurableRouter, Router, SnapshotError
+from routekit import Agent, ConfigError, Contact, Customer, DurableRouter, OpeningHours, Router, SnapshotError
 from routekit.durable import MemoryStore
-from routekit.events import Completed, ContactQueued, Offered, StageChanged
+from routekit.events import AgentStatusChanged, Completed, ContactQueued, Offered, StageChanged
 from routekit.policies import Hold, Plan, Skills, Stage, Target
 
 BILLING = "skills:billing>=3"
@@ -255,3 +256,16 @@ def test_a_delay_ending_with_a_stage_timeout_passes_before_its_own_timer_fires()
         offered(20.0, "c0", "a0", "skills:any"),
         StageChanged(at=20.0, contact_id="c2", stage=1, rule="skills:any"),
     ] == router.advance(20.0)
+
+
+def test_an_agent_that_ranks_targets_is_offered_nothing_on_a_closed_channel() -> None:
+    """Opening hours hold a message back from an agent that ranks its target first, until the channel opens."""
+    hours = OpeningHours(weekly={day: [("09:00", "17:00")] for day in range(7)}, timezone="UTC")
+    router = Checked(Router(Skills(), epoch=datetime(2026, 1, 5, 8, 0, tzinfo=UTC), hours={"messaging": hours}))
+    router.add_agent(Agent(id="a1", capacity={"messaging": 1}, queue_priorities={SALES: 1}), 0.0, "away")
+    message = Contact(id="m1", customer=Customer(id="u"), channel="messaging")
+    assert [ContactQueued] == [type(e) for e in router.submit(message, 60.0)]
+    assert [AgentStatusChanged(at=120.0, agent_id="a1", status="available")] == router.set_status(
+        "a1", "available", 120.0
+    )
+    assert [("m1", "a1")] == [(e.contact_id, e.agent_id) for e in router.advance(3600.0) if isinstance(e, Offered)]

@@ -133,9 +133,10 @@ def _ranked_contact_for(rs: RoutingState, ar: AgentRecord, *, ranked: bool, own:
     owned = rs.agent_queues.get(agent_id)
     if owned:
         targets += [t for t in owned if t.matches(agent)]
+    held = rs.held
     for target in targets:
         queue = rs.queues.get(target)
-        if not queue or not has_room(rs, ar, target.channel):
+        if not queue or (held and target.channel in held) or not has_room(rs, ar, target.channel):
             continue
         for contact_id in queue:
             if barred is not None and contact_id in barred:
