@@ -12,6 +12,11 @@ What it measures
     targets and every target is served by a fifth of the agents. Each contact's target is drawn from
     ``--seed``. The policy is :class:`routekit.policies.Skills` without relaxation (one stage, no timers).
     The figure is the time per cycle, the driver's own loop included and building the contacts excluded.
+    ``--chat-capacity C`` gives every chat agent C slots (so "every agent busy" means every slot
+    busy) and draws chat contacts C times as often as voice ones, so that arrivals match the slots a
+    cycle frees (completions are of the oldest assignment, so by slot) and the queue stays steady;
+    ``--offers-per-agent K`` sets ``RouterSettings(offers_per_agent=K)`` on both routers (issue 23:
+    several offers at once for an agent with several free slots).
 
     *Memory per waiting contact.* :mod:`tracemalloc` around ``submit`` of N contacts that share one
     ``Customer`` and have an empty context, with N / 10 agents of the same mix registered *away*, so that
@@ -100,29 +105,39 @@ def target_needs(k: int) -> tuple[Channel, dict[str, int]]:
     return CHANNELS[k // len(SKILLS)], {SKILLS[k % len(SKILLS)]: 2 + k % 3}
 
 
-def make_agents(count: int) -> list[Agent]:
-    """``count`` agents: agent j on one channel (alternating), 4 consecutive skills at level 4."""
+def make_agents(count: int, chat_capacity: int = 1) -> list[Agent]:
+    """``count`` agents: agent j on one channel (alternating), 4 consecutive skills at level 4; chat agents
+    with ``chat_capacity`` slots, voice agents with one."""
     agents = []
     for j in range(count):
         first = (j // len(CHANNELS)) % len(SKILLS)
         skills = {SKILLS[(first + s) % len(SKILLS)]: AGENT_LEVEL for s in range(SKILLS_PER_AGENT)}
-        agents.append(Agent(id=f"a-{j}", skills=skills, capacity={CHANNELS[j % len(CHANNELS)]: 1}))
+        channel = CHANNELS[j % len(CHANNELS)]
+        slots = chat_capacity if channel is Channel.CHAT else 1
+        agents.append(Agent(id=f"a-{j}", skills=skills, capacity={channel: slots}))
     return agents
 
 
 class ContactStream:
-    """Contacts with fresh ids, each for one of the 20 targets drawn from the seed; one shared customer."""
+    """Contacts with fresh ids, each for one of the 20 targets drawn from the seed; one shared customer.
 
-    def __init__(self, seed: int) -> None:
+    A chat target is drawn ``chat_weight`` times as often as a voice one (1: all alike).
+    """
+
+    def __init__(self, seed: int, chat_weight: int = 1) -> None:
         self._rng = random.Random(seed)
         self._next = 0
         self.customer = Customer(id="customer")
+        self._draws = N_TARGETS + (chat_weight - 1) * len(SKILLS)
 
     def take(self, count: int) -> list[Contact]:
         """The next ``count`` contacts."""
         contacts = []
         for _ in range(count):
-            channel, skills = target_needs(self._rng.randrange(N_TARGETS))
+            k = self._rng.randrange(self._draws)
+            if k >= N_TARGETS:  # a further draw of a chat target
+                k = len(SKILLS) + (k - N_TARGETS) % len(SKILLS)
+            channel, skills = target_needs(k)
             contacts.append(Contact(id=f"c-{self._next}", customer=self.customer, channel=channel, skills=skills))
             self._next += 1
         return contacts
@@ -175,15 +190,24 @@ def limits_for(waiting: int, on: bool) -> dict[str, int]:
     return {channel.value: waiting for channel in CHANNELS} if on else {}
 
 
-def fill(agents: int, waiting: int, stream: ContactStream, queue_limits: dict[str, int] | None = None) -> Churn:
-    """A router filled by real calls: every agent busy, ``waiting`` contacts waiting."""
-    router = Router(Skills(), queue_limits=queue_limits or {})
+def fill(
+    agents: int,
+    waiting: int,
+    stream: ContactStream,
+    queue_limits: dict[str, int] | None = None,
+    chat_capacity: int = 1,
+    offers_per_agent: int = 1,
+) -> Churn:
+    """A router filled by real calls: every agent's every slot busy, ``waiting`` contacts waiting."""
+    router = Router(Skills(), queue_limits=queue_limits or {}, offers_per_agent=offers_per_agent)
     churn = Churn(router, deque(), 0.0)
-    for agent in make_agents(agents):
+    slots = 0
+    for agent in make_agents(agents, chat_capacity):
         router.add_agent(agent, 0.0)
         churn.agents[agent.id] = agent
+        slots += sum(agent.capacity.values())
     queued = 0
-    while len(churn.assigned) < agents or queued < waiting:
+    while len(churn.assigned) < slots or queued < waiting:
         (contact,) = stream.take(1)
         churn.contacts[contact.id] = contact
         offered = [e for e in router.submit(contact, 0.0) if type(e) is Offered]
@@ -191,8 +215,8 @@ def fill(agents: int, waiting: int, stream: ContactStream, queue_limits: dict[st
             router.accept(event.contact_id, event.agent_id, 0.0)
             churn.assigned.append(event.contact_id)
         queued += not offered
-    if (len(churn.assigned), queued) != (agents, waiting):
-        raise RuntimeError(f"fill ended with {len(churn.assigned)} busy agents and {queued} waiting")
+    if (len(churn.assigned), queued) != (slots, waiting):
+        raise RuntimeError(f"fill ended with {len(churn.assigned)} busy slots and {queued} waiting")
     return churn
 
 
@@ -217,7 +241,11 @@ def reference_copy(churn: Churn) -> Churn:
     data = router.snapshot()
     if data["timers"] or data["conversations"]:
         raise RuntimeError("the copy handles no timers, re-offer bars or conversations")
-    ref = ref_module.ReferenceRouter(router.policy, queue_limits=router.settings.queue_limits)
+    ref = ref_module.ReferenceRouter(
+        router.policy,
+        queue_limits=router.settings.queue_limits,
+        offers_per_agent=router.settings.offers_per_agent,
+    )
     ref.now, ref.seq = data["now"], data["seq"]
     for agent_data in data["agents"]:
         agent = churn.agents[agent_data["agent"]["id"]]
@@ -227,7 +255,7 @@ def reference_copy(churn: Churn) -> Churn:
             idle_since=agent_data["idle_since"],
             last_offer_at=-math.inf if agent_data["last_offer_at"] is None else agent_data["last_offer_at"],
             work={cid: (Channel(channel), kind) for cid, channel, kind in agent_data["work"]},
-            offer=agent_data["offer"],
+            offers=agent_data.get("offers") or ([agent_data["offer"]] if agent_data["offer"] else []),
         )
     for contact_data in data["contacts"]:
         contact = churn.contacts[contact_data["contact"]["id"]]
@@ -241,6 +269,7 @@ def reference_copy(churn: Churn) -> Churn:
             clock_start=contact_data["clock_start"],
             state=contact_data["state"],
             agent=contact_data["agent"],
+            stage_since=contact_data["stage_since"],
         )
     for at, key in data["finished_order"]:
         if key.startswith("contact:") and key[8:] in data["finished"]:
@@ -305,9 +334,11 @@ class Scale:
 
 def prepare(agents: int, waiting: int, args: Any, log: Any) -> Scale:
     """Fill the router, time the reference's cycles, and replay them on the router to compare events."""
-    stream = ContactStream(args.seed)
+    stream = ContactStream(args.seed, chat_weight=args.chat_capacity)
     start = time.perf_counter()
-    churn = fill(agents, waiting, stream, limits_for(waiting, args.queue_limits))
+    churn = fill(
+        agents, waiting, stream, limits_for(waiting, args.queue_limits), args.chat_capacity, args.offers_per_agent
+    )
     fill_s = time.perf_counter() - start
     log(f"filled {agents:,} agents / {waiting:,} waiting in {fill_s:.1f} s")
 
@@ -354,7 +385,8 @@ def time_router(scales: list[Scale], args: Any) -> list[Row]:
     timings = measure_side_by_side([runner(s) for s in scales], repeat=args.repeat, warmup=1)
     rows = []
     for s, timing in zip(scales, timings, strict=True):
-        steady = len(s.churn.assigned) == s.agents and waiting_count(s.churn.router) == s.waiting
+        slots = sum(sum(agent.capacity.values()) for agent in s.churn.agents.values())
+        steady = len(s.churn.assigned) == slots and waiting_count(s.churn.router) == s.waiting
         rows.append(
             Row(
                 s.agents,
@@ -507,6 +539,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ref-min-cycles", type=int, default=3, help="reference cycles at least (default 3)")
     p.add_argument("--ref-max-cycles", type=int, default=50, help="reference cycles at most (default 50)")
     p.add_argument("--no-reference", action="store_true", help="time the router alone")
+    p.add_argument("--chat-capacity", type=int, default=1, help="slots of every chat agent (default 1)")
+    p.add_argument("--offers-per-agent", type=int, default=1, help="RouterSettings.offers_per_agent (default 1)")
     p.add_argument("--quick", action="store_true", help="a smoke run: --size 10000, fewer cycles")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument(
@@ -548,7 +582,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(data, indent=2))
     else:
         limits = ["# queue limits on: each channel's queues capped at the scale's waiting count"] * args.queue_limits
-        print("\n".join([*header("bench_router", info, args), *limits, *table(rows, memory, checks)]))
+        churn = f"# chat agents with {args.chat_capacity} slots, offers_per_agent {args.offers_per_agent}"
+        print("\n".join([*header("bench_router", info, args), *limits, churn, *table(rows, memory, checks)]))
     # A missed target is a finding, not a failure; routers that disagree are.
     return 1 if any(r.same_events is False for r in rows) else 0
 

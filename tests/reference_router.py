@@ -73,7 +73,7 @@ class RefAgent:
     idle_since: float
     last_offer_at: float = -math.inf
     work: dict[str, tuple[Any, str]] = field(default_factory=dict)  # contact id -> (channel, kind)
-    offer: str | None = None
+    offers: list[str] = field(default_factory=list)  # pending offers, oldest first
 
     @property
     def busy(self) -> int:
@@ -178,8 +178,19 @@ class ReferenceRouter:
         opens = self.shut.get(channel) if self.held(channel) else None
         return now if opens is None else max(now, opens)
 
+    def delay_moments(self) -> list[float]:
+        """When an agent's queue delay ends for a contact at a stage: every (contact, agent) pair, from now on."""
+        return [
+            rc.stage_since + delay
+            for rc in self.contacts.values()
+            if rc.state in ("waiting", "offered")
+            for agent in self.agents.values()
+            for rule, (_, delay) in agent.agent.queue_priorities.items()
+            if rule == rc.target.rule and delay > 0 and rc.stage_since + delay > self.now
+        ]
+
     def next_deadline(self) -> float | None:
-        return min((t["due"] for t in self.timers), default=None)
+        return min([*(t["due"] for t in self.timers), *self.delay_moments()], default=None)
 
     def types(self, **values: Any) -> None:
         """Every call's arguments are checked before anything happens: ids are strings, records records."""
@@ -200,6 +211,11 @@ class ReferenceRouter:
         out: list[Any] = []
         while True:
             due_now = [t for t in self.timers if t["due"] <= now]
+            delay_end = min((m for m in self.delay_moments() if m <= now), default=None)
+            if delay_end is not None and not any(t["due"] <= delay_end for t in due_now):
+                self.now = delay_end  # a queue delay ends: only matching can follow (ranked after every timer)
+                self.match(delay_end, out)
+                continue
             if not due_now:
                 break
             timer = min(due_now, key=lambda t: (t["due"], t["rank"], t["seq"]))
@@ -228,7 +244,7 @@ class ReferenceRouter:
     # -- the rules of eligibility -------------------------------------------------------------------
 
     def eligible(self, agent: RefAgent, channel: Any) -> bool:
-        if agent.status != AgentStatus.AVAILABLE or agent.offer is not None:
+        if agent.status != AgentStatus.AVAILABLE or len(agent.offers) >= self.settings.offers_per_agent:
             return False
         if any(ch in self.settings.exclusive for ch, _ in agent.work.values()):
             return False
@@ -236,8 +252,9 @@ class ReferenceRouter:
             return False
         return not (channel in self.settings.exclusive and agent.work)
 
-    def candidates(self, rc: RefContact) -> list[str]:
+    def candidates(self, rc: RefContact, now: float | None = None) -> list[str]:
         target = rc.target
+        at = self.now if now is None else now
         if self.held(target.channel):
             return []
         return [
@@ -246,17 +263,26 @@ class ReferenceRouter:
             if target.matches(agent.agent)
             and self.eligible(agent, target.channel)
             and (rc.contact.id, aid) not in self.bars
+            and rc.stage_since + agent.agent.rank_of(target.rule)[1] <= at
         ]
 
+    def best_agent(self, rc: RefContact) -> str | None:
+        agents = self.candidates(rc)
+        target = rc.target
+        return min(agents, key=lambda a: (self.settings.selection.key(self.agents[a], target), a), default=None)
+
     def match(self, now: float, out: list[Any]) -> None:
+        """The best contact by queue key with an eligible agent goes to its best agent by selection key; an
+        agent that ranks targets takes instead its best (rank, key) among the contacts whose best agent it is."""
         while True:
-            for rc in sorted(
-                (c for c in self.contacts.values() if c.state == "waiting"), key=lambda c: c.key
-            ):
-                agents = self.candidates(rc)
-                if agents:
-                    target = rc.target
-                    best = min(agents, key=lambda a: (self.settings.selection.key(self.agents[a], target), a))
+            waiting = sorted((c for c in self.contacts.values() if c.state == "waiting"), key=lambda c: c.key)
+            for rc in waiting:
+                best = self.best_agent(rc)
+                if best is not None:
+                    agent = self.agents[best].agent
+                    if agent.queue_priorities:
+                        mine = [c for c in waiting if self.best_agent(c) == best]
+                        rc = min(mine, key=lambda c: (agent.rank_of(c.target.rule)[0], c.key))
                     self.offer(rc, best, now, out)
                     break
             else:
@@ -268,7 +294,7 @@ class ReferenceRouter:
         rc.offered_at = now
         expires = now + self.settings.offer_timeout[rc.contact.channel]
         self.set_timer(expires, "offer", contact=rc.contact.id, agent=aid)
-        agent.offer = rc.contact.id
+        agent.offers.append(rc.contact.id)
         agent.last_offer_at = now
         agent.work[rc.contact.id] = (rc.contact.channel, "offered")
         selection = "sticky" if rc.target.agent is not None else self.settings.selection.name
@@ -316,10 +342,10 @@ class ReferenceRouter:
                 )
             else:
                 break
-        rc.stage_since = now
+        rc.stage_since = self.opens(rc.contact.channel, now)  # queue delays count as the stage does
         timeout = rc.plan.stages[rc.stage].timeout
         if timeout is not None:
-            self.set_timer(self.opens(rc.contact.channel, now) + timeout, "stage", contact=rc.contact.id)
+            self.set_timer(rc.stage_since + timeout, "stage", contact=rc.contact.id)
 
     def next_stage(self, rc: RefContact, now: float, out: list[Any]) -> None:
         self.drop_timers(kind="stage", contact=rc.contact.id)
@@ -419,6 +445,8 @@ class ReferenceRouter:
                 out.append(AgentStatusChanged(at=at, agent_id=agent.agent.id, status=AgentStatus.AWAY))
             self.end_offer(rc, at, out, bar=True)
             if self.settings.away_on_missed_offer:
+                for other in list(agent.offers):
+                    self.rescind(self.contacts[other], at, "agent-away", out)
                 self.leave_sticky(agent.agent.id, at, out)
         elif kind == "reoffer":
             del self.bars[(timer["contact"], timer["agent"])]
@@ -442,7 +470,7 @@ class ReferenceRouter:
         assert aid is not None
         agent = self.agents[aid]
         self.drop_timers(kind="offer", contact=rc.contact.id)
-        agent.offer = None
+        agent.offers.remove(rc.contact.id)
         del agent.work[rc.contact.id]
         rc.state, rc.agent = "waiting", None
         if bar and self.settings.reoffer_delay > 0:
@@ -453,6 +481,10 @@ class ReferenceRouter:
             self.next_stage(rc, now, out)
         elif rc.contact.id in self.contacts:
             self.deny_if_stranded(rc, now, out)
+
+    def rescind(self, rc: RefContact, now: float, reason: str, out: list[Any]) -> None:
+        out.append(OfferRescinded(at=now, contact_id=rc.contact.id, agent_id=rc.agent, reason=reason))
+        self.end_offer(rc, now, out, bar=False)
 
     def park(self, rc: RefContact, now: float, out: list[Any]) -> None:
         aid = rc.agent
@@ -543,11 +575,9 @@ class ReferenceRouter:
         if status == AgentStatus.AVAILABLE:
             agent.idle_since = now
         else:
-            if agent.offer is not None:
-                rc = self.contacts[agent.offer]
-                reason = "agent-away" if status == AgentStatus.AWAY else "agent-offline"
-                out.append(OfferRescinded(at=now, contact_id=rc.contact.id, agent_id=aid, reason=reason))
-                self.end_offer(rc, now, out, bar=False)
+            reason = "agent-away" if status == AgentStatus.AWAY else "agent-offline"
+            for cid in list(agent.offers):
+                self.rescind(self.contacts[cid], now, reason, out)
             if status == AgentStatus.OFFLINE:
                 for cid in sorted(c for c, (_, kind) in agent.work.items() if kind == "held"):
                     self.park(self.contacts[cid], now, out)
@@ -679,7 +709,7 @@ class ReferenceRouter:
         self.drop_timers(kind="stage", contact=cid)
         self.lift_bars(contact=cid)
         rc.state = "assigned"
-        agent.offer = None
+        agent.offers.remove(cid)
         agent.work[cid] = (rc.contact.channel, "assigned")
         self.wait_log.append(("answer", rc.target, rc.contact.channel, rc.offered_at, rc.stage_since, rc.clock_start))
         conv = self.conversations.get(rc.contact.conversation)
@@ -756,7 +786,7 @@ class ReferenceRouter:
             assert aid is not None
             out.append(OfferRescinded(at=now, contact_id=cid, agent_id=aid, reason="abandoned"))
             self.drop_timers(kind="offer", contact=cid)
-            self.agents[aid].offer = None
+            self.agents[aid].offers.remove(cid)
             del self.agents[aid].work[cid]
         elif rc.state == "held":
             agent = self.agents[rc.agent]  # type: ignore[index]
@@ -1022,10 +1052,11 @@ class ReferenceRouter:
             stage += 1
         arrived = contact.arrived_at if contact.arrived_at is not None else now
         rc = RefContact(contact, plan, stage, contact.priority, arrived - contact.head_start, self.seq, arrived)
+        rc.stage_since = self.opens(contact.channel, now)  # as enter_stage would set it
         waiting = [c for c in self.contacts.values() if c.state == "waiting" and c.target == rc.target]
         ahead = sum(c.key < rc.key for c in waiting)
         closed_for = self.closed_for(rc.target.channel, now)
-        if ahead == 0 and not closed_for and self.candidates(rc):
+        if ahead == 0 and not closed_for and self.candidates(rc, now):
             return 0.0
         guess = self.estimate(predictor, rc.target, rc.key, ahead, self.head_waited(rc.target, rc.key, now))
         return None if guess is None else closed_for + guess

@@ -41,15 +41,27 @@ WAIT_EDGES = (5.0, 20.0)
 
 EVENT_COUNTS: Counter[str] = Counter()
 
+# Rules the policies below label their stages with (and the sticky one), for agents' queue priorities.
+RANKED_RULES = ["skills:any", "skills:billing>=1", "skills:billing>=2", "tier:vip-team", "sticky:last-agent"]
+
 agents = st.builds(
-    lambda aid, skills, capacity, teams, wrap: rk.Agent(
-        id=aid, skills=skills, capacity=capacity, teams=teams, wrap_up=wrap
+    lambda aid, skills, capacity, teams, wrap, ranks: rk.Agent(
+        id=aid, skills=skills, capacity=capacity, teams=teams, wrap_up=wrap, queue_priorities=ranks
     ),
     aid=st.sampled_from(AGENT_IDS),
     skills=st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 5), max_size=2),
     capacity=st.dictionaries(st.sampled_from(CHANNELS), st.integers(0, 3), min_size=1, max_size=4),
     teams=st.frozensets(st.sampled_from(["vip", "general"]), max_size=2),
     wrap=st.dictionaries(st.sampled_from(CHANNELS), st.sampled_from([0.0, 5.0, 30.0]), max_size=2),
+    ranks=st.one_of(
+        st.just({}),
+        st.dictionaries(
+            st.sampled_from(RANKED_RULES),
+            st.tuples(st.integers(1, 3), st.sampled_from([0.0, 5.0, 20.0])),
+            min_size=1,
+            max_size=3,
+        ),
+    ),
 )
 steps = st.sampled_from([0.0, 0.0, 0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 45.0])
 # Queue limits keyed by channel and by the rules the policies below name, often 0 or 1 so queues fill.
@@ -219,6 +231,7 @@ class RouterMachine(RuleBasedStateMachine):
         hours=st.one_of(st.just({}), opening_hours()),
         window=st.sampled_from([2, 2, 20]),
         predictor=st.sampled_from(PREDICTORS),
+        offers_per_agent=st.sampled_from([1, 1, 2, 3]),
     )
     def staff(
         self,
@@ -233,6 +246,7 @@ class RouterMachine(RuleBasedStateMachine):
         hours: dict[str, Any],
         window: int,
         predictor: str,
+        offers_per_agent: int,
     ) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
         self.policy = POLICIES[policy]
@@ -248,6 +262,7 @@ class RouterMachine(RuleBasedStateMachine):
             **hours,
             "answer_window": window,  # 2: two backlogged gaps are enough for a target's own service rate
             "wait_predictor": predictor,
+            "offers_per_agent": offers_per_agent,
         }
         self.fast = rk.Router(self.policy, **settings)
         self.seen: dict[str, None] = {}
@@ -269,6 +284,7 @@ class RouterMachine(RuleBasedStateMachine):
                 capacity={channel: max(agent.capacity.get(channel, 0), 1) for channel in CHANNELS},
                 teams=agent.teams,
                 wrap_up=agent.wrap_up,
+                queue_priorities=agent.queue_priorities,
             )
             self.both("add_agent", broad, self.now)
 

@@ -29,6 +29,7 @@ from routekit.router.state import (
     OPENING_HOURS,
     PARK_TTL,
     PARKED,
+    QUEUE_DELAY_END,
     REOFFER_END,
     STAGE_TIMEOUT,
     SYNCHRONOUS,
@@ -38,6 +39,8 @@ from routekit.router.state import (
     WORK_OFFERED,
     WORK_WRAP_UP,
     WRAP_UP_END,
+    AgentRecord,
+    ContactRecord,
     RoutingState,
 )
 from routekit.router.statistics import offers_by_target
@@ -174,7 +177,7 @@ def _contacts(rs: RoutingState, live: dict[int, Any], queued: dict[str, Target])
             elif contact_id not in ar.work or ar.work[contact_id][1].value != cr.state.value:
                 yield ("contacts", contact_id, "state", f"not {cr.state.value} in agent {cr.agent!r}'s work")
         if cr.state == OFFERED:
-            if cr.agent not in rs.agents or rs.agents[cr.agent].offer != contact_id:
+            if cr.agent not in rs.agents or contact_id not in rs.agents[cr.agent].offers:
                 yield ("contacts", contact_id, "agent", "its agent holds another offer")
             if _kind(live, cr.offer_timer) != OFFER_EXPIRY:
                 yield ("contacts", contact_id, "", "an offer without its expiry timer")
@@ -191,6 +194,7 @@ def _contacts(rs: RoutingState, live: dict[int, Any], queued: dict[str, Target])
                 )
         elif cr.stage_timer is not None and cr.stage_timer in live:
             yield ("contacts", contact_id, "", f"{cr.state.value} with a stage timer")
+        yield from _delay_timer(rs, live, contact_id, cr)
         if cr.state == HELD:
             if _kind(live, cr.hold_timer) != HOLD_EXPIRY:
                 yield ("contacts", contact_id, "", "held without its hold timer")
@@ -199,6 +203,42 @@ def _contacts(rs: RoutingState, live: dict[int, Any], queued: dict[str, Target])
                 yield ("contacts", contact_id, "state", "held, but not the live turn of an open conversation")
         elif cr.hold_timer is not None and cr.hold_timer in live:
             yield ("contacts", contact_id, "", f"{cr.state.value} with a hold timer")
+
+
+def _delay_timer(rs: RoutingState, live: dict[int, Any], contact_id: str, cr: ContactRecord) -> Iterator[Problem]:
+    """A contact at a stage has its delay timer at the next moment an agent's queue delay for it ends."""
+    entry = live.get(cr.delay_timer) if cr.delay_timer is not None else None
+    expected = None
+    if cr.state == WAITING or cr.state == OFFERED:
+        since = cr.stage_since
+        moments = [since + d for d in rs.delays.get(cr.target.rule, ()) if since + d > rs.now]
+        expected = min(moments, default=None)
+    if entry is not None and entry[0] != QUEUE_DELAY_END:
+        yield ("contacts", contact_id, "", "its delay timer is another kind of timer")
+    elif (None if entry is None else entry[2]) != expected:
+        due = None if entry is None else entry[2]
+        yield ("contacts", contact_id, "", f"its queue-delay timer is due at {due!r}, not {expected!r}")
+
+
+def _parallel_offers(
+    rs: RoutingState, agent_id: str, ar: AgentRecord, load: dict[Channel, int]
+) -> Iterator[Problem]:
+    """Pending offers: no more than ``offers_per_agent``, an exclusive one alone, and no more on a channel
+    than its slots (unless an update cut the capacity below the load, which blocks new offers)."""
+    if len(ar.offers) > rs.offers_per_agent:
+        yield ("agents", agent_id, "offer", f"{len(ar.offers)} pending offers, above {rs.offers_per_agent}")
+    offered: dict[Channel, int] = {}
+    for contact_id in ar.offers:
+        channel = ar.work[contact_id][0] if contact_id in ar.work else None
+        if channel is None:
+            continue
+        offered[channel] = offered.get(channel, 0) + 1
+        if channel in rs.exclusive and len(ar.work) > 1:
+            yield ("agents", agent_id, "offer", f"an exclusive offer ({contact_id!r}) beside other work")
+    for channel, count in offered.items():
+        slots = ar.agent.capacity.get(channel, 0)
+        if count > slots and load.get(channel, 0) <= slots:
+            yield ("agents", agent_id, "offer", f"{count} offers on {channel.value}, above its {slots} slots")
 
 
 def _agents(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
@@ -228,8 +268,9 @@ def _agents(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
         if exclusive and len(ar.work) > 1:
             yield ("agents", agent_id, "work", "an exclusive contact and other work")
         offers = [cid for cid, (_, kind) in ar.work.items() if kind == WORK_OFFERED]
-        if offers != ([ar.offer] if ar.offer else []):
-            yield ("agents", agent_id, "offer", f"{ar.offer!r} is not the offer in its work ({offers})")
+        if sorted(offers) != sorted(ar.offers):
+            yield ("agents", agent_id, "offer", f"{list(ar.offers)} are not the offers in its work ({offers})")
+        yield from _parallel_offers(rs, agent_id, ar, load)
         for target, pool in rs.pools.items():
             matches = target.matches(ar.agent)
             if (target in ar.targets) != matches or (matches and ar.targets[target] is not pool):
@@ -264,6 +305,9 @@ def _timers(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
         elif kind == WRAP_UP_END:
             ar = rs.agents.get(payload[0])
             owned = ar is not None and ar.wrap_up_timers.get(payload[1]) == seq
+        elif kind == QUEUE_DELAY_END:
+            cr = rs.contacts.get(payload[0])
+            owned = cr is not None and cr.delay_timer == seq and (cr.state == WAITING or cr.state == OFFERED)
         elif kind == PARK_TTL:
             conv = rs.conversations.get(payload[0])
             owned = conv is not None and conv.ttl_timer == seq and conv.status == PARKED

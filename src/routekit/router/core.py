@@ -61,6 +61,7 @@ from routekit.router.index import (
 from routekit.router.limits import QUEUE_FULL, fallback_of, full_target
 from routekit.router.matching import match, offer_new, serve_next
 from routekit.router.offers import end_offer, offer_expired, rescind
+from routekit.router.priorities import agent_changed, delay_ended
 from routekit.router.refusals import (
     agent_of,
     concurrent_call,
@@ -130,6 +131,7 @@ _FIRE: tuple[Callable[[RoutingState, float, tuple[Any, ...], list[Event]], None]
     wrap_up_ended,
     park_ttl_ended,
     hours_changed,
+    delay_ended,
 )
 
 
@@ -235,6 +237,8 @@ class Router(RouterViews):
             rs.agent_order += 1
             rs.agents[agent.id] = ar
             match_targets(rs, ar)
+            if agent.queue_priorities:
+                agent_changed(rs, None, agent, now)
             out.append(AgentStatusChanged(at=now, agent_id=agent.id, status=status))
             refresh(rs, ar)
             match(rs, now, out)
@@ -262,8 +266,10 @@ class Router(RouterViews):
             now = rs.now
             ar = agent_of(rs, agent.id, out)
             unmatch_targets(rs, ar)
-            ar.agent = agent
+            before, ar.agent = ar.agent, agent
             match_targets(rs, ar)
+            if before.queue_priorities or agent.queue_priorities:
+                agent_changed(rs, before, agent, now)
             refresh(rs, ar)
             match(rs, now, out)
             deny_unroutable(rs, now, out)
@@ -304,6 +310,8 @@ class Router(RouterViews):
             for contact_id in list(rs.bars_by_agent.get(agent_id, ())):
                 lift_bar(rs, contact_id, agent_id)
             del rs.agents[agent_id]
+            if ar.agent.queue_priorities:
+                agent_changed(rs, ar.agent, None, now)
             leave_sticky_stages(rs, agent_id, now, out)
             match(rs, now, out)
             deny_unroutable(rs, now, out)
@@ -341,9 +349,10 @@ class Router(RouterViews):
             if status == AVAILABLE:
                 ar.idle_since = now
             else:
-                if ar.offer is not None:
+                if ar.offers:
                     reason = "agent-away" if status == AWAY else "agent-offline"
-                    rescind(rs, rs.contacts[ar.offer], now, reason, out, requeue=True)
+                    for contact_id in list(ar.offers):
+                        rescind(rs, rs.contacts[contact_id], now, reason, out, requeue=True)
                 if status == OFFLINE:
                     held = sorted(cid for cid, (_, kind) in ar.work.items() if kind == WORK_HELD)
                     for contact_id in held:
@@ -495,9 +504,11 @@ class Router(RouterViews):
             rs.timers.cancel(cr.offer_timer)
             if cr.stage_timer is not None:  # most plans have one stage, without a timer: spare the call
                 rs.timers.cancel(cr.stage_timer)
-            cr.offer_timer = cr.stage_timer = None
+            if cr.delay_timer is not None:
+                rs.timers.cancel(cr.delay_timer)
+            cr.offer_timer = cr.stage_timer = cr.delay_timer = None
             cr.state = ASSIGNED
-            ar.offer = None
+            del ar.offers[contact_id]
             ar.work[contact_id] = (cr.contact.channel, WORK_ASSIGNED)
             # index.count_offer, written out: every answered offer comes this way.
             if rs.live:
@@ -649,6 +660,7 @@ class Router(RouterViews):
                 release(rs, ar, contact_id, now)
                 refresh(rs, ar)
             rs.timers.cancel(cr.stage_timer)
+            rs.timers.cancel(cr.delay_timer)
             drop_bars(rs, contact_id)
             del rs.contacts[contact_id]
             out.append(Abandoned(at=now, contact_id=contact_id))

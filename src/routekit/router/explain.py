@@ -10,8 +10,8 @@ from typing import Any
 
 from routekit.errors import UnknownIdError
 from routekit.explanation import AgentVerdict, Decision, Explanation, PlanStage
-from routekit.policies.base import Target
 from routekit.router.index import place
+from routekit.router.priorities import delay_passed
 from routekit.router.state import (
     ASSIGNED,
     AVAILABLE,
@@ -57,7 +57,7 @@ def explain(rs: RoutingState, contact_id: str, at: float) -> Explanation:
     if position is not None:
         queue = rs.queues[cr.target]
         ahead = tuple(cid for _, cid in zip(range(position), queue, strict=False))
-    verdicts = [_verdict(rs, ar, cr) for ar in rs.agents.values()]
+    verdicts = [_verdict(rs, ar, cr, at) for ar in rs.agents.values()]
     ranked = sorted((v for v in verdicts if v[0] is None), key=lambda v: (v[1], v[2].agent.id))
     rank = {v[2].agent.id: i + 1 for i, v in enumerate(ranked)}
     return Explanation(
@@ -75,7 +75,7 @@ def explain(rs: RoutingState, contact_id: str, at: float) -> Explanation:
                 eligible=reason is None,
                 reason=reason,
                 rank=rank.get(ar.agent.id),
-                terms=_terms(rs, ar, cr.target) if reason is None else {},
+                terms=_terms(rs, ar, cr) if reason is None else {},
             )
             for reason, _, ar in verdicts
         ),
@@ -89,7 +89,9 @@ def decision(outcome: tuple[str, DecisionData | None]) -> Decision:
     return Decision(outcome=name, agent_id=agent, stage=stage, rule=rule, selection=selection, at=at)
 
 
-def _verdict(rs: RoutingState, ar: AgentRecord, cr: ContactRecord) -> tuple[str | None, tuple[Any, ...], AgentRecord]:
+def _verdict(
+    rs: RoutingState, ar: AgentRecord, cr: ContactRecord, at: float
+) -> tuple[str | None, tuple[Any, ...], AgentRecord]:
     """The first reason ``ar``'s agent cannot take ``cr`` now (``None``: eligible), and its selection key.
 
     The reasons follow the eligibility rules in :mod:`routekit.router.index` in the same order.
@@ -109,8 +111,9 @@ def _verdict(rs: RoutingState, ar: AgentRecord, cr: ContactRecord) -> tuple[str 
         reason = ar.status.value
     elif (why := target.why_not(agent)) is not None:
         reason = why
-    elif ar.offer is not None:
-        reason = f"holding another offer ({ar.offer})"
+    elif len(ar.offers) >= rs.offers_per_agent:
+        held, count = ", ".join(ar.offers), len(ar.offers)
+        reason = f"holding another offer ({held})" if count == 1 else f"holding {count} offers ({held})"
     elif ar.exclusive_work or (channel in exclusive and ar.work):
         busy = [cid for cid, (ch, _) in ar.work.items() if ch in exclusive or channel in exclusive]
         if busy and all(cid in wrap_up for cid in busy):
@@ -129,19 +132,26 @@ def _verdict(rs: RoutingState, ar: AgentRecord, cr: ContactRecord) -> tuple[str 
     elif agent.id in rs.bars.get(cr.contact.id, {}):
         until = timers.due_of(rs.bars[cr.contact.id][agent.id])
         reason = f"re-offer delay until t={_t(until)}"
+    elif not delay_passed(agent, cr, at):
+        _, delay = agent.rank_of(target.rule)
+        reason = f"queue delay of {delay:g} s for {target.rule} until t={_t(cr.stage_since + delay)}"
     key = rs.selection_key(ar, target) if reason is None else ()
     return reason, key, ar
 
 
-def _terms(rs: RoutingState, ar: AgentRecord, target: Target) -> dict[str, Any]:
-    """What the selection key orders an eligible agent by, for the reader."""
+def _terms(rs: RoutingState, ar: AgentRecord, cr: ContactRecord) -> dict[str, Any]:
+    """What the selection key orders an eligible agent by, for the reader; and the agent's queue priority of
+    the contact's target when it ranks targets (it decides what the agent takes when freed)."""
+    target = cr.target
     skills = ar.agent.skills
+    ranks = {"queue_priority": ar.agent.rank_of(target.rule)[0]} if ar.agent.queue_priorities else {}
     return {
         "selection": rs.selection_name if target.agent is None else "sticky",
         "idle_since": ar.idle_since,
         "busy": ar.busy,
         "load": ar.load.get(target.channel, 0),
         "proficiency": sum(skills.get(name, 0) for name, _ in target.skills),
+        **ranks,
     }
 
 

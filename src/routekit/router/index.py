@@ -55,7 +55,7 @@ def has_room(rs: RoutingState, ar: AgentRecord, channel: Channel) -> bool:
 
 def eligible(rs: RoutingState, ar: AgentRecord, channel: Channel) -> bool:
     """Whether the agent may be offered a contact on ``channel`` now (both halves of eligibility)."""
-    return ar.takes_offers() and has_room(rs, ar, channel)
+    return ar.takes_offers(rs.offers_per_agent) and has_room(rs, ar, channel)
 
 
 def ensure_target(rs: RoutingState, target: Target) -> None:
@@ -170,13 +170,13 @@ def refresh(rs: RoutingState, ar: AgentRecord) -> None:
             status is not OFFLINE,
             status is AVAILABLE,
             status is AWAY,
-            len(ar.work) - (ar.offer is not None) > wrapping,
+            len(ar.work) - len(ar.offers) > wrapping,
             wrapping > 0,
         )
         if counted != ar.counted:
             recount(ar, counted)
     # AgentRecord.takes_offers, written out: this runs after every change to an agent.
-    if not (ar.status is AVAILABLE and ar.offer is None and not ar.exclusive_work):
+    if not (ar.status is AVAILABLE and len(ar.offers) < rs.offers_per_agent and not ar.exclusive_work):
         withdraw_from_pools(rs, ar)
         return
     agent_id = ar.agent.id
@@ -306,7 +306,7 @@ def counted_as(ar: AgentRecord) -> tuple[bool, bool, bool, bool, bool]:
     """
     status = ar.status
     wrapping = len(ar.wrap_up_timers)
-    busy = len(ar.work) - (ar.offer is not None) > wrapping
+    busy = len(ar.work) - len(ar.offers) > wrapping
     return (status is not OFFLINE, status is AVAILABLE, status is AWAY, busy, wrapping > 0)
 
 

@@ -27,7 +27,7 @@ def withdraw_offer(rs: RoutingState, cr: ContactRecord) -> AgentRecord:
     rs.timers.cancel(cr.offer_timer)
     cr.offer_timer = None
     count_offer(rs, cr.target, -1)
-    ar.offer = None
+    del ar.offers[cr.contact.id]
     remove_work(rs, ar, cr.contact.id)
     return ar
 
@@ -77,4 +77,6 @@ def offer_expired(rs: RoutingState, at: float, payload: tuple[Any, ...], out: li
         out.append(AgentStatusChanged(at=at, agent_id=agent_id, status=AWAY))
     end_offer(rs, cr, at, out, barred=True)
     if away:
+        for other in list(ar.offers):  # away rescinds the agent's other pending offers, without a bar
+            rescind(rs, rs.contacts[other], at, "agent-away", out, requeue=True)
         leave_sticky_stages(rs, agent_id, at, out)

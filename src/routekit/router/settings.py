@@ -51,6 +51,11 @@ def _check_flag(instance: Any, attribute: Any, value: bool) -> None:
         raise ConfigError(f"{attribute.name} must be True or False, got {value!r}")
 
 
+def _check_offers_per_agent(instance: Any, attribute: Any, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"offers_per_agent must be a whole number of offers >= 1, got {value!r}")
+
+
 def _check_window(instance: Any, attribute: Any, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 2:
         raise ConfigError(f"answer_window must be a whole number of answers >= 2, got {value!r}")
@@ -150,6 +155,10 @@ class RouterSettings:
         wait_predictor: The predictor ``expected_wait`` and ``quote_wait`` use by default:
             ``queue-length-channel`` (the default), ``queue-length``, ``les`` or ``hol`` (see
             :mod:`routekit.router.estimate`).
+        offers_per_agent: How many offers an agent may hold pending at once, each in a free slot of a
+            non-exclusive channel (TaskRouter's multitasking reservations, Azure's ``maxConcurrentOffers``):
+            a chat agent with three free slots gets up to three offers at once. An offer on an exclusive
+            channel is still made only to an agent with no other work. Default 1: one offer at a time.
         live_statistics: Whether the router keeps the counts ``Router.statistics()`` reads. On by default;
             the simulator turns them off, since a simulated day reads none of them and they cost about a
             tenth of a simulated contact.
@@ -199,3 +208,4 @@ class RouterSettings:
     )
     epoch: float | None = attrs.field(default=None, converter=_epoch, validator=_check_epoch)
     hours: dict[Channel, OpeningHours] = attrs.field(factory=dict, converter=_hours, validator=_check_hours)
+    offers_per_agent: int = attrs.field(default=1, validator=_check_offers_per_agent)

@@ -14,6 +14,7 @@ import json
 import math
 from collections import deque
 from collections.abc import Callable, Mapping
+from heapq import heappush
 from typing import Any, TypeVar
 
 from routekit.errors import ConfigError, RoutekitError, SnapshotError
@@ -35,12 +36,14 @@ from routekit.router.index import (
     queue_for,
     refresh,
 )
+from routekit.router.priorities import count_delays
 from routekit.router.settings import RouterSettings
 from routekit.router.state import (
     HOLD_EXPIRY,
     NO_DECISION,
     OFFER_EXPIRY,
     OPENING_HOURS,
+    QUEUE_DELAY_END,
     REOFFER_END,
     STAGE_TIMEOUT,
     SYNCHRONOUS,
@@ -96,6 +99,8 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
                 "last_offer_at": None if ar.last_offer_at == -math.inf else ar.last_offer_at,
                 "work": [[cid, channel.value, kind.value] for cid, (channel, kind) in sorted(ar.work.items())],
                 "offer": ar.offer,
+                # Every pending offer, written only when there are several (RouterSettings.offers_per_agent).
+                **({"offers": list(ar.offers)} if len(ar.offers) > 1 else {}),
             }
             for ar in agents
         ],
@@ -217,8 +222,13 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
             order=_count(data, "order", path),
             idle_since=_time(data, "idle_since", path),
             last_offer_at=_time(data, "last_offer_at", path, missing=-math.inf),
-            offer=_field(data, "offer", (str, type(None)), path),
         )
+        offer = _field(data, "offer", (str, type(None)), path)
+        offers = _field(data, "offers", list, path) if "offers" in data else [] if offer is None else [offer]
+        for j, contact_id in enumerate(offers):
+            if not isinstance(contact_id, str) or contact_id in ar.offers or (j == 0 and contact_id != offer):
+                raise SnapshotError(f"{path}.offers[{j}]", f"{contact_id!r} is not a new pending offer after 'offer'")
+            ar.offers[contact_id] = None
         for j, entry in enumerate(_field(data, "work", list, path)):
             item = f"{path}.work[{j}]"
             contact_id, channel, kind = _read(item, _triple, entry)
@@ -230,6 +240,7 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
         where["agents", agent.id] = path
     for ar in rs.agents.values():
         attach_channel_counts(rs, ar)
+        count_delays(rs, ar.agent, 1)
     for i, data in _items(snapshot, "targets"):
         ensure_target(rs, _read(f"targets[{i}]", target_from_data, data))
     for i, data in _items(snapshot, "contacts"):
@@ -273,6 +284,8 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
         if not _attach_timer(rs, kind, payload, seq):
             raise SnapshotError(path, f"a {kind.name.lower()} timer for {list(payload)} that nothing can hold")
         rs.timers.restore(due, kind, payload, seq)
+        if kind == QUEUE_DELAY_END:
+            heappush(rs.delay_moments, (due, seq, payload[0]))
         where["timers", seq] = path
     rs.shut = _read("shut", _shut, snapshot.get("shut", {}))
     if not rs.shut.keys() <= rs.hours.keys():
@@ -333,6 +346,11 @@ def _attach_timer(rs: RoutingState, kind: TimerKind, payload: tuple[Any, ...], s
         contact_id, agent_id = payload
         rs.bars.setdefault(contact_id, {})[agent_id] = seq
         rs.bars_by_agent.setdefault(agent_id, {})[contact_id] = None
+    elif kind == QUEUE_DELAY_END:
+        cr = rs.contacts.get(first) if isinstance(first, str) else None
+        if cr is None or len(payload) != 1:
+            return False
+        cr.delay_timer = seq
     elif kind == WRAP_UP_END:
         ar = rs.agents.get(first) if isinstance(first, str) else None
         if ar is None or len(payload) != 2 or not isinstance(payload[1], str):
@@ -547,7 +565,15 @@ def agent_to_data(agent: Agent) -> dict[str, Any]:
         "capacity": {c.value: n for c, n in agent.capacity.items()},
         "teams": sorted(agent.teams),
         "wrap_up": {c.value: s for c, s in agent.wrap_up.items()},
-    }
+        # Written only when the agent ranks targets, so that other agents' data is what it always was.
+    } | _queue_priorities_to_data(agent)
+
+
+def _queue_priorities_to_data(agent: Agent) -> dict[str, Any]:
+    # Written only when the agent ranks targets, so that every other agent's data is what it always was.
+    if not agent.queue_priorities:
+        return {}
+    return {"queue_priorities": {rule: list(entry) for rule, entry in agent.queue_priorities.items()}}
 
 
 def agent_from_data(data: Mapping[str, Any]) -> Agent:
@@ -558,6 +584,7 @@ def agent_from_data(data: Mapping[str, Any]) -> Agent:
         capacity=data["capacity"],
         teams=frozenset(data["teams"]),
         wrap_up=data["wrap_up"],
+        queue_priorities=data.get("queue_priorities"),
     )
 
 
@@ -652,4 +679,6 @@ def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
         "queue_fallback": {c.value: to.value for c, to in sorted(settings.queue_fallback.items())},
         "epoch": settings.epoch,
         "hours": {c.value: hours.to_data() for c, hours in sorted(settings.hours.items(), key=lambda i: i[0].value)},
+        # Written only when set, so that a snapshot of a router with the default is what it always was.
+        **({"offers_per_agent": settings.offers_per_agent} if settings.offers_per_agent != 1 else {}),
     }

@@ -27,6 +27,7 @@ from routekit.router.index import (
     routable,
     target_supply,
 )
+from routekit.router.priorities import set_delay_timer
 from routekit.router.state import AVAILABLE, OFFERED, STAGE_TIMEOUT, WAITING, ContactRecord, RoutingState, finish
 
 __all__ = [
@@ -119,6 +120,8 @@ def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event
         cr.stage_timer = rs.timers.set(since + stage.timeout, STAGE_TIMEOUT, (cr.contact.id, cr.stage))
     else:
         cr.stage_timer = None
+    if rs.delays or cr.delay_timer is not None:  # agents' queue delays count from entering the stage
+        set_delay_timer(rs, cr, now)
     if queue and cr.state == WAITING:
         enqueue(rs, cr)
         rs.dirty_contacts[cr.contact.id] = None
@@ -252,6 +255,7 @@ def deny(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> N
     dequeue(rs, cr)
     drop_empty_agent_queue(rs, cr.target)
     rs.timers.cancel(cr.stage_timer)
+    rs.timers.cancel(cr.delay_timer)
     drop_bars(rs, contact_id)
     rs.dirty_contacts.pop(contact_id, None)
     del rs.contacts[contact_id]

@@ -87,6 +87,7 @@ AVAILABLE, AWAY, OFFLINE = AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.
 OFFER_EXPIRY, REOFFER_END, STAGE_TIMEOUT = TimerKind.OFFER_EXPIRY, TimerKind.REOFFER_END, TimerKind.STAGE_TIMEOUT
 HOLD_EXPIRY, WRAP_UP_END, PARK_TTL = TimerKind.HOLD_EXPIRY, TimerKind.WRAP_UP_END, TimerKind.PARK_TTL
 OPENING_HOURS = TimerKind.OPENING_HOURS
+QUEUE_DELAY_END = TimerKind.QUEUE_DELAY_END
 INF, NEG_INF = math.inf, -math.inf
 # Channel.synchronous as a set: the property is a Python call, and submit asks it of every contact.
 SYNCHRONOUS = frozenset(channel for channel in Channel if channel.synchronous)
@@ -105,7 +106,8 @@ class AgentRecord:
     work: dict[str, tuple[Channel, Work]] = attrs.field(factory=dict)
     load: dict[Channel, int] = attrs.field(factory=dict)
     exclusive_work: int = 0
-    offer: str | None = None
+    # The contacts offered to the agent and not yet answered, oldest first (at most offers_per_agent).
+    offers: dict[str, None] = attrs.field(factory=dict)
     # What the agent counts as in the live statistics, as last counted (see index.recount):
     # (logged in, available, away, busy, in wrap-up).
     counted: tuple[bool, bool, bool, bool, bool] = (False, False, False, False, False)
@@ -123,13 +125,19 @@ class AgentRecord:
         """How many contacts the agent has in hand: offered, assigned, held or in wrap-up."""
         return len(self.work)
 
-    def takes_offers(self) -> bool:
-        """The agent-wide half of eligibility: available, no offer pending, no exclusive work in hand.
+    @property
+    def offer(self) -> str | None:
+        """The agent's first pending offer, or ``None``."""
+        return next(iter(self.offers), None)
+
+    def takes_offers(self, offers_per_agent: int) -> bool:
+        """The agent-wide half of eligibility: available, fewer than ``offers_per_agent`` offers pending, no
+        exclusive work in hand (an exclusive offer included).
 
         The per-channel half is :func:`routekit.router.index.has_room`. This is the one definition; the two
         hottest paths (``index.refresh`` and ``matching.best_contact_for``) write it out, and say so.
         """
-        return self.status is AVAILABLE and self.offer is None and not self.exclusive_work
+        return self.status is AVAILABLE and len(self.offers) < offers_per_agent and not self.exclusive_work
 
 
 class ContactRecord:
@@ -145,6 +153,7 @@ class ContactRecord:
         "clock_start",
         "contact",
         "decision",
+        "delay_timer",
         "hold_timer",
         "key",
         "offer_rule",
@@ -187,6 +196,8 @@ class ContactRecord:
         self.stage_timer: int | None = None
         self.offer_timer: int | None = None
         self.hold_timer: int | None = None
+        # The next moment an agent's queue delay for this contact ends (routekit.router.priorities).
+        self.delay_timer: int | None = None
         self.offered_at = offered_at
         self.stage_since = stage_since
         self.offer_rule = offer_rule
@@ -241,6 +252,8 @@ class RoutingState:
         "closed",
         "contacts",
         "conversations",
+        "delay_moments",
+        "delays",
         "dirty_agents",
         "dirty_contacts",
         "epoch",
@@ -255,6 +268,7 @@ class RoutingState:
         "offer_targets",
         "offer_timeout",
         "offers_at",
+        "offers_per_agent",
         "oldest",
         "outcomes",
         "park_ttl",
@@ -299,6 +313,7 @@ class RoutingState:
         self.answer_window = settings.answer_window
         self.wait_predictor = settings.wait_predictor
         self.live = settings.live_statistics
+        self.offers_per_agent = settings.offers_per_agent
         self.queue_limits = settings.queue_limits
         self.epoch = settings.epoch
         self.hours = settings.hours
@@ -333,6 +348,11 @@ class RoutingState:
         # The wait estimates' online statistics, per target and per channel (routekit.router.estimate).
         self.wait_targets: dict[Target, Tally] = {}
         self.wait_channels: dict[Channel, Tally] = {}
+        # Agents' queue delays: a target's rule -> delay seconds -> how many registered agents give it.
+        self.delays: dict[str, dict[float, int]] = {}
+        # Each delay timer as (due, handle, contact id), a heap: matching at a moment releases every delay
+        # due by then, before its timer (ranked last) fires (routekit.router.priorities.release_due).
+        self.delay_moments: list[tuple[float, int, str]] = []
         # The live statistics, kept as the state changes so that reading them costs O(targets), never a scan
         # of contacts (routekit.router.statistics reads them; index.enqueue, dequeue and recount keep them):
         # waiting contacts by target and effective priority, and by channel and tier; a lazy heap per target

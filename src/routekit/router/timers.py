@@ -21,6 +21,7 @@ class TimerKind(IntEnum):
     WRAP_UP_END = 4
     PARK_TTL = 5
     OPENING_HOURS = 6
+    QUEUE_DELAY_END = 7
 
 
 class Timers:

@@ -75,18 +75,27 @@ def _plus(closed_for: float, estimate: float | None) -> float | None:
 
 
 def _agent_free(rs: RoutingState, target: Target) -> bool:
-    """Whether an agent could be offered a new contact at ``target`` now. O(1) once the target has its pool."""
+    """Whether an agent could be offered a new contact at ``target`` now: eligible, and with no queue delay
+    for the target (a new contact has waited nothing at its stage). O(1) once the target has its pool and no
+    agent gives its rule a delay; O(pool) when some agent does."""
+    delayed = rs.delays.get(target.rule)
     if target.agent is None:
         pool = rs.pools.get(target)
-        if pool is not None:
+        if pool is not None and not delayed:
             return len(pool) > 0
         # A target no contact has reached yet has no pool: look at the agents (once per new target).
-        agents: Iterable[AgentRecord] = rs.agents.values()
+        agents: Iterable[AgentRecord] = rs.agents.values() if pool is None else [rs.agents[a] for a in pool]
     else:
         ar = rs.agents.get(target.agent)
         agents = () if ar is None else (ar,)
-    channel = target.channel
-    return any(target.matches(ar.agent) and ar.takes_offers() and has_room(rs, ar, channel) for ar in agents)
+    channel, rule, per_agent = target.channel, target.rule, rs.offers_per_agent
+    return any(
+        target.matches(ar.agent)
+        and ar.takes_offers(per_agent)
+        and has_room(rs, ar, channel)
+        and not (delayed and ar.agent.queue_priorities.get(rule, (0, 0.0))[1] > 0)
+        for ar in agents
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -100,6 +109,9 @@ class AgentSnapshot:
     offer: str | None
     work: dict[str, str]
     idle_since: float
+    # Every pending offer, oldest first (``offer`` is the first); more than one only with
+    # RouterSettings(offers_per_agent > 1).
+    pending_offers: tuple[str, ...] = ()
 
 
 class RouterViews:
@@ -186,6 +198,7 @@ class RouterViews:
             load={channel: n for channel, n in ar.load.items() if n},
             busy=ar.busy,
             offer=ar.offer,
+            pending_offers=tuple(ar.offers),
             work={cid: kind.value for cid, (_, kind) in ar.work.items()},
             idle_since=ar.idle_since,
         )
