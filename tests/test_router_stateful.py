@@ -58,6 +58,41 @@ QUEUE_LIMIT_KEYS = [
 queue_limits = st.one_of(
     st.just({}), st.dictionaries(st.sampled_from(QUEUE_LIMIT_KEYS), st.integers(0, 2), min_size=1, max_size=3)
 )
+# Exception rules (issue 22) keyed as queue limits are, with every trigger and action; thresholds small, so
+# that rules fire within a run, and wait thresholds that meet the policies' stage timeouts (10, 15, 20, 30).
+OVERFLOW_TARGETS = [Target(channel="voice"), Target(channel="chat", team="vip"), Target(channel="messaging")]
+
+
+@st.composite
+def exception_rules(draw: st.DrawFn) -> dict[str, list[rk.ExceptionRule]]:
+    rules: dict[str, list[rk.ExceptionRule]] = {}
+    for n, key in enumerate(draw(st.lists(st.sampled_from(QUEUE_LIMIT_KEYS), min_size=1, max_size=4, unique=True))):
+        listed = []
+        for m in range(draw(st.integers(1, 3))):
+            trigger = draw(st.sampled_from(["wait", "queue-length", "estimated-wait", "service-level"]))
+            action = draw(st.sampled_from(["next-stage", "raise-priority", "overflow", "deny"]))
+            threshold: float = {
+                "wait": draw(st.sampled_from([0.0, 5.0, 10.0, 20.0, 30.0])),
+                "queue-length": draw(st.integers(0, 2)),
+                "estimated-wait": draw(st.sampled_from([0.0, 10.0, 60.0])),
+                "service-level": draw(st.sampled_from([0.5, 1.0])),
+            }[trigger]
+            listed.append(
+                rk.ExceptionRule(
+                    name=f"r{n}-{m}",
+                    trigger=trigger,
+                    threshold=threshold,
+                    action=action,
+                    within=draw(st.sampled_from([5.0, 20.0])) if trigger == "service-level" else None,
+                    by=draw(st.integers(1, 3)) if action == "raise-priority" else 0,
+                    target=draw(st.sampled_from(OVERFLOW_TARGETS)) if action == "overflow" else None,
+                    reason="too-long",
+                )
+            )
+        rules[key] = listed
+    return rules
+
+
 POLICIES: list[Any] = [
     Skills(relax=[(30, 1), (60, "names"), (90, "any")]),
     Skills(relax=[(20, "any")]),
@@ -177,6 +212,8 @@ class RouterMachine(RuleBasedStateMachine):
                 EVENT_COUNTS[f"Denied:{event.reason}"] += 1
             elif isinstance(event, ev.StageChanged):
                 EVENT_COUNTS[f"StageChanged:{event.stage}"] += 1
+            elif isinstance(event, ev.ExceptionFired):
+                EVENT_COUNTS[f"ExceptionFired:{event.trigger}:{event.action}"] += 1
             if isinstance(event, ev.ContactQueued):
                 self.seen[event.contact_id] = None
                 self.arrived[event.contact_id] = event.arrived_at
@@ -215,6 +252,7 @@ class RouterMachine(RuleBasedStateMachine):
         limits=queue_limits,
         fallback=st.sampled_from([{}, {"voice": "messaging"}]),
         hours=st.one_of(st.just({}), opening_hours()),
+        rules=st.one_of(st.just({}), exception_rules(), exception_rules()),
     )
     def staff(
         self,
@@ -227,6 +265,7 @@ class RouterMachine(RuleBasedStateMachine):
         limits: dict[str, int],
         fallback: dict[str, str],
         hours: dict[str, Any],
+        rules: dict[str, list[rk.ExceptionRule]],
     ) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
         self.policy = POLICIES[policy]
@@ -239,6 +278,7 @@ class RouterMachine(RuleBasedStateMachine):
             "live_statistics": live,
             "queue_limits": limits,
             "queue_fallback": fallback,
+            "exception_rules": rules,
             **hours,
         }
         self.fast = rk.Router(self.policy, **settings)

@@ -85,7 +85,7 @@ ACTIVE, PARKED = ConversationStatus.ACTIVE, ConversationStatus.PARKED
 AVAILABLE, AWAY, OFFLINE = AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.OFFLINE
 OFFER_EXPIRY, REOFFER_END, STAGE_TIMEOUT = TimerKind.OFFER_EXPIRY, TimerKind.REOFFER_END, TimerKind.STAGE_TIMEOUT
 HOLD_EXPIRY, WRAP_UP_END, PARK_TTL = TimerKind.HOLD_EXPIRY, TimerKind.WRAP_UP_END, TimerKind.PARK_TTL
-OPENING_HOURS = TimerKind.OPENING_HOURS
+OPENING_HOURS, EXCEPTION_RULE = TimerKind.OPENING_HOURS, TimerKind.EXCEPTION_RULE
 INF, NEG_INF = math.inf, -math.inf
 # Channel.synchronous as a set: the property is a Python call, and submit asks it of every contact.
 SYNCHRONOUS = frozenset(channel for channel in Channel if channel.synchronous)
@@ -149,8 +149,10 @@ class ContactRecord:
         "offer_rule",
         "offer_timer",
         "offered_at",
+        "overflowed",
         "plan",
         "priority",
+        "rule_timer",
         "seq",
         "stage",
         "stage_since",
@@ -186,6 +188,8 @@ class ContactRecord:
         self.stage_timer: int | None = None
         self.offer_timer: int | None = None
         self.hold_timer: int | None = None
+        self.rule_timer: int | None = None  # the earliest pending wait rule's (routekit.router.exception_rules)
+        self.overflowed = False  # whether an exception rule overflowed it (it never overflows again)
         self.offered_at = offered_at
         self.stage_since = stage_since
         self.offer_rule = offer_rule
@@ -244,6 +248,7 @@ class RoutingState:
         "dirty_agents",
         "dirty_contacts",
         "epoch",
+        "exception_rules",
         "exclusive",
         "finished",
         "finished_order",
@@ -265,6 +270,7 @@ class RoutingState:
         "queue_limits",
         "queues",
         "ready_plans",
+        "recent",
         "reoffer_delay",
         "retention",
         "selection_key",
@@ -298,6 +304,7 @@ class RoutingState:
         self.queue_limits = settings.queue_limits
         self.epoch = settings.epoch
         self.hours = settings.hours
+        self.exception_rules = settings.exception_rules
         # With opening hours, now=0 is the epoch the calendars are read from: no earlier time is taken.
         self.now = 0.0 if settings.hours else -math.inf
         self.seq = 0
@@ -327,6 +334,9 @@ class RoutingState:
         self.bars: dict[str, dict[str, int]] = {}
         self.bars_by_agent: dict[str, dict[str, None]] = {}
         self.answers: dict[Target, deque[float]] = {}
+        # The last answer_window contacts decided at each target, as (waited, answered): what the
+        # service-level trigger of an exception rule reads. Kept always, as the answers are.
+        self.recent: dict[Target, deque[tuple[float, bool]]] = {}
         # The live statistics, kept as the state changes so that reading them costs O(targets), never a scan
         # of contacts (routekit.router.statistics reads them; index.enqueue, dequeue and recount keep them):
         # waiting contacts by target and effective priority, and by channel and tier; a lazy heap per target

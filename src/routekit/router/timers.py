@@ -21,6 +21,7 @@ class TimerKind(IntEnum):
     WRAP_UP_END = 4
     PARK_TTL = 5
     OPENING_HOURS = 6
+    EXCEPTION_RULE = 7
 
 
 class Timers:
@@ -79,3 +80,8 @@ class Timers:
         """The due time of a live timer, or ``None`` when it fired or was cancelled. O(1)."""
         entry = self._live.get(seq) if seq is not None else None
         return None if entry is None else entry[2]
+
+    def payload_of(self, seq: int | None) -> tuple[Any, ...] | None:
+        """The payload of a live timer, or ``None`` when it fired or was cancelled. O(1)."""
+        entry = self._live.get(seq) if seq is not None else None
+        return None if entry is None else entry[1]

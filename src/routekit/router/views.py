@@ -17,6 +17,7 @@ from routekit.models.agent import AgentStatus
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact, Conversation
 from routekit.router import explain as explaining
+from routekit.router.exception_rules import estimated_wait
 from routekit.router.index import place
 from routekit.router.settings import RouterSettings
 from routekit.router.state import WAITING, ContactState, RoutingState
@@ -143,18 +144,7 @@ class RouterViews:
         cr = rs.contacts.get(contact_id)
         if cr is None or cr.state is not WAITING:
             return None
-        answers = rs.answers.get(cr.target)
-        if answers is None or len(answers) < 2:
-            return None
-        closed_for = 0.0
-        if rs.held and cr.target.channel in rs.held:
-            opens = rs.shut[cr.target.channel]
-            closed_for = max(0.0, opens - now) if opens is not None else 0.0
-        span = max(now, answers[-1]) - answers[0]
-        if span <= 0:
-            return closed_for
-        rate = (len(answers) - 1) / span
-        return closed_for + (place(rs, cr) + 1) / rate
+        return estimated_wait(rs, cr, now)
 
     def statistics(self, now: float | None = None) -> Statistics:
         """Live statistics for a wallboard, per target and per channel. O(targets + channels + tiers).

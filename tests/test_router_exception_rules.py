@@ -1,0 +1,291 @@
+"""Exception rules (issue 22): one named test per trigger and action of ``RouterSettings.exception_rules``.
+
+Every router here runs ``_check()`` after each call. A rule fires ``ExceptionFired`` naming it, then the
+action's own events.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from checked import Checked
+
+from routekit import Agent, Channel, ConfigError, Contact, Customer, Router, RouterSettings
+from routekit.events import (
+    Abandoned,
+    Assigned,
+    ContactQueued,
+    Denied,
+    ExceptionFired,
+    Offered,
+    Reprioritized,
+    StageChanged,
+)
+from routekit.policies import Hold, Plan, Skills, Stage, Target
+from routekit.router.settings import ExceptionRule
+
+VOICE = Channel.VOICE
+BILLING = Target(channel="voice", skills={"billing": 3})
+ANY = Target(channel="voice")
+TEAM_B = Target(channel="voice", team="b")
+
+
+class FixedPlan:
+    """Every contact gets the same stages."""
+
+    def __init__(self, *stages: Stage) -> None:
+        self.stages = stages
+
+    def plan(self, contact: Contact, now: float) -> Plan:
+        return Plan(self.stages)
+
+    def hold(self, contact: Contact) -> Hold | None:
+        return None
+
+
+def voice(contact_id: str, priority: int = 0) -> Contact:
+    return Contact(id=contact_id, customer=Customer(id="u-" + contact_id), channel=VOICE, priority=priority)
+
+
+def router_with(rules: dict[str, list[ExceptionRule]], *stages: Stage, **settings: Any) -> Checked:
+    policy = FixedPlan(*stages) if stages else Skills()
+    return Checked(Router(policy, exception_rules=rules, **settings))
+
+
+def fired(at: float, contact_id: str, rule: ExceptionRule, stage: int = 0) -> ExceptionFired:
+    return ExceptionFired(
+        at=at, contact_id=contact_id, rule=rule.name, trigger=rule.trigger, action=rule.action, stage=stage
+    )
+
+
+def busy(router: Checked, agent: Agent | None = None) -> None:
+    """One agent, assigned ``c0`` at 0 s: it takes nothing else, so later contacts wait."""
+    router.add_agent(agent or Agent(id="a1", skills={"billing": 3}, capacity={"voice": 1}), 0.0)
+    router.submit(voice("c0"), 0.0)
+    router.accept("c0", "a1", 0.0)
+
+
+def stage_rule(router: Checked, contact_id: str, now: float) -> str:
+    explanation = router.explain(contact_id, now)
+    return str(explanation.plan[explanation.stage].rule)
+
+
+def test_a_wait_rule_raises_priority_after_its_seconds_at_the_stage() -> None:
+    """A wait rule is a timer: after 30 s at the stage the waiting contact's priority rises by ``by``."""
+    rule = ExceptionRule(name="late", trigger="wait", threshold=30, action="raise-priority", by=5)
+    router = router_with({"voice": [rule]})
+    busy(router)
+    router.submit(voice("c1"), 1.0)
+    assert router.advance(30.9) == []
+    assert router.advance(31.0) == [fired(31.0, "c1", rule), Reprioritized(at=31.0, contact_id="c1", priority=5)]
+    assert router.explain("c1", 31.0).position == 0
+
+
+def test_a_wait_rule_moves_the_contact_to_its_next_stage() -> None:
+    """A wait rule with ``next-stage`` moves on before the stage's own timeout."""
+    rule = ExceptionRule(name="widen", trigger="wait", threshold=10, action="next-stage")
+    router = router_with({BILLING.rule: [rule]}, Stage(target=BILLING, timeout=60), Stage(target=ANY))
+    busy(router)
+    router.submit(voice("c1"), 0.0)
+    assert router.advance(10.0) == [
+        fired(10.0, "c1", rule),
+        StageChanged(at=10.0, contact_id="c1", stage=1, rule="skills:any"),
+    ]
+    assert router.advance(60.0) == []  # the first stage's timeout went with it
+
+
+def test_a_trigger_and_a_stage_timeout_due_at_the_same_moment_the_timeout_wins() -> None:
+    """Timers due together fire in kind order: the stage timeout moves the contact first, and the wait rule,
+    whose stage has ended, never fires."""
+    rule = ExceptionRule(name="deny-late", trigger="wait", threshold=30, action="deny", reason="too-long")
+    router = router_with({BILLING.rule: [rule]}, Stage(target=BILLING, timeout=30), Stage(target=ANY))
+    busy(router)
+    router.submit(voice("c1"), 0.0)
+    assert router.advance(30.0) == [StageChanged(at=30.0, contact_id="c1", stage=1, rule="skills:any")]
+    assert router.advance(100.0) == []
+
+
+def test_the_queue_length_rule_overflows_a_contact_entering_a_long_queue() -> None:
+    """Judged as the contact enters: with 2 already waiting, the third goes to the overflow target, in a
+    one-stage plan that replaces the rest."""
+    rule = ExceptionRule(name="long-queue", trigger="queue-length", threshold=2, action="overflow", target=TEAM_B)
+    router = router_with({"voice": [rule]})
+    busy(router)
+    router.add_agent(Agent(id="b1", teams=["b"], capacity={"voice": 1}), 0.0)
+    router.set_status("b1", "away", 0.0)
+    router.submit(voice("c1"), 1.0)
+    router.submit(voice("c2"), 2.0)
+    events = router.submit(voice("c3"), 3.0)
+    assert events[1:] == [fired(3.0, "c3", rule), StageChanged(at=3.0, contact_id="c3", stage=0, rule="team:b")]
+    assert stage_rule(router, "c3", 3.0) == "team:b"
+
+
+def test_a_queue_growing_later_does_not_fire_the_queue_length_rule() -> None:
+    """The queue-length rule is judged at entry only: contacts queued behind never move those ahead."""
+    rule = ExceptionRule(name="long-queue", trigger="queue-length", threshold=1, action="deny", reason="busy")
+    router = router_with({"voice": [rule]})
+    busy(router)
+    assert ExceptionFired not in [type(e) for e in router.submit(voice("c1"), 1.0)]
+    assert router.submit(voice("c2"), 2.0)[-1] == Denied(
+        at=2.0, contact_id="c2", channel=VOICE, tier="standard", reason="busy", rule="long-queue"
+    )
+    assert router.explain("c1", 2.0).state == "waiting"
+
+
+def test_the_estimated_wait_rule_denies_with_its_reason() -> None:
+    """With two answers 10 s apart the target answers one contact per 10 s: a contact entering behind one
+    waiting contact has an estimated wait of 20 s, over the 15 s threshold."""
+    rule = ExceptionRule(name="too-slow", trigger="estimated-wait", threshold=15, action="deny", reason="call-back")
+    router = router_with({"voice": [rule]})
+    router.add_agent(Agent(id="a1", capacity={"voice": 1}), 0.0)
+    router.submit(voice("c0"), 0.0)
+    router.accept("c0", "a1", 0.0)
+    router.complete("c0", 0.0)
+    router.submit(voice("c1"), 10.0)
+    router.accept("c1", "a1", 10.0)
+    assert ExceptionFired not in [type(e) for e in router.submit(voice("c2"), 10.0)]  # estimate 10 s
+    events = router.submit(voice("c3"), 10.0)  # one ahead: 20 s
+    assert events == [
+        ContactQueued(
+            at=10.0, contact_id="c3", channel=VOICE, tier="standard", arrived_at=10.0, stage=0,
+            rule="skills:any", priority=0,
+        ),
+        fired(10.0, "c3", rule),
+        Denied(at=10.0, contact_id="c3", channel=VOICE, tier="standard", reason="call-back", rule="too-slow"),
+    ]  # fmt: skip
+    assert router.explain("c3", 10.0).decision.outcome == "denied: call-back"
+
+
+def test_the_service_level_rule_reads_the_targets_recent_record() -> None:
+    """Of the target's last decided contacts, one answered within 20 s and one abandoned: 50 % < 80 %, so the
+    next contact entering moves to the wider stage."""
+    rule = ExceptionRule(name="sl-low", trigger="service-level", threshold=0.8, within=20, action="next-stage")
+    router = router_with({BILLING.rule: [rule]}, Stage(target=BILLING, timeout=60), Stage(target=ANY))
+    router.add_agent(Agent(id="a1", skills={"billing": 3}, capacity={"voice": 1}), 0.0)
+    router.submit(voice("c0"), 0.0)
+    router.accept("c0", "a1", 5.0)  # answered within 20 s
+    assert ExceptionFired not in [type(e) for e in router.submit(voice("c1"), 6.0)]  # 100 %
+    assert router.abandon("c1", 40.0) == [Abandoned(at=40.0, contact_id="c1")]
+    events = router.submit(voice("c2"), 41.0)
+    assert events[1:] == [fired(41.0, "c2", rule), StageChanged(at=41.0, contact_id="c2", stage=1, rule="skills:any")]
+
+
+def test_a_wait_rule_due_while_the_contact_is_offered_does_not_fire() -> None:
+    """An agent is ringing: the rule is passed over and the next wait rule is set."""
+    first = ExceptionRule(name="w10", trigger="wait", threshold=10, action="raise-priority", by=1)
+    second = ExceptionRule(name="w20", trigger="wait", threshold=20, action="raise-priority", by=2)
+    router = router_with({"voice": [second, first]})
+    router.add_agent(Agent(id="a1", capacity={"voice": 1}), 0.0)
+    assert isinstance(router.submit(voice("c1"), 0.0)[-1], Offered)
+    assert router.advance(10.0) == []
+    router.reject("c1", "a1", 15.0)
+    assert router.advance(20.0) == [fired(20.0, "c1", second), Reprioritized(at=20.0, contact_id="c1", priority=2)]
+
+
+def test_a_next_stage_rule_at_the_last_stage_does_not_fire() -> None:
+    """An action that cannot act does not fire: there is no next stage."""
+    rule = ExceptionRule(name="nowhere", trigger="queue-length", threshold=0, action="next-stage")
+    router = router_with({"voice": [rule]})
+    busy(router)
+    assert ExceptionFired not in [type(e) for e in router.submit(voice("c1"), 1.0)]
+
+
+def test_overflows_never_loop() -> None:
+    """Two targets overflowing to each other: a contact overflows once, then waits where it went."""
+    to_b = ExceptionRule(name="to-b", trigger="queue-length", threshold=0, action="overflow", target=TEAM_B)
+    to_any = ExceptionRule(name="to-any", trigger="queue-length", threshold=0, action="overflow", target=ANY)
+    router = router_with({"skills:any": [to_b], "team:b": [to_any]})
+    busy(router, Agent(id="a1", teams=["b"], capacity={"voice": 1}))
+    events = router.submit(voice("c1"), 1.0)
+    assert [e.rule for e in events if isinstance(e, ExceptionFired)] == ["to-b"]
+    assert stage_rule(router, "c1", 1.0) == "team:b"
+
+
+def test_an_accepted_contact_keeps_no_rule_timer() -> None:
+    """Answering a contact cancels its wait rule: nothing fires later."""
+    rule = ExceptionRule(name="late", trigger="wait", threshold=30, action="raise-priority", by=5)
+    router = router_with({"voice": [rule]})
+    router.add_agent(Agent(id="a1", capacity={"voice": 1}), 0.0)
+    router.submit(voice("c1"), 0.0)
+    assert router.accept("c1", "a1", 1.0) == [Assigned(at=1.0, contact_id="c1", agent_id="a1", waited=1.0)]
+    assert router.advance(100.0) == []
+
+
+def test_a_snapshot_carries_the_rules_their_timers_and_the_record() -> None:
+    """A restored router fires the same pending wait rule, and judges service level from the same record."""
+    wait = ExceptionRule(name="late", trigger="wait", threshold=30, action="raise-priority", by=5)
+    sl = ExceptionRule(name="sl", trigger="service-level", threshold=0.9, within=1, action="deny", reason="r")
+    router = router_with({"voice": [wait, sl]})
+    router.add_agent(Agent(id="a1", capacity={"voice": 1}), 0.0)
+    router.submit(voice("c0"), 0.0)
+    router.accept("c0", "a1", 5.0)  # answered in 5 s: the record's service level within 1 s is 0 %
+    data = json.loads(json.dumps(router.snapshot()))
+    copy = Checked(Router.restore(data, Skills()))
+    for r in (router, copy):
+        assert r.submit(voice("c1"), 6.0)[-1].reason == "r"
+    assert copy.snapshot() == router.snapshot()
+
+
+def test_a_snapshot_with_a_rule_timer_nothing_holds_names_its_path() -> None:
+    """A wait rule's timer for a contact that is not there is refused, at its path."""
+    rule = ExceptionRule(name="late", trigger="wait", threshold=30, action="raise-priority", by=5)
+    router = router_with({"voice": [rule]})
+    busy(router)
+    router.submit(voice("c1"), 1.0)
+    data = json.loads(json.dumps(router.snapshot()))
+    index = next(i for i, timer in enumerate(data["timers"]) if timer[1] == 7)
+    data["timers"][index][2][0] = "ghost"
+    with pytest.raises(ConfigError, match=rf"timers\[{index}\]"):
+        Router.restore(data, Skills())
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": "", "trigger": "wait", "threshold": 1, "action": "deny"}, "ExceptionRule.name"),
+        ({"name": "x", "trigger": "mood", "threshold": 1, "action": "deny"}, "ExceptionRule.trigger"),
+        ({"name": "x", "trigger": "wait", "threshold": 1, "action": "callback"}, "ExceptionRule.action"),
+        ({"name": "x", "trigger": "queue-length", "threshold": 1.5, "action": "deny"}, "threshold.*1.5"),
+        ({"name": "x", "trigger": "service-level", "threshold": 2, "within": 20, "action": "deny"}, "fraction"),
+        ({"name": "x", "trigger": "service-level", "threshold": 0.8, "action": "deny"}, "within.*None"),
+        ({"name": "x", "trigger": "wait", "threshold": 1, "action": "raise-priority"}, "by.*0"),
+        ({"name": "x", "trigger": "wait", "threshold": 1, "action": "overflow"}, "target.*None"),
+        ({"name": "x", "trigger": "wait", "threshold": 1, "action": "deny", "reason": ""}, "reason"),
+    ],
+)
+def test_a_bad_rule_is_refused_with_the_field_and_value(fields: dict[str, Any], message: str) -> None:
+    """Each field of a rule refuses a bad value at construction, naming it."""
+    with pytest.raises(ConfigError, match=message):
+        ExceptionRule(**fields)
+
+
+def test_bad_exception_rules_settings_are_refused() -> None:
+    """The settings refuse a list of something else, and a rule name used twice."""
+    rule = ExceptionRule(name="x", trigger="wait", threshold=1, action="next-stage")
+    with pytest.raises(ConfigError, match=r"exception_rules\['voice'\]\[0\] must be an ExceptionRule, got 3"):
+        RouterSettings(exception_rules={"voice": [3]})
+    with pytest.raises(ConfigError, match="the rule name 'x' is used twice"):
+        RouterSettings(exception_rules={"voice": [rule], "chat": [rule]})
+    with pytest.raises(ConfigError, match="must be a list of ExceptionRule"):
+        RouterSettings(exception_rules={"voice": rule})
+
+
+def test_explain_shows_the_rules_and_when_they_fire() -> None:
+    """The rules at the contact's stage: a pending wait rule with its time, one passed, one judged at entry."""
+    w10 = ExceptionRule(name="w10", trigger="wait", threshold=10, action="raise-priority", by=1)
+    w40 = ExceptionRule(name="w40", trigger="wait", threshold=40, action="deny")
+    long = ExceptionRule(name="long", trigger="queue-length", threshold=9, action="deny")
+    router = router_with({"voice": [w10, w40, long]})
+    busy(router)
+    router.submit(voice("c1"), 5.0)
+    assert router.explain("c1", 5.0).exception_rules[0].fires_at == 15.0
+    router.advance(20.0)
+    explanation = router.explain("c1", 20.0)
+    assert [(r.name, r.fires_at, r.judged) for r in explanation.exception_rules] == [
+        ("w10", None, "fired or passed over"),
+        ("w40", 45.0, "waiting"),
+        ("long", None, "judged at entry to the stage"),
+    ]
+    assert "  w40: wait 40 -> deny, fires at t=45" in explanation.text()
