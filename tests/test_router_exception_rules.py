@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
 import pytest
 from checked import Checked
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference_router import ReferenceRouter
 
-from routekit import Agent, Channel, ConfigError, Contact, Customer, Router, RouterSettings
+from routekit import Agent, Channel, ConfigError, Contact, Customer, RoutekitError, Router, RouterSettings
 from routekit.events import (
     Abandoned,
     Assigned,
@@ -289,3 +293,78 @@ def test_explain_shows_the_rules_and_when_they_fire() -> None:
         ("long", None, "judged at entry to the stage"),
     ]
     assert "  w40: wait 40 -> deny, fires at t=45" in explanation.text()
+
+
+@given(
+    rules=st.lists(
+        st.tuples(
+            st.sampled_from(["estimated-wait", "service-level"]),
+            st.sampled_from(["next-stage", "raise-priority", "overflow", "deny"]),
+            st.sampled_from([0.0, 5.0, 0.5, 1.0]),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    calls=st.lists(
+        st.tuples(
+            st.sampled_from(["submit", "submit", "accept", "accept", "abandon", "complete"]),
+            st.integers(0, 7),
+            st.integers(0, 9),
+        ),
+        max_size=80,
+    ),
+)
+@settings(max_examples=150, deadline=None)
+def test_the_estimate_and_service_level_triggers_decide_as_the_reference(
+    rules: list[tuple[str, str, float]], calls: list[tuple[str, int, int]]
+) -> None:
+    """The entry triggers that read records (answer times, decided contacts) against the reference router,
+    on random calls: the same events, ``_check()`` after every call, and a restored copy deciding alike."""
+    listed = [
+        ExceptionRule(
+            name=f"r{n}",
+            trigger=trigger,
+            threshold=min(threshold, 1.0) if trigger == "service-level" else threshold,
+            within=5.0 if trigger == "service-level" else None,
+            action=action,
+            by=1 if action == "raise-priority" else 0,
+            target=TEAM_B if action == "overflow" else None,
+        )
+        for n, (trigger, action, threshold) in enumerate(rules)
+    ]
+    policy = FixedPlan(Stage(target=BILLING, timeout=30), Stage(target=ANY))
+    # The wider stage's target answers to the channel key: the first rule again, under another name.
+    rules_by_key = {BILLING.rule: listed, "voice": [attrs.evolve(listed[0], name="v0")]}
+    fast = Router(policy, exception_rules=rules_by_key)
+    ref = ReferenceRouter(policy, exception_rules=rules_by_key)
+    for aid, teams in (("a1", []), ("a2", ["b"])):
+        agent = Agent(id=aid, skills={"billing": 3}, teams=teams, capacity={"voice": 1})
+        assert fast.add_agent(agent, 0.0) == ref.add_agent(agent, 0.0)
+    now, submitted = 0.0, 0
+    for name, which, step in calls:
+        now += step
+        if name == "submit":
+            args: tuple[Any, ...] = (voice(f"c{submitted}"),)
+            submitted += 1
+        elif name == "accept":
+            pending = [(c, a) for a in ("a1", "a2") for c in [fast.agent_state(a).offer] if c is not None]
+            if not pending:
+                continue
+            args = pending[which % len(pending)]
+        else:
+            # complete an assigned contact; abandon a waiting or offered one
+            wanted = ("assigned",) if name == "complete" else ("waiting", "offered")
+            live = [c for c in (f"c{i}" for i in range(submitted)) if fast.state(c) in wanted]
+            if not live:
+                continue
+            args = (live[which % len(live)],)
+        results = []
+        for router in (fast, ref):
+            try:
+                results.append(("ok", getattr(router, name)(*args, now)))
+            except RoutekitError as error:
+                results.append((type(error).__name__, error.events))
+        assert results[0] == results[1], f"{name}{args} at {now}"
+        fast._check()
+        copy = Router.restore(json.loads(json.dumps(fast.snapshot())), policy)
+        assert copy.snapshot() == fast.snapshot()

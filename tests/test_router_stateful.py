@@ -66,7 +66,9 @@ OVERFLOW_TARGETS = [Target(channel="voice"), Target(channel="chat", team="vip"),
 @st.composite
 def exception_rules(draw: st.DrawFn) -> dict[str, list[rk.ExceptionRule]]:
     rules: dict[str, list[rk.ExceptionRule]] = {}
-    for n, key in enumerate(draw(st.lists(st.sampled_from(QUEUE_LIMIT_KEYS), min_size=1, max_size=4, unique=True))):
+    # Channel keys most often: every stage on the channel answers to them, so the rules meet contacts.
+    keys = st.sampled_from([*("voice", "chat", "messaging") * 3, *QUEUE_LIMIT_KEYS])
+    for n, key in enumerate(draw(st.lists(keys, min_size=1, max_size=4, unique=True))):
         listed = []
         for m in range(draw(st.integers(1, 3))):
             trigger = draw(st.sampled_from(["wait", "queue-length", "estimated-wait", "service-level"]))
@@ -74,8 +76,8 @@ def exception_rules(draw: st.DrawFn) -> dict[str, list[rk.ExceptionRule]]:
             threshold: float = {
                 "wait": draw(st.sampled_from([0.0, 5.0, 10.0, 20.0, 30.0])),
                 "queue-length": draw(st.integers(0, 2)),
-                "estimated-wait": draw(st.sampled_from([0.0, 10.0, 60.0])),
-                "service-level": draw(st.sampled_from([0.5, 1.0])),
+                "estimated-wait": draw(st.sampled_from([0.0, 0.0, 10.0, 60.0])),
+                "service-level": draw(st.sampled_from([0.5, 1.0, 1.0])),
             }[trigger]
             listed.append(
                 rk.ExceptionRule(
