@@ -368,3 +368,28 @@ def test_the_estimate_and_service_level_triggers_decide_as_the_reference(
         fast._check()
         copy = Router.restore(json.loads(json.dumps(fast.snapshot())), policy)
         assert copy.snapshot() == fast.snapshot()
+
+
+@pytest.mark.parametrize(
+    ("spoil", "path"),
+    [
+        (lambda data: data["recent"][0][1][0].__setitem__(1, "yes"), r"recent\[0\]\[1\]"),
+        (lambda data: data["recent"][0][1][0].__setitem__(0, "NaN"), r"recent\[0\]\[1\]"),
+        (lambda data: data["contacts"][0].__setitem__("overflowed", 1), r"contacts\[0\]\.overflowed"),
+        (
+            lambda data: data["settings"]["exception_rules"]["voice"][0].__setitem__("threshold", -5),
+            r"settings\.exception_rules\.voice\[0\]",
+        ),
+    ],
+)
+def test_a_snapshot_with_a_bad_rule_record_or_flag_names_its_path(spoil: Any, path: str) -> None:
+    """The record the service-level trigger reads, a contact's overflow flag and the rules themselves are
+    checked on restore, and a bad one is refused at its path."""
+    rule = ExceptionRule(name="late", trigger="wait", threshold=30, action="raise-priority", by=5)
+    router = router_with({"voice": [rule]})
+    busy(router)
+    router.submit(voice("c1"), 1.0)
+    data = json.loads(json.dumps(router.snapshot()))
+    spoil(data)
+    with pytest.raises(ConfigError, match=path):
+        Router.restore(data, Skills())
