@@ -393,3 +393,31 @@ def test_a_snapshot_with_a_bad_rule_record_or_flag_names_its_path(spoil: Any, pa
     spoil(data)
     with pytest.raises(ConfigError, match=path):
         Router.restore(data, Skills())
+
+
+def test_a_transferred_contact_may_overflow_again() -> None:
+    """An overflow happens once per plan: a contact overflowed, answered and transferred back into the long
+    queue starts afresh and overflows again."""
+    rule = ExceptionRule(name="long-queue", trigger="queue-length", threshold=1, action="overflow", target=TEAM_B)
+    router = router_with({"skills:any": [rule]})
+    busy(router)
+    router.add_agent(Agent(id="b1", teams=["b"], capacity={"voice": 1}), 0.0, "away")
+    router.submit(voice("c1"), 1.0)
+    assert router.submit(voice("c2"), 2.0)[1] == fired(2.0, "c2", rule)
+    router.set_status("b1", "available", 3.0)  # offered c1, the oldest of b1's queues
+    router.accept("c1", "b1", 3.0)
+    router.complete("c1", 4.0)  # then c2
+    router.accept("c2", "b1", 4.0)
+    assert ExceptionFired not in [type(e) for e in router.submit(voice("c3"), 5.0)]  # nobody waits at skills:any
+    events = router.transfer("c2", 6.0, ANY)  # c3 waits there: c2 overflows again
+    assert fired(6.0, "c2", rule) in events
+    assert stage_rule(router, "c2", 6.0) == "team:b"
+
+
+def test_a_next_stage_rule_does_not_move_a_contact_where_nobody_can_serve_it() -> None:
+    """An action that would strand the contact does not fire: nobody matches the next stage."""
+    rule = ExceptionRule(name="widen", trigger="queue-length", threshold=0, action="next-stage")
+    router = router_with({BILLING.rule: [rule]}, Stage(target=BILLING, timeout=60), Stage(target=TEAM_B))
+    busy(router)
+    assert ExceptionFired not in [type(e) for e in router.submit(voice("c1"), 1.0)]
+    assert stage_rule(router, "c1", 1.0) == BILLING.rule
