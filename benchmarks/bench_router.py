@@ -55,8 +55,9 @@ cycle at 10,000); ``--size N`` keeps the scales with at most N waiting (another 
 N waiting); ``--no-reference`` times the router alone; ``--json`` prints the same figures as JSON, and
 ``--save-json PATH`` writes them beside the table; ``--queue-limits`` runs every scale with queue limits
 on (issue 22: each channel's queues capped at the scale's waiting count, which the churn never reaches,
-so every submit pays the check and the cycles are the same). Results, command and machine go into
-docs/benchmarks.md.
+so every submit pays the check and the cycles are the same); ``--exception-rules`` runs them with four
+exception rules per channel, one per trigger, none firing (issue 22, see ``rules_for``). Results, command
+and machine go into docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -78,9 +79,10 @@ from typing import Any
 
 from _harness import Timing, fmt_seconds, header, machine, measure, measure_side_by_side, parser
 
-from routekit import Agent, AgentStatus, Channel, Contact, Customer, Router
+from routekit import Agent, AgentStatus, Channel, Contact, Customer, ExceptionRule, Router
 from routekit.events import Event, Offered
 from routekit.policies import Skills
+from routekit.router.timers import TimerKind
 
 SCALES: tuple[tuple[int, int], ...] = ((100, 1_000), (1_000, 10_000), (10_000, 100_000))
 MEMORY_SIZES = (10_000, 100_000)
@@ -190,6 +192,31 @@ def limits_for(waiting: int, on: bool) -> dict[str, int]:
     return {channel.value: waiting for channel in CHANNELS} if on else {}
 
 
+def rules_for(waiting: int, on: bool) -> dict[str, list[ExceptionRule]]:
+    """``--exception-rules``: every trigger on every channel, at thresholds the churn never reaches.
+
+    Each submit judges a queue-length, an estimated-wait and a service-level rule as the contact enters
+    (none holds: the queues stay below ``waiting + 1``, no estimate reaches a year, no service level is below
+    0) and sets a wait rule's timer, which each answer cancels: every cost of the rules is paid and the
+    cycles are the same, comparable with the run without rules.
+    """
+    if not on:
+        return {}
+    year = 365 * 86400.0
+    return {
+        channel.value: [
+            ExceptionRule(name=f"{channel.value}-queue", trigger="queue-length", threshold=waiting + 1,
+                          action="raise-priority", by=1),
+            ExceptionRule(name=f"{channel.value}-estimate", trigger="estimated-wait", threshold=year,
+                          action="next-stage"),
+            ExceptionRule(name=f"{channel.value}-level", trigger="service-level", threshold=0.0, within=20.0,
+                          action="deny"),
+            ExceptionRule(name=f"{channel.value}-wait", trigger="wait", threshold=year, action="deny"),
+        ]
+        for channel in CHANNELS
+    }  # fmt: skip
+
+
 def fill(
     agents: int,
     waiting: int,
@@ -197,9 +224,15 @@ def fill(
     queue_limits: dict[str, int] | None = None,
     chat_capacity: int = 1,
     offers_per_agent: int = 1,
+    exception_rules: dict[str, list[ExceptionRule]] | None = None,
 ) -> Churn:
     """A router filled by real calls: every agent's every slot busy, ``waiting`` contacts waiting."""
-    router = Router(Skills(), queue_limits=queue_limits or {}, offers_per_agent=offers_per_agent)
+    router = Router(
+        Skills(),
+        queue_limits=queue_limits or {},
+        offers_per_agent=offers_per_agent,
+        exception_rules=exception_rules or {},
+    )
     churn = Churn(router, deque(), 0.0)
     slots = 0
     for agent in make_agents(agents, chat_capacity):
@@ -239,13 +272,17 @@ def reference_copy(churn: Churn) -> Churn:
         sys.path.pop(0)
     router: Router = churn.router
     data = router.snapshot()
-    if data["timers"] or data["conversations"]:
-        raise RuntimeError("the copy handles no timers, re-offer bars or conversations")
+    rule_timers = [timer for timer in data["timers"] if timer[1] == TimerKind.EXCEPTION_RULE]
+    if len(rule_timers) != len(data["timers"]) or data["conversations"]:
+        raise RuntimeError("the copy handles no timers but wait rules', no re-offer bars or conversations")
     ref = ref_module.ReferenceRouter(
         router.policy,
         queue_limits=router.settings.queue_limits,
         offers_per_agent=router.settings.offers_per_agent,
+        exception_rules=router.settings.exception_rules,
     )
+    for due, _, (contact_id, _, index), _ in rule_timers:  # in firing order, as the router holds them
+        ref.set_timer(due, "rule", contact=contact_id, index=index)
     ref.now, ref.seq = data["now"], data["seq"]
     for agent_data in data["agents"]:
         agent = churn.agents[agent_data["agent"]["id"]]
@@ -337,7 +374,13 @@ def prepare(agents: int, waiting: int, args: Any, log: Any) -> Scale:
     stream = ContactStream(args.seed, chat_weight=args.chat_capacity)
     start = time.perf_counter()
     churn = fill(
-        agents, waiting, stream, limits_for(waiting, args.queue_limits), args.chat_capacity, args.offers_per_agent
+        agents,
+        waiting,
+        stream,
+        limits_for(waiting, args.queue_limits),
+        args.chat_capacity,
+        args.offers_per_agent,
+        rules_for(waiting, args.exception_rules),
     )
     fill_s = time.perf_counter() - start
     log(f"filled {agents:,} agents / {waiting:,} waiting in {fill_s:.1f} s")
@@ -546,6 +589,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--queue-limits", action="store_true", help="cap every channel's queues at the scale's waiting count"
     )
+    p.add_argument(
+        "--exception-rules",
+        action="store_true",
+        help="every exception rule trigger on every channel, at thresholds the churn never reaches",
+    )
     p.add_argument("--save-json", metavar="PATH", help="also write the JSON figures to PATH")
     args = p.parse_args(argv)
     if args.quick:
@@ -583,6 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         limits = ["# queue limits on: each channel's queues capped at the scale's waiting count"] * args.queue_limits
         churn = f"# chat agents with {args.chat_capacity} slots, offers_per_agent {args.offers_per_agent}"
+        limits += ["# exception rules on: four per channel, one per trigger, none firing"] * args.exception_rules
         print("\n".join([*header("bench_router", info, args), *limits, churn, *table(rows, memory, checks)]))
     # A missed target is a finding, not a failure; routers that disagree are.
     return 1 if any(r.same_events is False for r in rows) else 0

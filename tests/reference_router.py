@@ -27,6 +27,7 @@ from routekit.events import (
     ConversationClosed,
     CustomerReplied,
     Denied,
+    ExceptionFired,
     Offered,
     OfferExpired,
     OfferRejected,
@@ -43,7 +44,7 @@ from routekit.models.hours import OpeningHours, is_open
 from routekit.policies import Denial, Plan, Stage, Target
 from routekit.router import RouterSettings
 
-KIND_RANK = {"offer": 0, "reoffer": 1, "stage": 2, "hold": 3, "wrapup": 4, "ttl": 5, "hours": 6}
+KIND_RANK = {"offer": 0, "reoffer": 1, "stage": 2, "hold": 3, "wrapup": 4, "ttl": 5, "hours": 6, "rule": 7}
 
 
 def naive_next_change(hours: OpeningHours, ts: float) -> float | None:
@@ -99,6 +100,7 @@ class RefContact:
     state: str = "waiting"
     agent: str | None = None
     offered_at: float = math.nan
+    overflowed: bool = False
     stage_since: float = math.nan
 
     @property
@@ -138,6 +140,8 @@ class ReferenceRouter:
         # Every answer and abandonment, in order, for the wait estimates (recomputed from it on each read):
         # ("answer", target, channel, offered at, stage since, clock start) or ("abandon", channel, waited).
         self.wait_log: list[tuple[Any, ...]] = []
+        # Exception rules: each target's decided contacts (waited, answered), all of them.
+        self.decided: dict[Target, list[tuple[float, bool]]] = {}
         # Opening hours: each closed channel and when it reopens (router seconds; None: never).
         self.shut: dict[Channel, float | None] = {}
         epoch = self.settings.epoch
@@ -333,26 +337,133 @@ class ReferenceRouter:
         last = index == len(plan.stages) - 1
         return not last and (stage.timeout == 0 or self.sticky_gone(stage.target) or self.nobody_present(stage))
 
-    def enter_stage(self, rc: RefContact, now: float, out: list[Any]) -> None:
-        while rc.stage < len(rc.plan.stages) - 1:
-            if self.skipped(rc.plan, rc.stage):
-                rc.stage += 1
-                out.append(
-                    StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule)
-                )
-            else:
+    def enter_stage(self, rc: RefContact, now: float, out: list[Any]) -> bool:
+        """Skip, judge the entry rules, set the timers; ``False`` when a rule denied the contact."""
+        while True:
+            while rc.stage < len(rc.plan.stages) - 1:
+                if self.skipped(rc.plan, rc.stage):
+                    rc.stage += 1
+                    out.append(
+                        StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule)
+                    )
+                else:
+                    break
+            if rc.state != "waiting":
                 break
-        rc.stage_since = self.opens(rc.contact.channel, now)  # queue delays count as the stage does
+            rule = next(
+                (
+                    r
+                    for r in self.rules_at(rc.target)
+                    if r.trigger != "wait" and self.can_act(rc, r) and self.holds(rc, r, now)
+                ),
+                None,
+            )
+            if rule is None:
+                break
+            result = self.act(rc, rule, now, out)
+            if result == "denied":
+                return False
+            if result == "stayed":
+                break
+        since = self.opens(rc.contact.channel, now)
+        rc.stage_since = since
         timeout = rc.plan.stages[rc.stage].timeout
         if timeout is not None:
-            self.set_timer(rc.stage_since + timeout, "stage", contact=rc.contact.id)
+            self.set_timer(since + timeout, "stage", contact=rc.contact.id)
+        self.set_wait_rule(rc, None)
+        return True
+
+    # -- exception rules (by scans) ----------------------------------------------------------------
+
+    def rules_at(self, target: Target) -> tuple[Any, ...]:
+        rules = self.settings.exception_rules
+        return rules.get(target.rule, rules.get(target.channel.value, ()))
+
+    def holds(self, rc: RefContact, rule: Any, now: float) -> bool:
+        others = [
+            o for o in self.contacts.values() if o is not rc and o.state == "waiting" and o.target == rc.target
+        ]
+        if rule.trigger == "queue-length":
+            return len(others) >= rule.threshold
+        if rule.trigger == "estimated-wait":
+            ahead = sum(o.key < rc.key for o in others)
+            guess = self.estimate(None, rc.target, rc.key, ahead, self.head_waited(rc.target, rc.key, now))
+            return guess is not None and self.closed_for(rc.target.channel, now) + guess > rule.threshold
+        record = self.decided.get(rc.target, [])[-self.settings.answer_window :]
+        if not record:
+            return False
+        within = sum(1 for waited, ok in record if ok and waited <= rule.within)
+        return within / len(record) < rule.threshold
+
+    def can_act(self, rc: RefContact, rule: Any) -> bool:
+        if rule.action == "next-stage":
+            return rc.stage + 1 < len(rc.plan.stages) and self.routable(rc.plan, rc.stage + 1)
+        if rule.action == "overflow":
+            same_channel = rule.target.channel == rc.contact.channel
+            return not rc.overflowed and same_channel and self.supplied(rule.target)
+        return True
+
+    def act(self, rc: RefContact, rule: Any, now: float, out: list[Any]) -> str:
+        cid = rc.contact.id
+        out.append(
+            ExceptionFired(
+                at=now, contact_id=cid, rule=rule.name, trigger=rule.trigger, action=rule.action, stage=rc.stage
+            )
+        )
+        if rule.action == "raise-priority":
+            rc.priority += rule.by
+            out.append(Reprioritized(at=now, contact_id=cid, priority=rc.priority))
+            return "stayed"
+        self.drop_timers(kind="stage", contact=cid)
+        self.drop_timers(kind="rule", contact=cid)
+        if rule.action == "next-stage":
+            rc.stage += 1
+            out.append(StageChanged(at=now, contact_id=cid, stage=rc.stage, rule=rc.target.rule))
+            return "moved"
+        if rule.action == "overflow":
+            rc.plan, rc.stage, rc.overflowed = Plan([Stage(target=rule.target)]), 0, True
+            out.append(StageChanged(at=now, contact_id=cid, stage=0, rule=rc.target.rule))
+            return "moved"
+        self.lift_bars(contact=cid)
+        del self.contacts[cid]
+        out.append(self.denied(rc.contact, now, rule.reason, rule.name, None))
+        self.finish(cid, now, rc.contact.conversation)
+        self.close_conversation_of(rc.contact, now, rule.reason, out)
+        return "denied"
+
+    def set_wait_rule(self, rc: RefContact, after: tuple[float, int] | None) -> None:
+        """The timer of the contact's earliest wait rule after ``after`` (one at a time, as the router's)."""
+        keys = [
+            (float(r.threshold), i)
+            for i, r in enumerate(self.rules_at(rc.target))
+            if r.trigger == "wait" and (after is None or (float(r.threshold), i) > after)
+        ]
+        if keys:
+            threshold, index = min(keys)
+            self.set_timer(rc.stage_since + threshold, "rule", contact=rc.contact.id, index=index)
+
+    def wait_rule_due(self, rc: RefContact, index: int, at: float, out: list[Any]) -> None:
+        rule = self.rules_at(rc.target)[index]
+        if rc.state == "waiting" and self.can_act(rc, rule):
+            result = self.act(rc, rule, at, out)
+            if result == "moved":
+                if self.enter_stage(rc, at, out):
+                    self.deny_if_stranded(rc, at, out)
+                return
+            if result == "denied":
+                return
+        self.set_wait_rule(rc, (float(rule.threshold), index))
+
+    def record(self, rc: RefContact, now: float, answered: bool) -> None:
+        self.decided.setdefault(rc.target, []).append((now - rc.clock_start, answered))
 
     def next_stage(self, rc: RefContact, now: float, out: list[Any]) -> None:
         self.drop_timers(kind="stage", contact=rc.contact.id)
+        self.drop_timers(kind="rule", contact=rc.contact.id)
         rc.stage += 1
         out.append(StageChanged(at=now, contact_id=rc.contact.id, stage=rc.stage, rule=rc.target.rule))
-        self.enter_stage(rc, now, out)
-        self.deny_if_stranded(rc, now, out)
+        if self.enter_stage(rc, now, out):
+            self.deny_if_stranded(rc, now, out)
 
     def deny_if_stranded(self, rc: RefContact, now: float, out: list[Any]) -> None:
         if rc.state == "waiting" and not self.routable(rc.plan, rc.stage):
@@ -404,6 +515,7 @@ class ReferenceRouter:
     def deny(self, rc: RefContact, now: float, out: list[Any]) -> None:
         cid = rc.contact.id
         self.drop_timers(kind="stage", contact=cid)
+        self.drop_timers(kind="rule", contact=cid)
         self.lift_bars(contact=cid)
         del self.contacts[cid]
         out.append(self.denied(rc.contact, now, "unroutable", rc.target.rule, None))
@@ -461,6 +573,8 @@ class ReferenceRouter:
             out.append(WrapUpEnded(at=at, agent_id=agent.agent.id, contact_id=timer["contact"]))
         elif kind == "ttl":
             self.close(self.conversations[timer["conversation"]], at, "park-ttl", out)
+        elif kind == "rule":
+            self.wait_rule_due(self.contacts[timer["contact"]], timer["index"], at, out)
         else:
             self.hours_changed(timer["channel"], timer["change"], opening=timer["channel"] in self.shut)
         self.match(at, out)
@@ -707,7 +821,9 @@ class ReferenceRouter:
         agent = self.agents[aid]
         self.drop_timers(kind="offer", contact=cid)
         self.drop_timers(kind="stage", contact=cid)
+        self.drop_timers(kind="rule", contact=cid)
         self.lift_bars(contact=cid)
+        self.record(rc, now, True)
         rc.state = "assigned"
         agent.offers.remove(cid)
         agent.work[cid] = (rc.contact.channel, "assigned")
@@ -795,7 +911,10 @@ class ReferenceRouter:
             agent.idle_since = now
         if rc.state in ("waiting", "offered"):
             self.wait_log.append(("abandon", rc.contact.channel, max(0.0, now - rc.clock_start)))
+        if rc.state != "held":
+            self.record(rc, now, False)
         self.drop_timers(kind="stage", contact=cid)
+        self.drop_timers(kind="rule", contact=cid)
         self.lift_bars(contact=cid)
         del self.contacts[cid]
         out.append(Abandoned(at=now, contact_id=cid))
@@ -842,7 +961,7 @@ class ReferenceRouter:
         out.append(Transferred(at=now, contact_id=cid, agent_id=aid))
         del self.agents[aid].work[cid]
         self.agents[aid].idle_since = now
-        rc.plan, rc.stage, rc.agent, rc.state = plan, 0, None, "waiting"
+        rc.plan, rc.stage, rc.agent, rc.state, rc.overflowed = plan, 0, None, "waiting", False
         self.queued(rc, now, out)
         self.match(now, out)
         return out

@@ -52,12 +52,13 @@ def test_every_event_round_trips_through_a_dict(name: str, data: st.DataObject) 
     assert event == event_from_dict(plain)
 
 
-def test_nineteen_event_types_are_known() -> None:
-    """The event vocabulary of DESIGN.md is complete."""
+def test_twenty_event_types_are_known() -> None:
+    """The event vocabulary of DESIGN.md is complete, with ExceptionFired (#22) added."""
     expected = {
         "ContactQueued", "Offered", "OfferRejected", "OfferExpired", "OfferRescinded", "Assigned", "Completed",
         "WrapUpEnded", "Abandoned", "StageChanged", "Denied", "AwaitingCustomer", "Parked", "Resumed",
         "CustomerReplied", "ConversationClosed", "Reprioritized", "Transferred", "AgentStatusChanged",
+        "ExceptionFired",
     }  # fmt: skip
     assert expected == set(EVENT_TYPES)
 

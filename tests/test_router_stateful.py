@@ -72,6 +72,43 @@ QUEUE_LIMIT_KEYS = [
 queue_limits = st.one_of(
     st.just({}), st.dictionaries(st.sampled_from(QUEUE_LIMIT_KEYS), st.integers(0, 2), min_size=1, max_size=3)
 )
+# Exception rules (issue 22) keyed as queue limits are, with every trigger and action; thresholds small, so
+# that rules fire within a run, and wait thresholds that meet the policies' stage timeouts (10, 15, 20, 30).
+OVERFLOW_TARGETS = [Target(channel="voice"), Target(channel="chat", team="vip"), Target(channel="messaging")]
+
+
+@st.composite
+def exception_rules(draw: st.DrawFn) -> dict[str, list[rk.ExceptionRule]]:
+    rules: dict[str, list[rk.ExceptionRule]] = {}
+    # Channel keys most often: every stage on the channel answers to them, so the rules meet contacts.
+    keys = st.sampled_from([*("voice", "chat", "messaging") * 3, *QUEUE_LIMIT_KEYS])
+    for n, key in enumerate(draw(st.lists(keys, min_size=1, max_size=4, unique=True))):
+        listed = []
+        for m in range(draw(st.integers(1, 3))):
+            trigger = draw(st.sampled_from(["wait", "queue-length", "estimated-wait", "service-level"]))
+            action = draw(st.sampled_from(["next-stage", "raise-priority", "overflow", "deny"]))
+            threshold: float = {
+                "wait": draw(st.sampled_from([0.0, 5.0, 10.0, 20.0, 30.0])),
+                "queue-length": draw(st.integers(0, 2)),
+                "estimated-wait": draw(st.sampled_from([0.0, 0.0, 10.0, 60.0])),
+                "service-level": draw(st.sampled_from([0.5, 1.0, 1.0])),
+            }[trigger]
+            listed.append(
+                rk.ExceptionRule(
+                    name=f"r{n}-{m}",
+                    trigger=trigger,
+                    threshold=threshold,
+                    action=action,
+                    within=draw(st.sampled_from([5.0, 20.0])) if trigger == "service-level" else None,
+                    by=draw(st.integers(1, 3)) if action == "raise-priority" else 0,
+                    target=draw(st.sampled_from(OVERFLOW_TARGETS)) if action == "overflow" else None,
+                    reason="too-long",
+                )
+            )
+        rules[key] = listed
+    return rules
+
+
 POLICIES: list[Any] = [
     Skills(relax=[(30, 1), (60, "names"), (90, "any")]),
     Skills(relax=[(20, "any")]),
@@ -191,6 +228,8 @@ class RouterMachine(RuleBasedStateMachine):
                 EVENT_COUNTS[f"Denied:{event.reason}"] += 1
             elif isinstance(event, ev.StageChanged):
                 EVENT_COUNTS[f"StageChanged:{event.stage}"] += 1
+            elif isinstance(event, ev.ExceptionFired):
+                EVENT_COUNTS[f"ExceptionFired:{event.trigger}:{event.action}"] += 1
             if isinstance(event, ev.ContactQueued):
                 self.seen[event.contact_id] = None
                 self.arrived[event.contact_id] = event.arrived_at
@@ -232,6 +271,7 @@ class RouterMachine(RuleBasedStateMachine):
         window=st.sampled_from([2, 2, 20]),
         predictor=st.sampled_from(PREDICTORS),
         offers_per_agent=st.sampled_from([1, 1, 2, 3]),
+        rules=st.one_of(st.just({}), exception_rules(), exception_rules()),
     )
     def staff(
         self,
@@ -247,6 +287,7 @@ class RouterMachine(RuleBasedStateMachine):
         window: int,
         predictor: str,
         offers_per_agent: int,
+        rules: dict[str, list[rk.ExceptionRule]],
     ) -> None:
         """Pick the settings, then staff a few agents on every channel, so that most contacts are served."""
         self.policy = POLICIES[policy]
@@ -259,6 +300,7 @@ class RouterMachine(RuleBasedStateMachine):
             "live_statistics": live,
             "queue_limits": limits,
             "queue_fallback": fallback,
+            "exception_rules": rules,
             **hours,
             "answer_window": window,  # 2: two backlogged gaps are enough for a target's own service rate
             "wait_predictor": predictor,

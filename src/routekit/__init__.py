@@ -33,7 +33,7 @@ from routekit.events import event_from_dict, event_to_dict
 from routekit.explanation import Explanation
 from routekit.models import Agent, AgentStatus, Channel, Contact, Conversation, Customer, OpeningHours, Tier, Tiers
 from routekit.queues import AgentPool, ContactQueue, queue_key
-from routekit.router import AgentSnapshot, ContactState, Router, RouterSettings
+from routekit.router import AgentSnapshot, ContactState, ExceptionRule, Router, RouterSettings
 
 if TYPE_CHECKING:
     from routekit import analytics, durable
@@ -60,6 +60,7 @@ __all__ = [
     "Customer",
     "DuplicateIdError",
     "DurableRouter",
+    "ExceptionRule",
     "Explanation",
     "MemoryStore",
     "NotAStoreError",

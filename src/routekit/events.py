@@ -34,6 +34,7 @@ __all__ = [
     "CustomerReplied",
     "Denied",
     "Event",
+    "ExceptionFired",
     "OfferExpired",
     "OfferRejected",
     "OfferRescinded",
@@ -168,6 +169,23 @@ class StageChanged:
     rule: str
 
 
+@attrs.frozen(kw_only=True)
+class ExceptionFired:
+    """An exception rule fired for a contact (see ``RouterSettings.exception_rules``).
+
+    ``rule`` is the rule's name, ``trigger`` and ``action`` what it watched and did, ``stage`` the stage the
+    contact was at when it fired. The action's own events follow: ``StageChanged`` (next stage, overflow),
+    ``Reprioritized`` (raise priority) or ``Denied`` (deny).
+    """
+
+    at: float
+    contact_id: str
+    rule: str
+    trigger: str
+    action: str
+    stage: int
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class Denied:
     """The contact was refused (terminal): gated by tier (with a fallback channel), unroutable, or closed.
@@ -284,6 +302,7 @@ Event = (
     | Abandoned
     | StageChanged
     | Denied
+    | ExceptionFired
     | AwaitingCustomer
     | Parked
     | Resumed
@@ -308,6 +327,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Abandoned,
         StageChanged,
         Denied,
+        ExceptionFired,
         AwaitingCustomer,
         Parked,
         Resumed,

@@ -14,7 +14,7 @@ from typing import Any
 import attr
 import attrs
 
-__all__ = ["AgentVerdict", "Decision", "Explanation", "PlanStage"]
+__all__ = ["AgentVerdict", "Decision", "Explanation", "PlanStage", "RuleStatus"]
 
 
 @attrs.frozen(kw_only=True)
@@ -24,6 +24,27 @@ class PlanStage:
     stage: int
     rule: str
     timeout: float | None
+
+
+@attrs.frozen(kw_only=True)
+class RuleStatus:
+    """An exception rule at the contact's stage, and when it fires.
+
+    ``fires_at`` is when a wait rule will fire if the contact still waits then; ``None`` for a wait rule
+    already fired or passed over, and for a rule judged at entry (``judged`` says which).
+    """
+
+    name: str
+    trigger: str
+    threshold: float
+    action: str
+    judged: str
+    fires_at: float | None = None
+
+    def line(self) -> str:
+        """One line of the report."""
+        when = f"fires at t={_fmt(self.fires_at)}" if self.fires_at is not None else self.judged
+        return f"  {self.name}: {self.trigger} {_fmt(self.threshold)} -> {self.action}, {when}"
 
 
 @attrs.frozen(kw_only=True)
@@ -70,6 +91,7 @@ class Explanation:
     ahead: tuple[str, ...] = ()
     agents: tuple[AgentVerdict, ...] = ()
     decision: Decision | None = None
+    exception_rules: tuple[RuleStatus, ...] = ()
 
     @property
     def eligible(self) -> tuple[str, ...]:
@@ -115,6 +137,9 @@ class Explanation:
         if self.position is not None:
             ahead = ", ".join(self.ahead) if self.ahead else "nobody"
             lines.append(f"place in queue: {self.position} (ahead: {ahead})")
+        if self.exception_rules:
+            lines.append("exception rules:")
+            lines.extend(rule.line() for rule in self.exception_rules)
         if self.agents:
             lines.append("agents:")
             lines.extend(verdict.line() for verdict in self.agents)

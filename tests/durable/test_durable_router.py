@@ -327,6 +327,26 @@ class TestDescriptions:
         offered = [(type(e).__name__, e.contact_id, e.at) for e in reopened.advance(3600.0)]
         assert [("Offered", "m-1", 3600.0)] == offered
 
+    def test_other_exception_rules_are_refused_and_the_same_recover(self) -> None:
+        """Exception rules are settings: reopening with another threshold is refused, and with the same rules
+        a wait rule pending at the close fires after recovery as before (issue 22)."""
+
+        def rules(threshold: float) -> dict[str, list[rk.ExceptionRule]]:
+            return {"voice": [rk.ExceptionRule(name="late", trigger="wait", threshold=threshold, action="deny")]}
+
+        store = MemoryStore()
+        router = rk.DurableRouter.open(store, make_policy(), **SETTINGS, exception_rules=rules(60.0))
+        router.add_agent(agent(), 0.0)
+        router.submit(contact("c-1"), 0.0)
+        router.accept("c-1", "ana", 1.0)
+        router.submit(contact("c-2"), 5.0)
+        router.close()
+        with pytest.raises(rk.RecoveryError, match="other settings"):
+            rk.DurableRouter.open(store, make_policy(), **SETTINGS, exception_rules=rules(30.0))
+        reopened = rk.DurableRouter.open(store, make_policy(), **SETTINGS, exception_rules=rules(60.0))
+        fired = [(type(e).__name__, e.contact_id, e.at) for e in reopened.advance(65.0)]
+        assert [("ExceptionFired", "c-2", 65.0), ("Denied", "c-2", 65.0)] == fired
+
     def test_a_policy_change_with_commands_after_the_snapshot_is_refused(self) -> None:
         """policy_changed=True is refused, naming the first command after the latest snapshot."""
         store = MemoryStore()

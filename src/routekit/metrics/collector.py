@@ -20,6 +20,7 @@ from routekit.events import (
     CustomerReplied,
     Denied,
     Event,
+    ExceptionFired,
     Offered,
     OfferExpired,
     OfferRejected,
@@ -134,6 +135,7 @@ class KpiCollector:
             OfferRescinded: ignore,
             StageChanged: ignore,
             CustomerReplied: ignore,
+            ExceptionFired: ignore,
             Reprioritized: ignore,
         }
 

@@ -13,6 +13,7 @@
 - :mod:`~routekit.router.matching`: which contact goes to which agent, and making offers;
 - :mod:`~routekit.router.conversations`: parking and closing conversations;
 - :mod:`~routekit.router.stages`: entering routing, moving through stages, denials;
+- :mod:`~routekit.router.exception_rules`: exception rules, their triggers and actions;
 - :mod:`~routekit.router.offers`: offers that end unanswered;
 - :mod:`~routekit.router.wrap_up`: after-contact work;
 - :mod:`~routekit.router.turns`: holding a turn for the reply, and reply turns;
@@ -24,7 +25,7 @@
 """
 
 from routekit.router.core import AgentSnapshot, Router
-from routekit.router.settings import DEFAULT_OFFER_TIMEOUT, RouterSettings
+from routekit.router.settings import DEFAULT_OFFER_TIMEOUT, ExceptionRule, RouterSettings
 from routekit.router.state import ContactState
 from routekit.router.statistics import AgentCounts, ChannelStatistics, Statistics, TargetStatistics
 
@@ -34,6 +35,7 @@ __all__ = [
     "AgentSnapshot",
     "ChannelStatistics",
     "ContactState",
+    "ExceptionRule",
     "Router",
     "RouterSettings",
     "Statistics",

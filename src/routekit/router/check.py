@@ -15,12 +15,14 @@ from typing import Any
 from routekit.models.channel import Channel
 from routekit.models.hours import is_open
 from routekit.policies.base import Target
+from routekit.router.exception_rules import rules_of
 from routekit.router.index import eligible, routable
 from routekit.router.matching import best_agent_for
 from routekit.router.state import (
     ACTIVE,
     AVAILABLE,
     AWAY,
+    EXCEPTION_RULE,
     HELD,
     HOLD_EXPIRY,
     OFFER_EXPIRY,
@@ -195,6 +197,8 @@ def _contacts(rs: RoutingState, live: dict[int, Any], queued: dict[str, Target])
         elif cr.stage_timer is not None and cr.stage_timer in live:
             yield ("contacts", contact_id, "", f"{cr.state.value} with a stage timer")
         yield from _delay_timer(rs, live, contact_id, cr)
+        if cr.rule_timer is not None and _kind(live, cr.rule_timer) != EXCEPTION_RULE:
+            yield ("contacts", contact_id, "", "an exception rule's timer that is not live")
         if cr.state == HELD:
             if _kind(live, cr.hold_timer) != HOLD_EXPIRY:
                 yield ("contacts", contact_id, "", "held without its hold timer")
@@ -299,6 +303,14 @@ def _timers(rs: RoutingState, live: dict[int, Any]) -> Iterator[Problem]:
         elif kind == STAGE_TIMEOUT:
             cr = rs.contacts.get(payload[0])
             owned = cr is not None and cr.stage_timer == seq and cr.stage == payload[1]
+        elif kind == EXCEPTION_RULE:
+            # A wait rule's timer: the contact's, at its stage, naming a wait rule of its target, while it waits.
+            cr = rs.contacts.get(payload[0])
+            owned = cr is not None and cr.rule_timer == seq and cr.stage == payload[1]
+            owned = owned and cr is not None and (cr.state == WAITING or cr.state == OFFERED)
+            rules = rules_of(rs, cr.target) if cr is not None else ()
+            owned = owned and isinstance(payload[2], int) and 0 <= payload[2] < len(rules)
+            owned = owned and rules[payload[2]].trigger == "wait"
         elif kind == HOLD_EXPIRY:
             cr = rs.contacts.get(payload[0])
             owned = cr is not None and cr.hold_timer == seq
@@ -390,6 +402,11 @@ def _finished(rs: RoutingState) -> Iterator[Problem]:
     times = [at for at, _, _ in rs.finished_order]
     if any(not math.isfinite(at) for at in times) or times != sorted(times):
         yield ("", None, "finished_order", "not finite times in order")
+    for target, record in rs.recent.items():
+        if record.maxlen != rs.answer_window or any(
+            not math.isfinite(waited) or not isinstance(answered, bool) for waited, answered in record
+        ):
+            yield ("", None, "recent", f"the record of {target.rule} is not answer_window (waited, answered) pairs")
 
 
 def _presence(rs: RoutingState) -> Iterator[Problem]:

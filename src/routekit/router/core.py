@@ -48,6 +48,7 @@ from routekit.router.conversations import (
     parked_conversation,
 )
 from routekit.router.estimate import abandoned, answered
+from routekit.router.exception_rules import record_decided
 from routekit.router.hours import closed_to, hours_changed, open_calendars
 from routekit.router.index import (
     dequeue,
@@ -84,6 +85,7 @@ from routekit.router.stages import (
     deny_unroutable,
     leave_sticky_stages,
     queued,
+    rule_due,
     stage_timed_out,
     start,
 )
@@ -132,6 +134,7 @@ _FIRE: tuple[Callable[[RoutingState, float, tuple[Any, ...], list[Event]], None]
     park_ttl_ended,
     hours_changed,
     delay_ended,
+    rule_due,
 )
 
 
@@ -471,7 +474,7 @@ class Router(RouterViews):
                     record=record, status=ACTIVE, turn=contact.id, first=contact
                 )
             cr = start(rs, contact, plan, now, out, queue=False)
-            if cr.state == WAITING:
+            if cr is not None and cr.state == WAITING:
                 offer_new(rs, cr, now, out)
             if rs.dirty_contacts or rs.dirty_agents:  # the per-contact calls skip an empty match
                 match(rs, now, out)
@@ -506,7 +509,9 @@ class Router(RouterViews):
                 rs.timers.cancel(cr.stage_timer)
             if cr.delay_timer is not None:
                 rs.timers.cancel(cr.delay_timer)
-            cr.offer_timer = cr.stage_timer = cr.delay_timer = None
+            if cr.rule_timer is not None:
+                rs.timers.cancel(cr.rule_timer)
+            cr.offer_timer = cr.stage_timer = cr.delay_timer = cr.rule_timer = None
             cr.state = ASSIGNED
             del ar.offers[contact_id]
             ar.work[contact_id] = (cr.contact.channel, WORK_ASSIGNED)
@@ -523,6 +528,7 @@ class Router(RouterViews):
             if contact_id in rs.bars:
                 drop_bars(rs, contact_id)
             answered(rs, cr)  # the wait estimates' statistics
+            record_decided(rs, cr.target, now - cr.clock_start, True)
             stage, rule, selection = cr.offer_rule or (cr.stage, cr.target.rule, None)
             cr.decision = (agent_id, stage, rule, selection, now)
             # Only a conversation's live turn adds its agent to the conversation (a call may reuse the id of a
@@ -659,8 +665,11 @@ class Router(RouterViews):
                 rs.timers.cancel(cr.hold_timer)
                 release(rs, ar, contact_id, now)
                 refresh(rs, ar)
+            if cr.state is not HELD:  # left unanswered: decided, against the target it waited at
+                record_decided(rs, cr.target, now - cr.clock_start, False)
             rs.timers.cancel(cr.stage_timer)
             rs.timers.cancel(cr.delay_timer)
+            rs.timers.cancel(cr.rule_timer)
             drop_bars(rs, contact_id)
             del rs.contacts[contact_id]
             out.append(Abandoned(at=now, contact_id=contact_id))
@@ -755,7 +764,7 @@ class Router(RouterViews):
             release(rs, ar, contact_id, now)
             refresh(rs, ar)
             cr.move_to(0, plan)
-            cr.agent, cr.state = None, WAITING
+            cr.agent, cr.state, cr.overflowed = None, WAITING, False
             queued(rs, cr, now, out, queue=True)
             match(rs, now, out)
             return out

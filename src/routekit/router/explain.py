@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from routekit.errors import UnknownIdError
-from routekit.explanation import AgentVerdict, Decision, Explanation, PlanStage
+from routekit.explanation import AgentVerdict, Decision, Explanation, PlanStage, RuleStatus
+from routekit.router.exception_rules import rules_of
 from routekit.router.index import place
 from routekit.router.priorities import delay_passed
 from routekit.router.state import (
@@ -79,6 +80,34 @@ def explain(rs: RoutingState, contact_id: str, at: float) -> Explanation:
             )
             for reason, _, ar in verdicts
         ),
+        exception_rules=_rules(rs, cr),
+    )
+
+
+def _rules(rs: RoutingState, cr: ContactRecord) -> tuple[RuleStatus, ...]:
+    """The exception rules at the contact's stage: when each wait rule fires, and which are judged at entry."""
+    rules = rules_of(rs, cr.target)
+    payload = rs.timers.payload_of(cr.rule_timer)
+    pending_key = None if payload is None else (float(rules[payload[2]].threshold), payload[2])
+    statuses = []
+    for index, rule in enumerate(rules):
+        if rule.trigger != "wait":
+            statuses.append(_status(rule, "judged at entry to the stage", None))
+        elif pending_key is not None and (float(rule.threshold), index) >= pending_key:
+            statuses.append(_status(rule, "waiting", cr.stage_since + rule.threshold))
+        else:
+            statuses.append(_status(rule, "fired or passed over", None))
+    return tuple(statuses)
+
+
+def _status(rule: Any, judged: str, fires_at: float | None) -> RuleStatus:
+    return RuleStatus(
+        name=rule.name,
+        trigger=rule.trigger,
+        threshold=rule.threshold,
+        action=rule.action,
+        judged=judged,
+        fires_at=fires_at,
     )
 
 

@@ -12,10 +12,11 @@ import attrs
 from routekit.errors import ConfigError
 from routekit.models.channel import Channel, to_channel
 from routekit.models.hours import OpeningHours
+from routekit.policies.base import Target
 from routekit.policies.selection import Selection, longest_idle
 from routekit.router.estimate import DEFAULT_PREDICTOR, PREDICTORS
 
-__all__ = ["DEFAULT_OFFER_TIMEOUT", "RouterSettings"]
+__all__ = ["ACTIONS", "DEFAULT_OFFER_TIMEOUT", "TRIGGERS", "ExceptionRule", "RouterSettings"]
 
 DEFAULT_OFFER_TIMEOUT: dict[Channel, float] = {
     Channel.VOICE: 20.0,
@@ -94,6 +95,124 @@ def _check_queue_fallback(instance: Any, attribute: Any, value: dict[Channel, Ch
     for channel, to in value.items():
         if channel is to:
             raise ConfigError(f"queue_fallback[{channel.value!r}] falls back to the same channel {to.value!r}")
+
+
+# Exception rules (routekit.router.exception_rules): what a rule watches, and what it does when it fires.
+TRIGGERS = ("wait", "queue-length", "estimated-wait", "service-level")
+ACTIONS = ("next-stage", "raise-priority", "overflow", "deny")
+
+
+def _check_rule_name(instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"ExceptionRule.name must be a non-empty string, got {value!r}")
+
+
+def _check_trigger(instance: Any, attribute: Any, value: Any) -> None:
+    if value not in TRIGGERS:
+        raise ConfigError(f"ExceptionRule.trigger must be one of {', '.join(TRIGGERS)}, got {value!r}")
+
+
+def _check_action(instance: Any, attribute: Any, value: Any) -> None:
+    if value not in ACTIONS:
+        raise ConfigError(f"ExceptionRule.action must be one of {', '.join(ACTIONS)}, got {value!r}")
+
+
+def _finite(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
+@attrs.frozen(kw_only=True)
+class ExceptionRule:
+    """A rule that watches a contact at a target and acts when its trigger holds (Azure's exception policy).
+
+    Triggers (``threshold`` reads in the trigger's unit):
+
+    - ``"wait"``: the contact has been at the stage ``threshold`` seconds (a timer, as a stage timeout is);
+    - ``"queue-length"``: at least ``threshold`` contacts wait in the target's queue as the contact enters;
+    - ``"estimated-wait"``: the contact's estimated wait as it enters is above ``threshold`` seconds;
+    - ``"service-level"``: the share of the target's recent decided contacts answered within ``within``
+      seconds is below ``threshold`` (a fraction in [0, 1]) as the contact enters.
+
+    Actions: ``"next-stage"`` (the plan's next stage), ``"raise-priority"`` (by ``by``), ``"overflow"``
+    (to ``target``, a one-stage plan replacing the rest, as a transfer's), ``"deny"`` (``Denied`` with
+    ``reason``, terminal). See ``docs/how-to/route-exceptions.md``.
+
+    >>> ExceptionRule(name="slow", trigger="wait", threshold=60, action="raise-priority", by=5).by
+    5
+    >>> ExceptionRule(name="x", trigger="wait", threshold=-1, action="next-stage")
+    Traceback (most recent call last):
+    ...
+    routekit.errors.ConfigError: ExceptionRule 'x': threshold must be seconds >= 0 for trigger 'wait', got -1
+    """
+
+    name: str = attrs.field(validator=_check_rule_name)
+    trigger: str = attrs.field(validator=_check_trigger)
+    threshold: float
+    action: str = attrs.field(validator=_check_action)
+    within: float | None = None
+    by: int = 0
+    target: Target | None = None
+    reason: str = "exception"
+
+    def __attrs_post_init__(self) -> None:
+        name, value = self.name, self.threshold
+        if self.trigger == "queue-length":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(
+                    f"ExceptionRule {name!r}: threshold must be a whole number of contacts >= 0, got {value!r}"
+                )
+        elif self.trigger == "service-level":
+            if not _finite(value) or not 0 <= value <= 1:
+                raise ConfigError(f"ExceptionRule {name!r}: threshold must be a fraction in [0, 1], got {value!r}")
+            if not _finite(self.within) or self.within <= 0:  # type: ignore[operator]
+                raise ConfigError(f"ExceptionRule {name!r}: within must be seconds > 0, got {self.within!r}")
+        elif not _finite(value) or value < 0:
+            raise ConfigError(
+                f"ExceptionRule {name!r}: threshold must be seconds >= 0 for trigger {self.trigger!r}, got {value!r}"
+            )
+        if self.trigger != "service-level" and self.within is not None:
+            raise ConfigError(f"ExceptionRule {name!r}: within is for the service-level trigger, got {self.within!r}")
+        if self.action == "raise-priority":
+            if isinstance(self.by, bool) or not isinstance(self.by, int) or self.by <= 0:
+                raise ConfigError(f"ExceptionRule {name!r}: by must be a whole number > 0, got {self.by!r}")
+        elif self.by != 0:
+            raise ConfigError(f"ExceptionRule {name!r}: by is for the raise-priority action, got {self.by!r}")
+        if self.action == "overflow":
+            if not isinstance(self.target, Target):
+                raise ConfigError(
+                    f"ExceptionRule {name!r}: target must be a Target to overflow to, got {self.target!r}"
+                )
+        elif self.target is not None:
+            raise ConfigError(f"ExceptionRule {name!r}: target is for the overflow action, got {self.target!r}")
+        if not isinstance(self.reason, str) or not self.reason:
+            raise ConfigError(f"ExceptionRule {name!r}: reason must be a non-empty string, got {self.reason!r}")
+
+
+def _exception_rules(value: Any) -> dict[str, tuple[ExceptionRule, ...]]:
+    if value is not None and not isinstance(value, Mapping):
+        raise ConfigError(f"exception_rules must map a rule or channel to a list of ExceptionRule, got {value!r}")
+    rules: dict[str, tuple[ExceptionRule, ...]] = {}
+    for key, listed in (value or {}).items():
+        key = key.value if isinstance(key, Channel) else key
+        if isinstance(listed, ExceptionRule) or not isinstance(listed, Iterable):
+            raise ConfigError(f"exception_rules[{key!r}] must be a list of ExceptionRule, got {listed!r}")
+        rules[key] = tuple(listed)
+    return rules
+
+
+def _check_exception_rules(instance: Any, attribute: Any, value: dict[str, tuple[ExceptionRule, ...]]) -> None:
+    names: set[str] = set()
+    for key, listed in value.items():
+        if not isinstance(key, str) or not key:
+            raise ConfigError(f"exception_rules: a key is a target's rule or a channel name, got {key!r}")
+        for index, rule in enumerate(listed):
+            if not isinstance(rule, ExceptionRule):
+                raise ConfigError(f"exception_rules[{key!r}][{index}] must be an ExceptionRule, got {rule!r}")
+            if rule.name in names:
+                raise ConfigError(f"exception_rules[{key!r}][{index}]: the rule name {rule.name!r} is used twice")
+            names.add(rule.name)
+
+
 def _epoch(value: dt.datetime | float | None) -> float | None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
@@ -174,6 +293,9 @@ class RouterSettings:
             timestamp (kept as the timestamp): what places the router's seconds on opening hours.
         hours: Opening hours per channel (:class:`~routekit.models.hours.OpeningHours`); needs ``epoch``.
             A channel without hours is always open. See ``docs/how-to/set-opening-hours.md``.
+        exception_rules: :class:`ExceptionRule` lists keyed by a target's rule or a channel name, read as
+            ``queue_limits`` is (a rule key first, else the channel's). Rule names are unique. See
+            :mod:`routekit.router.exception_rules` and ``docs/how-to/route-exceptions.md``.
 
     >>> RouterSettings(reoffer_delay=10).reoffer_delay
     10
@@ -209,3 +331,6 @@ class RouterSettings:
     epoch: float | None = attrs.field(default=None, converter=_epoch, validator=_check_epoch)
     hours: dict[Channel, OpeningHours] = attrs.field(factory=dict, converter=_hours, validator=_check_hours)
     offers_per_agent: int = attrs.field(default=1, validator=_check_offers_per_agent)
+    exception_rules: dict[str, tuple[ExceptionRule, ...]] = attrs.field(
+        factory=dict, converter=_exception_rules, validator=_check_exception_rules
+    )

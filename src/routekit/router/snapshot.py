@@ -37,8 +37,9 @@ from routekit.router.index import (
     refresh,
 )
 from routekit.router.priorities import count_delays
-from routekit.router.settings import RouterSettings
+from routekit.router.settings import ExceptionRule, RouterSettings
 from routekit.router.state import (
+    EXCEPTION_RULE,
     HOLD_EXPIRY,
     NO_DECISION,
     OFFER_EXPIRY,
@@ -66,6 +67,8 @@ __all__ = [
     "contact_from_data",
     "contact_to_data",
     "load",
+    "rule_from_data",
+    "rule_to_data",
     "settings_from_data",
     "stage_from_data",
     "stage_to_data",
@@ -119,6 +122,7 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
                 "offered_at": None if math.isnan(cr.offered_at) else cr.offered_at,
                 "stage_since": None if math.isnan(cr.stage_since) else cr.stage_since,
                 "offer_rule": None if cr.offer_rule is None else list(cr.offer_rule),
+                "overflowed": cr.overflowed,
                 "decision": None if cr.decision is None else list(cr.decision),
             }
             for cr in contacts
@@ -162,6 +166,13 @@ def to_data(rs: RoutingState) -> dict[str, Any]:
             key=lambda entry: _canonical(entry[0]),
         ),
         "wait_channels": {channel.value: tally.as_data() for channel, tally in sorted(rs.wait_channels.items())},
+        "recent": sorted(
+            (
+                [target_to_data(t), [[waited, answered] for waited, answered in record]]
+                for t, record in rs.recent.items()
+            ),
+            key=lambda entry: _canonical(entry[0]),
+        ),
     }
 
 
@@ -180,6 +191,11 @@ def settings_from_data(snapshot: Mapping[str, Any], selection: Selection | None)
     name = fields.pop("selection", None)
     hours = _field(snapshot["settings"], "hours", Mapping, "settings") if "hours" in fields else {}
     fields["hours"] = {c: _read(f"settings.hours.{c}", OpeningHours.from_data, data) for c, data in hours.items()}
+    rules = _field(snapshot["settings"], "exception_rules", Mapping, "settings") if "exception_rules" in fields else {}
+    fields["exception_rules"] = {
+        key: [_read(f"settings.exception_rules.{key}[{i}]", rule_from_data, data) for i, data in enumerate(listed)]
+        for key, listed in rules.items()
+    }
     try:
         if selection is None:
             selection = selection_named(name)
@@ -306,6 +322,10 @@ def load(rs: RoutingState, snapshot: Mapping[str, Any]) -> None:
     for name, fields in _field(snapshot, "wait_channels", Mapping, "").items():
         channel = _read(f"wait_channels.{name}", Channel, name)
         rs.wait_channels[channel] = _read(f"wait_channels.{name}", _tally, fields)
+    for i, entry in enumerate(_read("recent", list, snapshot.get("recent", []))):
+        target_data, record = _read(f"recent[{i}]", _pair, entry)
+        target = _read(f"recent[{i}][0]", target_from_data, target_data)
+        rs.recent[target] = deque(_read(f"recent[{i}][1]", _decided, record), maxlen=rs.answer_window)
     for conv in rs.conversations.values() if rs.live else ():
         if conv.status == ConversationStatus.PARKED and conv.record.id not in rs.closed:
             channel = conv.record.channel
@@ -340,6 +360,11 @@ def _attach_timer(rs: RoutingState, kind: TimerKind, payload: tuple[Any, ...], s
             cr.stage_timer = seq
         else:
             cr.hold_timer = seq
+    elif kind == EXCEPTION_RULE:
+        cr = rs.contacts.get(first) if isinstance(first, str) else None
+        if cr is None or cr.rule_timer is not None or len(payload) != 3:
+            return False
+        cr.rule_timer = seq
     elif kind == REOFFER_END:
         if len(payload) != 2 or not all(isinstance(part, str) for part in payload):
             return False
@@ -468,6 +493,16 @@ def _tally(entry: Any) -> Tally:
     return Tally(last_start, last_wait, *sums)
 
 
+def _decided(values: Any) -> list[tuple[float, bool]]:
+    decided = []
+    for pair in values:
+        waited, answered = _pair(pair)
+        if not isinstance(answered, bool):
+            raise ValueError(f"expected [waited, answered], got {pair!r}")
+        decided.append((_finite(waited), answered))
+    return decided
+
+
 def _timer(entry: Any) -> tuple[float, TimerKind, tuple[Any, ...], int]:
     if not isinstance(entry, list | tuple) or len(entry) != 4:
         raise ValueError(f"expected [due, kind, payload, seq], got {entry!r}")
@@ -516,7 +551,10 @@ def _contact_record(data: Any) -> ContactRecord:
         raise SnapshotError("decision", f"expected [agent, stage, rule, selection, at], got {decision!r}")
     if offer_rule is not None and len(offer_rule) != 3:
         raise SnapshotError("offer_rule", f"expected [stage, rule, selection], got {offer_rule!r}")
-    return ContactRecord(
+    overflowed = data.get("overflowed", False)  # absent from snapshots taken before exception rules
+    if not isinstance(overflowed, bool):
+        raise SnapshotError("overflowed", f"expected true or false, got {overflowed!r}")
+    cr = ContactRecord(
         contact=contact,
         plan=plan,
         stage=stage,
@@ -531,6 +569,8 @@ def _contact_record(data: Any) -> ContactRecord:
         offer_rule=None if offer_rule is None else tuple(offer_rule),
         decision=None if decision is None else tuple(decision),
     )
+    cr.overflowed = overflowed
+    return cr
 
 
 def _conversation_record(data: Any) -> ConversationRecord:
@@ -662,6 +702,35 @@ def stage_from_data(data: Mapping[str, Any]) -> Stage:
     )
 
 
+def rule_to_data(rule: ExceptionRule) -> dict[str, Any]:
+    """An exception rule as plain data."""
+    return {
+        "name": rule.name,
+        "trigger": rule.trigger,
+        "threshold": rule.threshold,
+        "action": rule.action,
+        "within": rule.within,
+        "by": rule.by,
+        "target": None if rule.target is None else target_to_data(rule.target),
+        "reason": rule.reason,
+    }
+
+
+def rule_from_data(data: Mapping[str, Any]) -> ExceptionRule:
+    """The exception rule :func:`rule_to_data` wrote."""
+    target = data["target"]
+    return ExceptionRule(
+        name=data["name"],
+        trigger=data["trigger"],
+        threshold=data["threshold"],
+        action=data["action"],
+        within=data["within"],
+        by=data["by"],
+        target=None if target is None else target_from_data(target),
+        reason=data["reason"],
+    )
+
+
 def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
     return {
         "offer_timeout": {c.value: s for c, s in settings.offer_timeout.items()},
@@ -681,4 +750,7 @@ def _settings_to_data(settings: RouterSettings) -> dict[str, Any]:
         "hours": {c.value: hours.to_data() for c, hours in sorted(settings.hours.items(), key=lambda i: i[0].value)},
         # Written only when set, so that a snapshot of a router with the default is what it always was.
         **({"offers_per_agent": settings.offers_per_agent} if settings.offers_per_agent != 1 else {}),
+        "exception_rules": {
+            key: [rule_to_data(rule) for rule in listed] for key, listed in sorted(settings.exception_rules.items())
+        },
     }

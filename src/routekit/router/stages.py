@@ -17,6 +17,7 @@ from routekit.models.contact import Contact
 from routekit.policies.base import Plan, Target
 from routekit.router.bars import drop_bars
 from routekit.router.conversations import close_conversation_of
+from routekit.router.exception_rules import DENIED, MOVED, STAYED, act, can_act, judge_entry, rules_of, schedule_wait
 from routekit.router.index import (
     count_offer,
     dequeue,
@@ -39,6 +40,7 @@ __all__ = [
     "entry_stage",
     "leave_sticky_stages",
     "next_stage",
+    "rule_due",
     "stage_timed_out",
     "start",
 ]
@@ -49,8 +51,9 @@ _contact_queued = slot_builder(ContactQueued)
 
 def start(
     rs: RoutingState, contact: Contact, plan: Plan, now: float, out: list[Event], *, queue: bool
-) -> ContactRecord:
-    """Enter a contact into routing at its plan's first stage; emit ``ContactQueued``.
+) -> ContactRecord | None:
+    """Enter a contact into routing at its plan's first stage; emit ``ContactQueued``. ``None`` when an
+    exception rule denied it as it entered.
 
     With ``queue=False`` the waiting contact is left for the caller to queue or offer.
     """
@@ -65,12 +68,12 @@ def start(
     cr = ContactRecord(contact, plan, 0, contact.priority, arrived - contact.head_start, rs.seq, clock_start)
     rs.seq += 1
     rs.contacts[contact.id] = cr
-    queued(rs, cr, now, out, queue=queue)
-    return cr
+    return cr if queued(rs, cr, now, out, queue=queue) else None
 
 
-def queued(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event], *, queue: bool) -> None:
-    """Emit ``ContactQueued`` for a contact starting a plan (new, or transferred) and enter its first stage."""
+def queued(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event], *, queue: bool) -> bool:
+    """Emit ``ContactQueued`` for a contact starting a plan (new, or transferred) and enter its first stage;
+    ``False`` when an exception rule denied it there."""
     if id(cr.plan) not in rs.ready_plans:
         for stage in cr.plan.stages:
             ensure_target(rs, stage.target)
@@ -88,27 +91,37 @@ def queued(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event], *,
             cr.priority + cr.plan.stages[0].boost,
         )
     )
-    enter_stage(rs, cr, now, out, queue=queue)
+    return enter_stage(rs, cr, now, out, queue=queue)
 
 
-def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event], *, queue: bool = True) -> None:
-    """Start the contact's current stage: its timer, then its queue (or the next stage at once).
+def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event], *, queue: bool = True) -> bool:
+    """Start the contact's current stage: its exception rules, its timers, then its queue (or the next stage
+    at once). Returns ``False`` when an exception rule denied the contact (it is gone).
 
     With ``queue=False`` a waiting contact is left for the caller to queue or offer.
     """
     while True:
-        stage = cr.plan.stages[cr.stage]
-        last = cr.stage == len(cr.plan.stages) - 1
-        # skips, written out: every contact enters a stage this way.
-        skip = not last and (
-            stage.timeout == 0
-            or sticky_unavailable(rs, stage.target)
-            or (stage.skip_if is not None and nobody_present(rs, stage.target, stage.skip_if))
-        )
-        if not skip:
+        while True:
+            stage = cr.plan.stages[cr.stage]
+            last = cr.stage == len(cr.plan.stages) - 1
+            # skips, written out: every contact enters a stage this way.
+            skip = not last and (
+                stage.timeout == 0
+                or sticky_unavailable(rs, stage.target)
+                or (stage.skip_if is not None and nobody_present(rs, stage.target, stage.skip_if))
+            )
+            if not skip:
+                break
+            cr.move_to(cr.stage + 1)
+            out.append(StageChanged(at=now, contact_id=cr.contact.id, stage=cr.stage, rule=cr.target.rule))
+        if not rs.exception_rules or cr.state is not WAITING:
             break
-        cr.move_to(cr.stage + 1)
-        out.append(StageChanged(at=now, contact_id=cr.contact.id, stage=cr.stage, rule=cr.target.rule))
+        judged = judge_entry(rs, cr, now, out)
+        if judged == DENIED:
+            return False
+        if judged == STAYED:
+            break
+        # MOVED: a rule moved the contact on; its new stage is skipped or judged in turn
     since = now
     if rs.held and cr.contact.channel in rs.held:
         # A stage entered while its asynchronous channel is closed counts from the opening.
@@ -122,9 +135,12 @@ def enter_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event
         cr.stage_timer = None
     if rs.delays or cr.delay_timer is not None:  # agents' queue delays count from entering the stage
         set_delay_timer(rs, cr, now)
+    if rs.exception_rules:
+        schedule_wait(rs, cr, since)
     if queue and cr.state == WAITING:
         enqueue(rs, cr)
         rs.dirty_contacts[cr.contact.id] = None
+    return True
 
 
 def skips(rs: RoutingState, plan: Plan, index: int) -> bool:
@@ -173,6 +189,7 @@ def sticky_unavailable(rs: RoutingState, target: Target) -> bool:
 def next_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> None:
     """Move a contact to its next stage (it must have one), waiting or offered alike."""
     rs.timers.cancel(cr.stage_timer)
+    rs.timers.cancel(cr.rule_timer)
     # A pending offer moves with its contact in the statistics; one that just ended (offers.end_offer, its
     # timer already gone) was counted out already.
     pending = cr.state == OFFERED and cr.offer_timer is not None
@@ -183,7 +200,8 @@ def next_stage(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]
         drop_empty_agent_queue(rs, cr.target)
     cr.move_to(cr.stage + 1)
     out.append(StageChanged(at=now, contact_id=cr.contact.id, stage=cr.stage, rule=cr.target.rule))
-    enter_stage(rs, cr, now, out)
+    if not enter_stage(rs, cr, now, out):
+        return
     if pending:
         count_offer(rs, cr.target, 1)
     deny_if_stranded(rs, cr, now, out)
@@ -195,6 +213,29 @@ def stage_timed_out(rs: RoutingState, at: float, payload: tuple[Any, ...], out: 
     cr = rs.contacts[contact_id]
     cr.stage_timer = None
     next_stage(rs, cr, at, out)
+
+
+def rule_due(rs: RoutingState, at: float, payload: tuple[Any, ...], out: list[Event]) -> None:
+    """The ``EXCEPTION_RULE`` timer: a wait rule fires for a waiting contact (out of its queue while it acts);
+    an offered one, or an action that cannot act, sets the next wait rule instead."""
+    contact_id, _, index = payload
+    cr = rs.contacts[contact_id]
+    cr.rule_timer = None
+    rule = rules_of(rs, cr.target)[index]
+    if cr.state is WAITING and can_act(rs, cr, rule):
+        dequeue(rs, cr)
+        drop_empty_agent_queue(rs, cr.target)
+        judged = act(rs, cr, rule, at, out)
+        if judged == MOVED:
+            rs.timers.cancel(cr.stage_timer)
+            if enter_stage(rs, cr, at, out):
+                deny_if_stranded(rs, cr, at, out)
+            return
+        if judged == DENIED:
+            return
+        enqueue(rs, cr)
+        rs.dirty_contacts[contact_id] = None
+    schedule_wait(rs, cr, cr.stage_since, (float(rule.threshold), index))
 
 
 def leave_sticky_stages(rs: RoutingState, agent_id: str, now: float, out: list[Event]) -> None:
@@ -256,6 +297,7 @@ def deny(rs: RoutingState, cr: ContactRecord, now: float, out: list[Event]) -> N
     drop_empty_agent_queue(rs, cr.target)
     rs.timers.cancel(cr.stage_timer)
     rs.timers.cancel(cr.delay_timer)
+    rs.timers.cancel(cr.rule_timer)
     drop_bars(rs, contact_id)
     rs.dirty_contacts.pop(contact_id, None)
     del rs.contacts[contact_id]

@@ -87,7 +87,7 @@ AVAILABLE, AWAY, OFFLINE = AgentStatus.AVAILABLE, AgentStatus.AWAY, AgentStatus.
 OFFER_EXPIRY, REOFFER_END, STAGE_TIMEOUT = TimerKind.OFFER_EXPIRY, TimerKind.REOFFER_END, TimerKind.STAGE_TIMEOUT
 HOLD_EXPIRY, WRAP_UP_END, PARK_TTL = TimerKind.HOLD_EXPIRY, TimerKind.WRAP_UP_END, TimerKind.PARK_TTL
 OPENING_HOURS = TimerKind.OPENING_HOURS
-QUEUE_DELAY_END = TimerKind.QUEUE_DELAY_END
+QUEUE_DELAY_END, EXCEPTION_RULE = TimerKind.QUEUE_DELAY_END, TimerKind.EXCEPTION_RULE
 INF, NEG_INF = math.inf, -math.inf
 # Channel.synchronous as a set: the property is a Python call, and submit asks it of every contact.
 SYNCHRONOUS = frozenset(channel for channel in Channel if channel.synchronous)
@@ -159,8 +159,10 @@ class ContactRecord:
         "offer_rule",
         "offer_timer",
         "offered_at",
+        "overflowed",
         "plan",
         "priority",
+        "rule_timer",
         "seq",
         "stage",
         "stage_since",
@@ -198,6 +200,8 @@ class ContactRecord:
         self.hold_timer: int | None = None
         # The next moment an agent's queue delay for this contact ends (routekit.router.priorities).
         self.delay_timer: int | None = None
+        self.rule_timer: int | None = None  # the earliest pending wait rule's (routekit.router.exception_rules)
+        self.overflowed = False  # whether an exception rule overflowed it (it never overflows again)
         self.offered_at = offered_at
         self.stage_since = stage_since
         self.offer_rule = offer_rule
@@ -257,6 +261,7 @@ class RoutingState:
         "dirty_agents",
         "dirty_contacts",
         "epoch",
+        "exception_rules",
         "exclusive",
         "finished",
         "finished_order",
@@ -279,6 +284,7 @@ class RoutingState:
         "queue_limits",
         "queues",
         "ready_plans",
+        "recent",
         "reoffer_delay",
         "retention",
         "selection_key",
@@ -317,6 +323,7 @@ class RoutingState:
         self.queue_limits = settings.queue_limits
         self.epoch = settings.epoch
         self.hours = settings.hours
+        self.exception_rules = settings.exception_rules
         # With opening hours, now=0 is the epoch the calendars are read from: no earlier time is taken.
         self.now = 0.0 if settings.hours else -math.inf
         self.seq = 0
@@ -353,6 +360,9 @@ class RoutingState:
         # Each delay timer as (due, handle, contact id), a heap: matching at a moment releases every delay
         # due by then, before its timer (ranked last) fires (routekit.router.priorities.release_due).
         self.delay_moments: list[tuple[float, int, str]] = []
+        # The last answer_window contacts decided at each target, as (waited, answered): what the
+        # service-level trigger of an exception rule reads. Kept always.
+        self.recent: dict[Target, deque[tuple[float, bool]]] = {}
         # The live statistics, kept as the state changes so that reading them costs O(targets), never a scan
         # of contacts (routekit.router.statistics reads them; index.enqueue, dequeue and recount keep them):
         # waiting contacts by target and effective priority, and by channel and tier; a lazy heap per target

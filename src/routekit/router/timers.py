@@ -22,6 +22,7 @@ class TimerKind(IntEnum):
     PARK_TTL = 5
     OPENING_HOURS = 6
     QUEUE_DELAY_END = 7
+    EXCEPTION_RULE = 8
 
 
 class Timers:
@@ -80,3 +81,8 @@ class Timers:
         """The due time of a live timer, or ``None`` when it fired or was cancelled. O(1)."""
         entry = self._live.get(seq) if seq is not None else None
         return None if entry is None else entry[2]
+
+    def payload_of(self, seq: int | None) -> tuple[Any, ...] | None:
+        """The payload of a live timer, or ``None`` when it fired or was cancelled. O(1)."""
+        entry = self._live.get(seq) if seq is not None else None
+        return None if entry is None else entry[1]

@@ -18,7 +18,6 @@ from routekit.models.agent import AgentStatus
 from routekit.models.channel import Channel
 from routekit.models.contact import Contact, Conversation
 from routekit.policies.base import Denial, Target
-from routekit.queues import QueueKey
 from routekit.router import explain as explaining
 from routekit.router.estimate import PREDICTORS, estimate
 from routekit.router.hours import closed_to
@@ -29,11 +28,9 @@ from routekit.router.settings import RouterSettings
 from routekit.router.stages import entry_stage
 from routekit.router.state import WAITING, AgentRecord, ContactState, RoutingState
 from routekit.router.statistics import Statistics, statistics
+from routekit.router.waits import POOLED, channel_ahead, closed_for, expected_wait, head_waited
 
 __all__ = ["AgentSnapshot", "RouterViews"]
-
-POOLED = "queue-length-channel"  # the predictor that counts the contacts ahead over the whole channel
-
 
 def _predictor(rs: RoutingState, predictor: str | None) -> str:
     if predictor is None:
@@ -41,37 +38,6 @@ def _predictor(rs: RoutingState, predictor: str | None) -> str:
     if predictor not in PREDICTORS:
         raise ConfigError(f"predictor must be one of {', '.join(PREDICTORS)}, got {predictor!r}")
     return predictor
-
-
-def _head_waited(rs: RoutingState, target: Target, ahead: int, now: float) -> float | None:
-    """How long the contact at the head of ``target``'s queue has waited by ``now``; ``None`` if none ahead."""
-    queue = rs.queues.get(target)
-    head = None if queue is None or not ahead else queue.peek()
-    return None if head is None else now - rs.contacts[head].clock_start
-
-
-def _channel_ahead(rs: RoutingState, target: Target, key: QueueKey) -> int:
-    """Contacts waiting on ``target``'s channel ahead of ``key``: in its own queue and in every general queue
-    of the channel (the channel as one pool, for ``queue-length-channel``). O(targets log n)."""
-    channel = target.channel
-    ahead = 0
-    for other, queue in rs.queues.items():  # a plain loop: cheaper than sum() over a generator here
-        if other.channel is channel and (other.agent is None or other == target) and len(queue):
-            ahead += queue.place_of(key)
-    return ahead
-
-
-def _closed_for(rs: RoutingState, channel: Channel, now: float) -> float:
-    """Seconds until an asynchronous channel closed by its opening hours opens again (0.0 when open)."""
-    if channel not in rs.held:
-        return 0.0
-    opens = rs.shut[channel]
-    return max(0.0, opens - now) if opens is not None else 0.0
-
-
-def _plus(closed_for: float, estimate: float | None) -> float | None:
-    """An estimate with the time until the opening added (``None`` stays ``None``: nothing on record)."""
-    return None if estimate is None else closed_for + estimate
 
 
 def _agent_free(rs: RoutingState, target: Target) -> bool:
@@ -230,16 +196,7 @@ class RouterViews:
         cr = rs.contacts.get(contact_id)
         if cr is None or cr.state is not WAITING:
             return None
-        # Each predictor reads only what it needs: the simulator asks this of every contact that waits.
-        ahead = _channel_ahead(rs, cr.target, cr.key) if name == POOLED else place(rs, cr)
-        guess = estimate(
-            name,
-            ahead,
-            _head_waited(rs, cr.target, ahead, now) if name == "hol" else None,
-            rs.wait_targets.get(cr.target),
-            rs.wait_channels.get(cr.contact.channel),
-        )
-        return _plus(_closed_for(rs, cr.target.channel, now), guess) if rs.held else guess
+        return expected_wait(rs, cr, now, name)
 
     def quote_wait(self, contact: Contact, now: float, *, predictor: str | None = None) -> float | None:
         """The wait a contact not yet submitted would be told, in seconds: what an IVR or an app shows first.
@@ -249,8 +206,8 @@ class RouterViews:
         would take, plus the seconds until the opening on an asynchronous channel closed by its hours. 0.0
         when it would be offered at once (nobody ahead and an eligible agent free); ``None`` when ``submit``
         would deny it (the policy, a closed line, a full queue), no registered agent could serve it, or the
-        predictor has nothing on record. It changes no
-        state and fires no timers. O(log n) in the queue, plus the policy's plan.
+        predictor has nothing on record. It changes no state and fires no timers. O(log n) in the queue, plus
+        the policy's plan.
 
         Raises:
             ConfigError: ``predictor`` names no predictor.
@@ -274,16 +231,17 @@ class RouterViews:
         # The key submit would give it: (-(priority + boost), arrival less the head start, the next seq).
         key = (-(contact.priority + stage.boost), arrived - contact.head_start, rs.seq)
         ahead = 0 if queue is None else queue.place_of(key)
-        closed_for = _closed_for(rs, target.channel, now)
-        if ahead == 0 and not closed_for and _agent_free(rs, target):
+        closed = closed_for(rs, target.channel, now)
+        if ahead == 0 and not closed and _agent_free(rs, target):
             return 0.0
-        return _plus(closed_for, estimate(
+        guess = estimate(
             name,
-            _channel_ahead(rs, target, key) if name == POOLED else ahead,
-            _head_waited(rs, target, ahead, now),
+            channel_ahead(rs, target, key) if name == POOLED else ahead,
+            head_waited(rs, target, ahead, now),
             rs.wait_targets.get(target),
             rs.wait_channels.get(target.channel),
-        ))
+        )
+        return None if guess is None else closed + guess
 
     def statistics(self, now: float | None = None) -> Statistics:
         """Live statistics for a wallboard, per target and per channel. O(targets + channels + tiers).

@@ -8,9 +8,10 @@ from routekit.models.agent import Agent
 from routekit.models.contact import Contact
 from routekit.models.customer import Customer
 from routekit.models.hours import reopens_at
-from routekit.policies.base import Plan, RoutingPolicy
+from routekit.policies.base import Plan, RoutingPolicy, Stage
 from routekit.policies.checks import Finding, check
 from routekit.router import Router
+from routekit.router.settings import ExceptionRule
 from routekit.sim.scenario import Scenario
 
 __all__ = ["LATE_REPLY_SHARE", "check_scenario"]
@@ -69,7 +70,9 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
         service_levels={c.channel: c.service_level for c in channels if c.service_level is not None},
         reply_delay={c.channel: c.reply_delay.mean for c in channels if c.reply_delay is not None},
         load=load,
-    ) + _late_replies(scenario, kinds, policy) + _queue_limits(scenario, kinds, policy) + _closed_calendars(scenario)
+    )
+    findings += _late_replies(scenario, kinds, policy) + _queue_limits(scenario, kinds, policy)
+    findings += _closed_calendars(scenario) + _exception_rules(scenario, kinds, policy, agents)
     return sorted(findings, key=lambda finding: finding.severity != "error")  # errors first, else as found
 
 
@@ -112,6 +115,80 @@ def _queue_limits(scenario: Scenario, kinds: list[Contact], policy: RoutingPolic
                     message=f"nobody may wait at {key}: every contact that finds no free agent there is denied "
                     "(queue-full), the Erlang B loss system",
                     suggestion="allow a few waiting contacts, unless losing them is the intent",
+                )
+            )
+    return findings
+
+
+def _exception_rules(
+    scenario: Scenario, kinds: list[Contact], policy: RoutingPolicy, agents: list[Agent]
+) -> list[Finding]:
+    """Exception rules that can never fire, and overflows that point nowhere.
+
+    A rule can never fire when its key answers to no stage of any kind's plan; a ``next-stage`` rule when
+    every stage it answers to is its plan's last; a ``wait`` rule when every stage it answers to times out
+    first (a stage timeout due with it fires first); a ``service-level`` rule whose threshold is 0 (no level
+    is below it). An overflow points nowhere when no agent of the roster matches its target, or its target
+    is on another channel than every stage the rule answers to.
+    """
+    rules: dict[str, tuple[ExceptionRule, ...]] = scenario.policy.router_settings().get("exception_rules", {})
+    if not rules:
+        return []
+    # Every stage of every kind's plan, with whether it is the last.
+    stages: list[tuple[Stage, bool]] = []
+    for kind in kinds:
+        plan = policy.plan(kind, 0.0)
+        if isinstance(plan, Plan):
+            stages.extend((stage, i == len(plan.stages) - 1) for i, stage in enumerate(plan.stages))
+    keys = {stage.target.rule for stage, _ in stages}
+    findings = []
+    for key, listed in rules.items():
+        # A stage answers to a channel key only when no rule key of its own is set, as the router reads them.
+        answering = [
+            (stage, last)
+            for stage, last in stages
+            if stage.target.rule == key or (stage.target.channel.value == key and stage.target.rule not in rules)
+        ]
+        for index, rule in enumerate(listed):
+            where = f"policy.router.exception_rules.{key}[{index}]"
+            why = None
+            if not answering:
+                known = ", ".join(sorted(keys)) or "none"
+                why = f"no stage of any kind's plan has the rule or channel {key!r} (the plans' rules: {known})"
+            elif rule.action == "next-stage" and all(last for _, last in answering):
+                why = f"every stage at {key} is the last of its plan, so there is no next stage"
+            elif rule.trigger == "wait" and all(
+                stage.timeout is not None and stage.timeout <= rule.threshold for stage, _ in answering
+            ):
+                why = f"every stage at {key} times out within {rule.threshold:g} s, before the rule is due"
+            elif rule.trigger == "service-level" and rule.threshold == 0:
+                why = "no service level is below 0"
+            if why is not None:
+                findings.append(
+                    Finding(
+                        severity="warning",
+                        code="exception-rule-never-fires",
+                        where=where,
+                        message=f"rule {rule.name!r} can never fire: {why}",
+                        suggestion="key it to a stage it can act on, or change its trigger or action",
+                    )
+                )
+            target = rule.target
+            if target is None:
+                continue
+            if not any(target.matches(agent) for agent in agents):
+                reason = f"no agent of the roster matches its target {target.rule} on {target.channel.value}"
+            elif answering and all(stage.target.channel is not target.channel for stage, _ in answering):
+                reason = f"its target is on {target.channel.value}, and no stage at {key} is"
+            else:
+                continue
+            findings.append(
+                Finding(
+                    severity="warning",
+                    code="exception-overflow-nowhere",
+                    where=f"{where}.target",
+                    message=f"rule {rule.name!r} overflows nowhere: {reason}, so it never fires",
+                    suggestion="overflow to a target some agent matches, on the contacts' channel",
                 )
             )
     return findings

@@ -21,11 +21,11 @@ from routekit.datasets.trace import TRACE_COLUMNS, read_trace
 from routekit.errors import ConfigError, RoutekitError, ScenarioError
 from routekit.models.channel import Channel
 from routekit.models.hours import OpeningHours
-from routekit.policies.base import SKIP_IF
+from routekit.policies.base import SKIP_IF, Target
 from routekit.policies.selection import SELECTIONS, Selection
 from routekit.policies.skills import Skills
 from routekit.router.estimate import PREDICTORS
-from routekit.router.settings import RouterSettings
+from routekit.router.settings import ExceptionRule, RouterSettings
 from routekit.sim.distributions import Distribution, distribution_from_spec
 from routekit.sim.spec import (
     DEFAULT_MAX_RETRIALS,
@@ -168,8 +168,36 @@ _TRACE = {"trace", "columns", "use_patience"}
 _POLICY = {"kind", "skills", "tiers", "sticky", "router"}
 _ROUTER = {
     *("selection", "reoffer_delay", "offer_timeout", "away_on_missed_offer", "wrap_up", "retention"),
-    *("queue_limits", "queue_fallback"),
+    *("queue_limits", "queue_fallback", "exception_rules"),
 }
+_EXCEPTION_RULE = {"name", "trigger", "threshold", "action", "within", "by", "target", "reason"}
+_RULE_TARGET = {"channel", "skills", "team", "agent", "rule"}
+
+
+def _exception_rules(value: Any, path: str) -> dict[str, list[ExceptionRule]]:
+    """``[[policy.router.exception_rules.<rule or channel>]]`` tables, each one ``ExceptionRule``."""
+    rules: dict[str, list[ExceptionRule]] = {}
+    for key, listed in read_table(value, path).items():
+        if not isinstance(listed, list):
+            raise ScenarioError(f"{path}.{key}: expected a list of rule tables ([[{path}.{key}]]), got {listed!r}")
+        rules[key] = []
+        for index, entry in enumerate(listed):
+            where = f"{path}.{key}[{index}]"
+            fields = dict(read_table(entry, where))
+            check_keys(fields, where, _EXCEPTION_RULE, required=("name", "trigger", "threshold", "action"))
+            try:
+                if "target" in fields:
+                    target = read_table(fields["target"], f"{where}.target")
+                    check_keys(target, f"{where}.target", _RULE_TARGET, required=("channel",))
+                    fields["target"] = Target(**target)
+                rules[key].append(ExceptionRule(**fields))
+            except (ConfigError, TypeError) as error:
+                raise ScenarioError(f"{where}: {error}") from None
+    try:
+        RouterSettings(exception_rules=rules)
+    except ConfigError as error:
+        raise ScenarioError(f"policy.router.{error}") from None
+    return rules
 
 
 def read_run(data: Any) -> RunSpec:
@@ -573,6 +601,8 @@ def read_policy(data: Any) -> PolicySpec:
                 RouterSettings(queue_fallback=settings["queue_fallback"])
             except ConfigError as error:
                 raise ScenarioError(f"policy.router.{error}") from None
+        if "exception_rules" in router:
+            settings["exception_rules"] = _exception_rules(router["exception_rules"], "policy.router.exception_rules")
         if "selection" in router:
             name = _string(router["selection"], "policy.router.selection")
             if name not in SELECTIONS:
@@ -584,5 +614,3 @@ def read_policy(data: Any) -> PolicySpec:
     policy = PolicySpec(**fields)
     policy.build()
     return policy
-
-
