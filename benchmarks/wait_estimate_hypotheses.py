@@ -19,8 +19,9 @@ What it measures
       each stage's remaining time.
     - ``stage-share-own``: the same, counting ahead only the contacts in its own queue.
 
-Run ``.venv/bin/python benchmarks/wait_estimate_hypotheses.py`` (20 replications). It took about 90 s on
-the machine named in its header.
+Run ``.venv/bin/python benchmarks/wait_estimate_hypotheses.py`` (20 replications; about 10 s on the
+machine of docs/benchmarks.md). The figures and what they say are in docs/benchmarks.md and
+docs/explanation/wait-estimates.md.
 """
 
 from __future__ import annotations
