@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-import routekit.sim.engine as engine
 from routekit.cli import main
 from routekit.events import (
     Abandoned,
@@ -36,32 +34,12 @@ from routekit.events import (
     Resumed,
     WrapUpEnded,
 )
-from routekit.metrics import KpiCollector
 from routekit.models.agent import AgentStatus
 from routekit.sim.engine import run_day
 from routekit.sim.replications import simulate
 from routekit.sim.scenario import builtin_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def events(monkeypatch: pytest.MonkeyPatch) -> list[Event]:
-    """Every router event the engine handles in the test, in order."""
-    seen: list[Event] = []
-
-    class Recording(KpiCollector):
-        def observer(self, kind: type) -> Callable[[Any], None]:
-            handler = super().observer(kind)
-
-            def record(event: Event) -> None:
-                seen.append(event)
-                handler(event)
-
-            return record
-
-    monkeypatch.setattr(engine, "KpiCollector", Recording)
-    return seen
 
 
 def _fixed(seconds: float) -> dict[str, Any]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-import routekit.sim.engine as engine
 from routekit.errors import ScenarioError
 from routekit.events import Abandoned, Assigned, ContactQueued, Denied, Event
 from routekit.metrics import KpiCollector
@@ -15,25 +13,6 @@ from routekit.metrics.persistence import collector_from_data, collector_to_data
 from routekit.models.channel import Channel
 from routekit.sim.engine import run_day
 from routekit.sim.scenario import scenario_from_dict
-
-
-@pytest.fixture
-def events(monkeypatch: pytest.MonkeyPatch) -> list[Event]:
-    """Every router event the engine handles in the test, in order."""
-    seen: list[Event] = []
-
-    class Recording(KpiCollector):
-        def observer(self, kind: type) -> Callable[[Any], None]:
-            handler = super().observer(kind)
-
-            def record(event: Event) -> None:
-                seen.append(event)
-                handler(event)
-
-            return record
-
-    monkeypatch.setattr(engine, "KpiCollector", Recording)
-    return seen
 
 
 def _fixed(seconds: float) -> dict[str, Any]:
