@@ -37,6 +37,7 @@ from routekit.events import (
     CustomerReplied,
     Denied,
     Event,
+    ExceptionFired,
     Offered,
     OfferExpired,
     OfferRescinded,
@@ -101,7 +102,8 @@ class DayResult:
 
     ``unroutable`` counts, by arrival stream (``"arrivals[2] voice billing>=2,spanish>=3"``), the contacts
     that no agent on the roster could ever serve: the router refused them at submit, and the run counts
-    each as denied with reason ``unroutable``.
+    each as denied with reason ``unroutable``. ``exceptions`` counts the firings of each exception rule
+    (``ExceptionFired``), by the rule's name.
     """
 
     report: KpiReport
@@ -111,6 +113,7 @@ class DayResult:
     unroutable: dict[str, int] = attrs.field(factory=dict)
     # Each measured wait predictor's tallies, by (predictor, channel, tier) (routekit.metrics.wait_estimates).
     wait_estimates: dict[tuple[str, Channel, str], WaitEstimateTally] = attrs.field(factory=dict)
+    exceptions: dict[str, int] = attrs.field(factory=dict)
 
 
 class _Day:
@@ -212,6 +215,7 @@ class _Day:
         self.traced_patience: dict[str, float] = {}
         # Contacts refused at submit because nobody on the roster could serve them, by arrival stream.
         self.unroutable: dict[str, int] = {}
+        self.exceptions: dict[str, int] = {}  # firings of each exception rule, by its name
         # Conversations a late reply restarted: how many times, by the first conversation's id.
         self.restarts: dict[str, int] = {}
         self.restarted: dict[str, str] = {}  # a restarted conversation's id to the first one's
@@ -256,6 +260,7 @@ class _Day:
             ended_at=until,
             unroutable=dict(self.unroutable),
             wait_estimates=self.wait_tallies.tallies,
+            exceptions=dict(self.exceptions),
         )
 
     def play(self) -> None:
@@ -721,6 +726,9 @@ class _Day:
         if event.status == AgentStatus.AWAY and event.agent_id in self.on_shift:
             self.schedule(event.at + 30.0, _RETURN, self.come_back, event.agent_id)
 
+    def on_exception(self, event: ExceptionFired) -> None:
+        self.exceptions[event.rule] = self.exceptions.get(event.rule, 0) + 1
+
 
 _REACTIONS: dict[type, Callable[[_Day, Any], None]] = {
     Offered: _Day.on_offered,
@@ -733,6 +741,7 @@ _REACTIONS: dict[type, Callable[[_Day, Any], None]] = {
     ConversationClosed: _Day.on_closed,
     AgentStatusChanged: _Day.on_status,
     Resumed: _Day.on_resumed,
+    ExceptionFired: _Day.on_exception,
 }
 
 # The reactions that differ in a day without conversations of several turns.
