@@ -421,3 +421,15 @@ def test_a_next_stage_rule_does_not_move_a_contact_where_nobody_can_serve_it() -
     busy(router)
     assert ExceptionFired not in [type(e) for e in router.submit(voice("c1"), 1.0)]
     assert stage_rule(router, "c1", 1.0) == BILLING.rule
+
+
+def test_a_contact_a_rule_denies_leaves_no_queue_delay_timer_behind() -> None:
+    """A wait rule denies a contact an agent's queue delay holds back: the delay's timer goes with it (the
+    stateful test found it left behind, firing later for a contact the router no longer had)."""
+    rule = ExceptionRule(name="late", trigger="wait", threshold=2, action="deny", reason="too-long")
+    router = router_with({"voice": [rule]})
+    router.add_agent(Agent(id="a1", capacity={"voice": 1}, queue_priorities={"skills:any": (1, 5.0)}), 0.0)
+    router.submit(voice("c0"), 0.0)  # the only agent delays skills:any by 5 s: c0 waits
+    assert [type(e) for e in router.advance(2.0)] == [ExceptionFired, Denied]
+    assert router.next_deadline() is None
+    assert router.advance(10.0) == []

@@ -168,7 +168,8 @@ def act(rs: RoutingState, cr: ContactRecord, rule: ExceptionRule, now: float, ou
     # deny: terminal, as stages.deny is, with the rule's reason and name
     rs.timers.cancel(cr.stage_timer)
     rs.timers.cancel(cr.rule_timer)
-    cr.stage_timer = cr.rule_timer = None
+    rs.timers.cancel(cr.delay_timer)  # an agent's queue delay for it (routekit.router.priorities)
+    cr.stage_timer = cr.rule_timer = cr.delay_timer = None
     drop_bars(rs, contact_id)
     rs.dirty_contacts.pop(contact_id, None)
     del rs.contacts[contact_id]
