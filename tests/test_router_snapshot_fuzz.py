@@ -323,3 +323,12 @@ def test_restore_refuses_an_answer_window_that_is_not_a_whole_number() -> None:
     snapshot["settings"]["answer_window"] = math.inf
     with pytest.raises(rk.SnapshotError, match="settings"):
         restore(snapshot)
+
+
+def test_restore_refuses_exception_rules_that_are_not_a_list() -> None:
+    """A target's exception rules that are not a list are refused at their path, not with a TypeError."""
+    snapshot = waiting_snapshot()
+    snapshot["settings"]["exception_rules"] = {"voice": 1}
+    with pytest.raises(rk.SnapshotError) as caught:
+        restore(snapshot)
+    assert caught.value.path == "settings.exception_rules.voice"

@@ -193,7 +193,10 @@ def settings_from_data(snapshot: Mapping[str, Any], selection: Selection | None)
     fields["hours"] = {c: _read(f"settings.hours.{c}", OpeningHours.from_data, data) for c, data in hours.items()}
     rules = _field(snapshot["settings"], "exception_rules", Mapping, "settings") if "exception_rules" in fields else {}
     fields["exception_rules"] = {
-        key: [_read(f"settings.exception_rules.{key}[{i}]", rule_from_data, data) for i, data in enumerate(listed)]
+        key: [
+            _read(f"settings.exception_rules.{key}[{i}]", rule_from_data, data)
+            for i, data in enumerate(_read(f"settings.exception_rules.{key}", _list, listed))
+        ]
         for key, listed in rules.items()
     }
     try:
@@ -714,6 +717,12 @@ def rule_to_data(rule: ExceptionRule) -> dict[str, Any]:
         "target": None if rule.target is None else target_to_data(rule.target),
         "reason": rule.reason,
     }
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"expected a list, got {value!r}")
+    return list(value)
 
 
 def rule_from_data(data: Mapping[str, Any]) -> ExceptionRule:
