@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import routekit.sim.engine as engine
-from routekit.errors import ClockError, ConfigError, SnapshotError
+from routekit.errors import ClockError, ConfigError, RoutekitError, SnapshotError
 from routekit.events import (
     Abandoned,
     Assigned,
@@ -324,6 +325,29 @@ def test_time_going_backwards_is_refused() -> None:
     assert 1 == stats.read(10.0).overall.offered
     with pytest.raises(TypeError):
         stats.record(["not an event"])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [("c-2", 20.0), "not an event"],  # a good event, then a bad item
+        [("c-2", 20.0), ("c-3", 15.0)],  # a good event, then one earlier than it
+    ],
+)
+def test_a_refused_list_records_none_of_its_events(events: list[Any]) -> None:
+    """A list with a bad item is refused before any of it is counted, with a RoutekitError naming it."""
+    stats = CumulativeStatistics()
+    stats.record([queued(10.0, "c-1")])
+    batch = [queued(item[1], item[0]) if isinstance(item, tuple) else item for item in events]
+    with pytest.raises(RoutekitError, match=r"not a router event|earlier than"):
+        stats.record(batch)
+    assert 1 == stats.read(30.0).overall.offered
+
+
+@pytest.mark.parametrize("now", [math.nan, math.inf, "10", True])
+def test_a_read_at_a_time_that_is_not_a_finite_number_is_refused(now: Any) -> None:
+    with pytest.raises(ClockError, match="finite number"):
+        CumulativeStatistics().read(now)
 
 
 # ------------------------------------------------------------------------------------------ snapshot

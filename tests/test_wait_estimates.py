@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import pytest
 from checked import Checked
@@ -274,3 +275,15 @@ def test_queue_length_meets_the_targets_on_erlang_a() -> None:
     assert default.mae is not None
     assert truth.mae is not None
     assert default.mae <= 1.2 * truth.mae
+
+
+@pytest.mark.parametrize("now", [math.nan, -math.inf, "5", None, True])
+def test_an_estimate_at_a_time_that_is_not_a_finite_number_is_refused(now: Any) -> None:
+    """expected_wait and quote_wait refuse a bad now with a ClockError naming it, as every call does."""
+    router = rk.Router(Skills())
+    router.add_agent(rk.Agent(id="a", capacity={"voice": 1}), 0.0)
+    contact = rk.Contact(id="c", customer=rk.Customer(id="u"), channel="voice")
+    with pytest.raises(rk.ClockError, match="finite number"):
+        router.expected_wait("c", now)
+    with pytest.raises(rk.ClockError, match="finite number"):
+        router.quote_wait(contact, now)

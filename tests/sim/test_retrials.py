@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from routekit.errors import ScenarioError
+from routekit.errors import ArgumentTypeError, ScenarioError
 from routekit.events import Abandoned, Assigned, ContactQueued, Denied, Event
 from routekit.metrics import KpiCollector
 from routekit.metrics.persistence import collector_from_data, collector_to_data
@@ -173,3 +173,8 @@ def test_a_caller_denied_by_the_tier_gate_never_tries_again(events: list[Event])
     day = run_day(scenario_from_dict(scenario), 1)
     assert [d.reason for d in _of(Denied, events)] == ["tier-gate"]
     assert (day.report.overall.denied, day.report.overall.retrials) == (1, 0)
+
+
+def test_the_collector_refuses_a_retrial_id_that_is_not_a_string() -> None:
+    with pytest.raises(ArgumentTypeError, match="contact_id must be a str, got 5"):
+        KpiCollector().observe_retrial(5)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from routekit import kpis
+from routekit.errors import ArgumentTypeError
 from routekit.events import (
     Abandoned,
     AgentStatusChanged,
@@ -198,7 +199,12 @@ class KpiCollector:
 
         Its ``ContactQueued`` (or its ``Denied`` at submit) then counts in ``retrials`` as well as in
         ``offered`` (or ``denied``), so that ``offered + denied - retrials`` counts customers. O(1).
+
+        Raises:
+            ArgumentTypeError: ``contact_id`` is not a string.
         """
+        if type(contact_id) is not str:
+            raise ArgumentTypeError(f"contact_id must be a str, got {contact_id!r}")
         self._retrials.add(contact_id)
 
     def login(self, agent_id: str, at: float) -> None:

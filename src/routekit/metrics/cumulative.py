@@ -29,7 +29,7 @@ import attrs
 from sortedcontainers import SortedList
 
 from routekit import kpis
-from routekit.errors import ClockError, ConfigError, SnapshotError
+from routekit.errors import ArgumentTypeError, ClockError, ConfigError, SnapshotError
 from routekit.events import (
     Abandoned,
     AgentStatusChanged,
@@ -168,19 +168,23 @@ class CumulativeStatistics:
     def record(self, events: Iterable[Event]) -> None:
         """Count each event, in order (the order the router returned them). O(log open contacts) each.
 
+        Every item is checked before any is counted, so a refused list changes nothing.
+
         Raises:
-            ClockError: An event is earlier than one recorded before it.
-            TypeError: An item is not a router event.
+            ClockError: An event is earlier than the one before it (or than one recorded before).
+            ArgumentTypeError: An item is not a router event (a ``TypeError`` too).
         """
+        events = list(events)
+        last = self._last_at
         for event in events:
-            try:
-                handler = _HANDLERS[type(event)]
-            except KeyError:
-                raise TypeError(f"not a router event: {event!r}") from None
-            at = event.at
-            if at < self._last_at:
-                raise ClockError(f"event at {at!r} is earlier than the last one recorded, at {self._last_at!r}")
-            self._last_at = at
+            if type(event) not in _HANDLERS:
+                raise ArgumentTypeError(f"not a router event: {event!r}")
+            if event.at < last:
+                raise ClockError(f"event at {event.at!r} is earlier than the last one recorded, at {last!r}")
+            last = event.at
+        for event in events:
+            handler = _HANDLERS[type(event)]
+            at = self._last_at = event.at
             index = int(at // self.bucket)
             if index > self._latest:
                 self._slide(index)
@@ -192,8 +196,10 @@ class CumulativeStatistics:
         O(buckets x rows + rows x log open contacts).
 
         Raises:
-            ClockError: ``now`` is earlier than the last event recorded.
+            ClockError: ``now`` is not a finite number, or is earlier than the last event recorded.
         """
+        if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
+            raise ClockError(f"now must be a finite number of seconds, got {now!r}")
         if now < self._last_at:
             raise ClockError(f"now {now!r} is earlier than the last event recorded, at {self._last_at!r}")
         first = int((now - self.window) // self.bucket)

@@ -32,6 +32,16 @@ from routekit.router.waits import POOLED, channel_ahead, closed_for, expected_wa
 
 __all__ = ["AgentSnapshot", "RouterViews"]
 
+_INF = math.inf
+
+
+def _finite(now: object) -> float:
+    """``now`` as a float, or ``ClockError`` when it is not a finite number of seconds (a bool included)."""
+    if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
+        raise ClockError(f"now must be a finite number of seconds, got {now!r}")
+    return float(now)
+
+
 def _predictor(rs: RoutingState, predictor: str | None) -> str:
     if predictor is None:
         return rs.wait_predictor
@@ -190,7 +200,10 @@ class RouterViews:
 
         Raises:
             ConfigError: ``predictor`` names no predictor.
+            ClockError: ``now`` is not a finite number of seconds.
         """
+        if type(now) is not float or not -_INF < now < _INF:  # the simulator's float passes at one test
+            now = _finite(now)
         rs = self._rs
         name = _predictor(rs, predictor)
         cr = rs.contacts.get(contact_id)
@@ -211,10 +224,12 @@ class RouterViews:
 
         Raises:
             ConfigError: ``predictor`` names no predictor.
+            ClockError: ``now`` is not a finite number of seconds.
             UnknownIdError: The policy does not know the customer's tier (as ``submit`` would raise).
         """
         if type(contact) is not Contact:
             require_type("contact", contact, Contact)
+        now = _finite(now)
         rs = self._rs
         name = _predictor(rs, predictor)
         plan = rs.policy.plan(contact, now)
@@ -263,9 +278,7 @@ class RouterViews:
         rs = self._rs
         if not rs.live:
             raise ConfigError("this router keeps no live statistics (RouterSettings.live_statistics is False)")
-        if now is not None and (isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now)):
-            raise ClockError(f"now must be a finite number of seconds, got {now!r}")
-        return statistics(rs, rs.now if now is None else float(now))
+        return statistics(rs, rs.now if now is None else _finite(now))
 
     def explain(self, contact_id: str, now: float | None = None) -> Explanation:
         """Why a contact is where it is: its plan, stage, place, and every agent's standing. O(agents).
