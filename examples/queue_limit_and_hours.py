@@ -28,7 +28,7 @@ import numpy as np
 from scipy.linalg import expm
 
 from routekit.analytics import mmck_blocking
-from routekit.sim.engine import run_day
+from routekit.sim.engine import DayResult, run_day
 from routekit.sim.scenario import scenario_from_dict
 
 SEED = 22
@@ -129,34 +129,42 @@ def share(count: int, of: int, expected: float) -> str:
     return f"{count / of:.4f} against {expected:.4f} ({(count / of - expected) / error:+.1f} s.e.)"
 
 
+# Each channel's line: the arrivals' name, what turns a contact away while open, and its M/M/c/K system
+# (agents, Erlangs, places to wait, mean handle time).
+LINES = {
+    "voice": ("calls", "queue-full", (5, 4.5, 3, 300.0)),
+    "chat": ("chats", "overflowed", (3, 2.4, 2, 240.0)),
+}
+
+
+def turned_away(day: DayResult, channel: str) -> int:
+    """The contacts a channel's line turned away while open: denied queue-full, or overflowed by the rule."""
+    if channel == "voice":
+        return day.report.row("voice").denied_queue_full
+    return day.exceptions.get("chat-overflow", 0)
+
+
 def main() -> None:
     scenario = scenario_from_dict(tomllib.loads(DAY))
-    totals = {"voice": [0, 0, 0], "chat": [0, 0, 0]}  # arrivals, denied closed, queue-full or overflowed
+    totals = {channel: [0, 0, 0] for channel in LINES}  # arrivals, denied closed, turned away while open
     for i in range(REPLICATIONS):
         day = run_day(scenario, SEED + i)
-        for channel in ("voice", "chat"):
+        for channel, total in totals.items():
             row = day.report.row(channel)
-            totals[channel][0] += row.offered + row.denied
-            totals[channel][1] += row.denied_closed
-        totals["voice"][2] += day.report.row("voice").denied_queue_full
-        totals["chat"][2] += day.exceptions.get("chat-overflow", 0)
+            total[0] += row.offered + row.denied
+            total[1] += row.denied_closed
+            total[2] += turned_away(day, channel)
     closed, open_share, blocks = 1 / 8, 7 / 8, (3 * 3600.0, 4 * 3600.0)
-    voice, chat = totals["voice"], totals["chat"]
     print(f"{REPLICATIONS} days of 09:00-17:00, closed 12:00-13:00; by hand: steady state, then from empty")
-    print(f"voice: {voice[0]} calls")
-    print(f"  denied closed:     {share(voice[1], voice[0], closed)}")
-    for name, by_hand in (
-        ("steady", mmck_blocking(5, 4.5, 3)),
-        ("transient", transient_blocking(5, 4.5, 3, 300.0, blocks)),
-    ):
-        print(f"  queue-full, {name + ':':<10} {share(voice[2], voice[0], open_share * by_hand)}")
-    print(f"chat: {chat[0]} chats")
-    print(f"  denied closed:     {share(chat[1], chat[0], closed)}")
-    for name, by_hand in (
-        ("steady", mmck_blocking(3, 2.4, 2)),
-        ("transient", transient_blocking(3, 2.4, 2, 240.0, blocks)),
-    ):
-        print(f"  overflowed, {name + ':':<10} {share(chat[2], chat[0], open_share * by_hand)}")
+    for channel, (noun, away, (agents, load, limit, handle)) in LINES.items():
+        arrivals, denied_closed, turned = totals[channel]
+        print(f"{channel}: {arrivals} {noun}")
+        print(f"  denied closed:     {share(denied_closed, arrivals, closed)}")
+        for name, by_hand in (
+            ("steady", mmck_blocking(agents, load, limit)),
+            ("transient", transient_blocking(agents, load, limit, handle, blocks)),
+        ):
+            print(f"  {away}, {name + ':':<10} {share(turned, arrivals, open_share * by_hand)}")
 
 
 if __name__ == "__main__":

@@ -550,15 +550,7 @@ class _Day:
     def retry(self, attempt: tuple[Contact, str, int]) -> None:
         """Submit a customer's later attempt, given as (the last attempt, the first one's id, its number)."""
         last, first, n = attempt
-        contact = Contact(
-            id=f"{first}-t{n}",
-            customer=last.customer,
-            channel=last.channel,
-            skills=last.skills,
-            priority=last.priority,
-            head_start=last.head_start,
-            arrived_at=self.now,
-        )
+        contact = self.again(last, f"{first}-t{n}")
         self.attempt_of[contact.id] = (first, n)
         turns = self.remaining_turns.get(last.id)
         if turns is not None:
@@ -632,18 +624,23 @@ class _Day:
         """
         first = self.restarted.get(conversation_id, conversation_id)
         n = self.restarts[first] = self.restarts.get(first, 0) + 1
-        contact = Contact(
-            id=f"{first}-r{n}",
-            customer=turn.customer,
-            channel=turn.channel,
-            skills=turn.skills,
-            priority=turn.priority,
-            head_start=turn.head_start,
-            arrived_at=self.now,
-        )
+        contact = self.again(turn, f"{first}-r{n}")
         self.restarted[contact.id] = first
         self.remaining_turns[contact.id] = left
         self.submit(contact, 1.0)
+
+    def again(self, earlier: Contact, contact_id: str) -> Contact:
+        """The same customer coming again now, as a new contact ``contact_id``: the customer, channel,
+        skills, priority and head start of ``earlier``, its own arrival time, and no conversation of old."""
+        return Contact(
+            id=contact_id,
+            customer=earlier.customer,
+            channel=earlier.channel,
+            skills=earlier.skills,
+            priority=earlier.priority,
+            head_start=earlier.head_start,
+            arrived_at=self.now,
+        )
 
     def resubmit(self, denial: Denied) -> None:
         contact = self.contacts.pop(denial.contact_id)
