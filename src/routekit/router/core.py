@@ -49,7 +49,7 @@ from routekit.router.conversations import (
 )
 from routekit.router.estimate import abandoned, answered
 from routekit.router.exception_rules import record_decided
-from routekit.router.hours import closed_to, hours_changed, open_calendars
+from routekit.router.hours import hours_changed, open_calendars
 from routekit.router.index import (
     dequeue,
     enqueue,
@@ -59,7 +59,7 @@ from routekit.router.index import (
     set_presence,
     unmatch_targets,
 )
-from routekit.router.limits import QUEUE_FULL, fallback_of, full_target
+from routekit.router.limits import refused_entry
 from routekit.router.matching import match, offer_new, serve_next
 from routekit.router.offers import end_offer, offer_expired, rescind
 from routekit.router.priorities import agent_changed, delay_ended
@@ -451,16 +451,12 @@ class Router(RouterViews):
                 if len(ready) >= _READY_PLANS:
                     ready.clear()  # a policy that builds a new plan each time must not grow this forever
                 ready[id(plan)] = plan
-            if rs.shut and contact.channel in rs.shut and closed_to(rs, contact.channel):
-                rule = f"hours:{contact.channel.value}"
-                out.append(denied(contact, now, "closed", rule, None, rs.shut[contact.channel]))
-                finish(rs, contact.id, now, None, "denied: closed", (None, None, rule, None, now))
-                return out
-            if rs.queue_limits:
-                full = full_target(rs, contact.id, plan)
-                if full is not None:
-                    out.append(denied(contact, now, QUEUE_FULL, full.rule, fallback_of(rs, contact.channel)))
-                    finish(rs, contact.id, now, None, f"denied: {QUEUE_FULL}", (None, None, full.rule, None, now))
+            if rs.shut or rs.queue_limits:  # a closed line or a full queue turns it away (limits.refused_entry)
+                refusal = refused_entry(rs, contact, plan)
+                if refusal is not None:
+                    reason, rule, fallback, reopens_at = refusal
+                    out.append(denied(contact, now, reason, rule, fallback, reopens_at))
+                    finish(rs, contact.id, now, None, f"denied: {reason}", (None, None, rule, None, now))
                     return out
             if conversation_id is not None:
                 record = Conversation(

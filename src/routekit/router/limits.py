@@ -17,15 +17,46 @@ enters.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from routekit.models.channel import Channel
+from routekit.models.contact import Contact
 from routekit.policies.base import Plan, Target
+from routekit.router.hours import closed_to
 from routekit.router.index import eligible
 from routekit.router.stages import entry_stage
 from routekit.router.state import RoutingState
 
-__all__ = ["QUEUE_FULL", "fallback_of", "full_target", "limit_of"]
+__all__ = ["QUEUE_FULL", "EntryRefusal", "fallback_of", "full_target", "limit_of", "refused_entry"]
 
 QUEUE_FULL = "queue-full"
+
+
+class EntryRefusal(NamedTuple):
+    """Why a contact entering routing is turned away: the ``Denied`` event's reason, rule, fallback channel
+    and reopening time."""
+
+    reason: str
+    rule: str
+    fallback: Channel | None
+    reopens_at: float | None
+
+
+def refused_entry(rs: RoutingState, contact: Contact, plan: Plan) -> EntryRefusal | None:
+    """What turns away a contact entering routing now with ``plan``, else ``None``: a closed line (a
+    synchronous channel outside its hours, or a channel that never opens again), then a full queue.
+
+    The one definition: ``submit`` denies by it, and ``quote_wait`` quotes no wait for a contact it would
+    deny. O(1) with no re-offer delays on the contact (see :func:`full_target`).
+    """
+    channel = contact.channel
+    if rs.shut and channel in rs.shut and closed_to(rs, channel):
+        return EntryRefusal("closed", f"hours:{channel.value}", None, rs.shut[channel])
+    if rs.queue_limits:
+        full = full_target(rs, contact.id, plan)
+        if full is not None:
+            return EntryRefusal(QUEUE_FULL, full.rule, fallback_of(rs, channel), None)
+    return None
 
 
 def limit_of(rs: RoutingState, target: Target) -> int | None:

@@ -20,9 +20,8 @@ from routekit.models.contact import Contact, Conversation
 from routekit.policies.base import Denial, Target
 from routekit.router import explain as explaining
 from routekit.router.estimate import PREDICTORS, estimate
-from routekit.router.hours import closed_to
 from routekit.router.index import has_room, place, routable
-from routekit.router.limits import full_target
+from routekit.router.limits import refused_entry
 from routekit.router.refusals import require_type
 from routekit.router.settings import RouterSettings
 from routekit.router.stages import entry_stage
@@ -235,10 +234,8 @@ class RouterViews:
         plan = rs.policy.plan(contact, now)
         if isinstance(plan, Denial) or not routable(rs, contact, plan):
             return None
-        if rs.shut and contact.channel in rs.shut and closed_to(rs, contact.channel):
-            return None  # submit would deny it: a closed line, or a channel that never opens again
-        if rs.queue_limits and full_target(rs, contact.id, plan) is not None:
-            return None  # submit would deny it: its queue is full
+        if (rs.shut or rs.queue_limits) and refused_entry(rs, contact, plan) is not None:
+            return None  # submit would deny it: a closed line or a full queue
         stage = plan.stages[entry_stage(rs, plan)]
         target = stage.target
         arrived = contact.arrived_at if contact.arrived_at is not None else now
